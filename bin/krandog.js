@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Entry point for `npm link` / global installs; the CLI itself lives in dist/cli.js (see build.mjs).
+import('../dist/cli.js').catch((error) => {
+  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/cli.js')) {
+    console.error('krandog: dist/ is missing; run `npm ci` (or `npm run build`) in the krandog folder first');
+    process.exit(1);
+  }
+  throw error;
+});
