@@ -4,7 +4,7 @@
 // dist/runtime/*.js – what user scripts get; built with code splitting so that `globals.js`
 //                    and `http.js` share one instance of the server and WebSocket code.
 import * as esbuild from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const common = {
@@ -17,7 +17,6 @@ const common = {
   define: { KRANDOG_VERSION: JSON.stringify(version) },
 };
 
-rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
 await Promise.all([
   esbuild.build({
     ...common,
