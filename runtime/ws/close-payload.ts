@@ -1,0 +1,45 @@
+import { CloseCode, MAX_CONTROL_PAYLOAD } from './constants.ts';
+import { ProtocolError } from './protocol-error.ts';
+import { isValidUtf8 } from './utf8.ts';
+
+/** RFC 6455 §7.4: may this code appear in a close frame on the wire? */
+export function isValidCloseCode(code: number): boolean {
+  if (code >= 1000 && code <= 1014) {
+    return code !== 1004 && code !== CloseCode.NoStatus && code !== CloseCode.Abnormal;
+  }
+  return code >= 3000 && code <= 4999;
+}
+
+export interface ClosePayload {
+  /** 1005 (No Status Received) when the frame had no body. */
+  code: number;
+  reason: string;
+}
+
+/** Reads a received close frame's body (RFC 6455 §5.5.1); a malformed one is a ProtocolError. */
+export function parseClosePayload(payload: Uint8Array): ClosePayload {
+  if (payload.length === 0) return { code: CloseCode.NoStatus, reason: '' };
+  if (payload.length === 1) {
+    throw new ProtocolError('KRANDOG_WS_BAD_CLOSE_PAYLOAD', 'close frame with a 1-byte body');
+  }
+  const code = (payload[0] << 8) | payload[1];
+  if (!isValidCloseCode(code)) {
+    throw new ProtocolError('KRANDOG_WS_BAD_CLOSE_CODE', `invalid close code ${code}`);
+  }
+  const reasonBytes = payload.subarray(2);
+  if (!isValidUtf8(reasonBytes)) {
+    throw new ProtocolError('KRANDOG_WS_INVALID_UTF8', 'close reason is not valid UTF-8', CloseCode.InvalidPayload);
+  }
+  return { code, reason: Buffer.from(reasonBytes.buffer, reasonBytes.byteOffset, reasonBytes.length).toString() };
+}
+
+/** The body of a close frame to send; no code means an empty body (which the peer reads as 1005). */
+export function encodeClosePayload(code?: number, reason = ''): Buffer {
+  if (code === undefined) return Buffer.alloc(0);
+  const reasonBytes = Buffer.byteLength(reason);
+  if (reasonBytes > MAX_CONTROL_PAYLOAD - 2) throw new RangeError('close reason is longer than 123 bytes');
+  const payload = Buffer.allocUnsafe(2 + reasonBytes);
+  payload.writeUInt16BE(code, 0);
+  payload.write(reason, 2);
+  return payload;
+}

@@ -1,0 +1,303 @@
+import type { Socket } from 'node:net';
+import { CloseCode, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, MAX_CONTROL_PAYLOAD, Opcode } from './constants.ts';
+import { encodeClosePayload, parseClosePayload } from './close-payload.ts';
+import { COPY_PAYLOAD_LIMIT, encodeFrame, encodeFrameHeader, encodeTextFrame } from './frame-encoder.ts';
+import { FrameParser } from './frame-parser.ts';
+import type { ReceivedMessage } from './message-assembler.ts';
+import { ProtocolError } from './protocol-error.ts';
+
+// The close handshake (RFC 6455 §5.5.1, §7):
+//
+//   we close first                       the peer closes first
+//   OPEN ──send Close──▶ CLOSING          OPEN ──recv Close──▶ send Close (echo code) ─▶ CLOSING
+//   CLOSING ──recv Close──▶ (clean)       CLOSING
+//      server: end TCP now                 server: end TCP now
+//      client: wait for the server's FIN   client: wait for the server's FIN
+//   ──TCP closed──▶ CLOSED (onClose once, wasClean = both Close frames went across)
+//
+// A protocol error sends Close with the error's code and ends TCP at once ("fail the connection").
+// If the other side never finishes, `closeTimeoutMs` later the socket is destroyed (code 1006).
+
+export const ReadyState = { Connecting: 0, Open: 1, Closing: 2, Closed: 3 } as const;
+
+/** Callbacks a connection makes; the server socket and the browser-style client implement them. */
+export interface ConnectionEvents {
+  onMessage(data: string | Buffer, isText: boolean): void;
+  onPing?(payload: Buffer): void;
+  onPong?(payload: Buffer): void;
+  /** The socket's send buffer emptied after a send that reported backpressure. */
+  onDrain?(): void;
+  /** The peer broke the protocol or the socket failed; `onClose` follows. */
+  onError?(error: Error): void;
+  /** Exactly once, when the TCP connection is gone. */
+  onClose(code: number, reason: string, wasClean: boolean): void;
+}
+
+export interface ConnectionOptions {
+  isServer: boolean;
+  maxPayload?: number;
+  maxFragments?: number;
+  /** How long to wait for the peer's half of the close handshake. */
+  closeTimeoutMs?: number;
+  /** Past this many buffered outgoing bytes the peer is too slow: close with 1008. */
+  backpressureLimit?: number;
+}
+
+/** `send` result: bytes handed to the socket; BACKPRESSURE when they were queued past the buffer. */
+export const SendResult = { Backpressure: -1, Dropped: 0 } as const;
+
+const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+const DEFAULT_BACKPRESSURE_LIMIT = 16 * 1024 * 1024;
+
+/** The most recent text frame a server encoded, so a broadcast of one string encodes it once. */
+let lastBroadcastText: string | undefined;
+let lastBroadcastFrame: Buffer | undefined;
+
+/**
+ * One WebSocket connection over a socket, for either role: framing, the close handshake, ping/pong,
+ * backpressure. What a message means is up to the events object.
+ */
+export class Connection {
+  readyState: number = ReadyState.Open;
+  /** Set on every read; a keepalive sweep clears it to find connections that went quiet. */
+  hasActivity = true;
+
+  readonly socket: Socket;
+  readonly #parser: FrameParser;
+  readonly #events: ConnectionEvents;
+  readonly #isServer: boolean;
+  readonly #closeTimeoutMs: number;
+  readonly #backpressureLimit: number;
+
+  #closeSent = false;
+  #closeReceived = false;
+  #closeCode: number = CloseCode.Abnormal;
+  #closeReason = '';
+  #closeTimer: NodeJS.Timeout | undefined;
+  #failed = false;
+  #awaitingDrain = false;
+
+  constructor(socket: Socket, options: ConnectionOptions, events: ConnectionEvents) {
+    this.socket = socket;
+    this.#events = events;
+    this.#isServer = options.isServer;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.#backpressureLimit = options.backpressureLimit ?? DEFAULT_BACKPRESSURE_LIMIT;
+    this.#parser = new FrameParser(
+      {
+        isServer: options.isServer,
+        maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+        maxFragments: options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,
+      },
+      this,
+    );
+  }
+
+  /** Starts reading; `head` holds bytes that arrived with the handshake (they are the first frames). */
+  start(head?: Buffer): void {
+    const socket = this.socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onSocketData(chunk));
+    socket.on('close', () => this.#onSocketClose());
+    socket.on('error', (error) => this.#onSocketError(error));
+    socket.on('end', () => this.#onSocketEnd());
+    socket.on('drain', () => this.#onSocketDrain());
+    if (head !== undefined && head.length > 0) this.#onSocketData(head);
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  /**
+   * Sends one message: a string as text, bytes as binary (or as text with `isText`).
+   * Returns the bytes written, SendResult.Backpressure when they were queued behind a full buffer,
+   * or SendResult.Dropped when the connection is no longer open.
+   */
+  send(data: string | Uint8Array, isText = typeof data === 'string'): number {
+    if (this.readyState !== ReadyState.Open) return SendResult.Dropped;
+    if (typeof data === 'string') {
+      if (!isText) data = Buffer.from(data);
+      else return this.#write(this.#encodeText(data));
+    }
+    const opcode = isText ? Opcode.Text : Opcode.Binary;
+    if (this.#isServer && data.length > COPY_PAYLOAD_LIMIT) {
+      // Large payloads go out by reference behind a separate header: no copy of the data.
+      this.socket.cork();
+      this.#write(encodeFrameHeader(opcode, data.length, true, false));
+      const result = this.#write(data);
+      this.socket.uncork();
+      return result < 0 ? result : data.length;
+    }
+    return this.#write(encodeFrame(opcode, data, true, false, !this.#isServer));
+  }
+
+  /** Writes an already encoded frame (a broadcast encodes once for many connections). */
+  sendEncoded(frame: Buffer): number {
+    if (this.readyState !== ReadyState.Open) return SendResult.Dropped;
+    return this.#write(frame);
+  }
+
+  ping(payload: Uint8Array = EMPTY): void {
+    this.#sendControl(Opcode.Ping, payload);
+  }
+
+  pong(payload: Uint8Array = EMPTY): void {
+    this.#sendControl(Opcode.Pong, payload);
+  }
+
+  /** Starts the closing handshake; `code` undefined sends a Close frame with no body. */
+  close(code?: number, reason?: string): void {
+    if (this.readyState >= ReadyState.Closing) return;
+    this.readyState = ReadyState.Closing;
+    this.#sendClose(code, reason);
+    this.#armCloseTimer();
+  }
+
+  /** Drops the TCP connection at once, without a closing handshake (code 1006). */
+  terminate(): void {
+    if (this.readyState === ReadyState.Closed) return;
+    this.readyState = ReadyState.Closing;
+    this.socket.destroy();
+  }
+
+  // FrameParserEvents: called synchronously while the parser reads a chunk.
+
+  onMessage(message: ReceivedMessage): void {
+    if (this.readyState !== ReadyState.Open) return;
+    this.#events.onMessage(message.data, message.isText);
+  }
+
+  onControl(opcode: number, payload: Buffer): void {
+    if (opcode === Opcode.Ping) {
+      // RFC 6455 §5.5.2: answer with a pong carrying the same payload.
+      if (this.readyState === ReadyState.Open) this.#sendControl(Opcode.Pong, payload);
+      this.#events.onPing?.(payload);
+    } else if (opcode === Opcode.Pong) {
+      this.#events.onPong?.(payload);
+    } else {
+      this.#onCloseFrame(payload);
+    }
+  }
+
+  onError(error: ProtocolError): void {
+    this.#fail(error.closeCode, error);
+  }
+
+  #onCloseFrame(payload: Buffer): void {
+    let received;
+    try {
+      received = parseClosePayload(payload);
+    } catch (error) {
+      this.#fail((error as ProtocolError).closeCode, error as ProtocolError);
+      return;
+    }
+    this.#closeReceived = true;
+    this.#closeCode = received.code;
+    this.#closeReason = received.reason;
+    if (!this.#closeSent) {
+      this.readyState = ReadyState.Closing;
+      // Echo the code (RFC 6455 §5.5.1); a body-less close is answered with a body-less close.
+      this.#sendClose(received.code === CloseCode.NoStatus ? undefined : received.code, '');
+    }
+    if (this.#isServer) this.socket.end();
+    this.#armCloseTimer();
+  }
+
+  /** RFC 6455 §7.1.7 "Fail the WebSocket Connection": send Close with the code, then drop TCP. */
+  #fail(code: number, error: Error): void {
+    if (this.#failed || this.readyState === ReadyState.Closed) return;
+    this.#failed = true;
+    this.#parser.stop();
+    this.#closeCode = code;
+    this.#closeReason = error.message;
+    this.#events.onError?.(error);
+    if (!this.#closeSent) this.#sendClose(code, truncateReason(error.message));
+    this.readyState = ReadyState.Closing;
+    this.socket.end();
+    this.#armCloseTimer();
+  }
+
+  #encodeText(text: string): Buffer {
+    if (!this.#isServer) return encodeTextFrame(text, true);
+    if (text !== lastBroadcastText) {
+      lastBroadcastFrame = encodeTextFrame(text, false);
+      lastBroadcastText = text;
+    }
+    return lastBroadcastFrame!;
+  }
+
+  #sendControl(opcode: number, payload: Uint8Array): void {
+    if (this.readyState !== ReadyState.Open && opcode !== Opcode.Close) return;
+    if (payload.length > MAX_CONTROL_PAYLOAD) throw new RangeError('control frame payload is longer than 125 bytes');
+    this.#write(encodeFrame(opcode, payload, true, false, !this.#isServer));
+  }
+
+  #sendClose(code: number | undefined, reason: string | undefined): void {
+    this.#closeSent = true;
+    this.#sendControl(Opcode.Close, encodeClosePayload(code, reason));
+  }
+
+  #write(bytes: Uint8Array): number {
+    const socket = this.socket;
+    if (socket.destroyed) return SendResult.Dropped;
+    if (socket.write(bytes)) return bytes.length;
+    if (socket.writableLength > this.#backpressureLimit) {
+      // A peer that stopped reading must not make us buffer without bound.
+      this.#fail(CloseCode.PolicyViolation, new Error('peer is not reading: send buffer over the backpressure limit'));
+      this.socket.destroy();
+      return SendResult.Dropped;
+    }
+    this.#awaitingDrain = true;
+    return SendResult.Backpressure;
+  }
+
+  #armCloseTimer(): void {
+    if (this.#closeTimer !== undefined || this.readyState === ReadyState.Closed) return;
+    this.#closeTimer = setTimeout(() => this.socket.destroy(), this.#closeTimeoutMs);
+    this.#closeTimer.unref();
+  }
+
+  #onSocketData(chunk: Buffer): void {
+    this.hasActivity = true;
+    // Replies written while this chunk is parsed leave in one write (writev) when it is done.
+    this.socket.cork();
+    this.#parser.push(chunk);
+    this.socket.uncork();
+  }
+
+  #onSocketEnd(): void {
+    // The peer finished sending. Without its Close frame that is an abnormal end (1006).
+    if (this.readyState === ReadyState.Open) this.readyState = ReadyState.Closing;
+    this.socket.end();
+  }
+
+  #onSocketDrain(): void {
+    if (!this.#awaitingDrain) return;
+    this.#awaitingDrain = false;
+    if (this.readyState === ReadyState.Open) this.#events.onDrain?.();
+  }
+
+  #onSocketError(error: Error): void {
+    // ECONNRESET and friends end this connection only; 'close' follows.
+    if (this.readyState === ReadyState.Open && !this.#failed) this.#events.onError?.(error);
+  }
+
+  #onSocketClose(): void {
+    if (this.readyState === ReadyState.Closed) return;
+    this.readyState = ReadyState.Closed;
+    clearTimeout(this.#closeTimer);
+    this.#parser.stop();
+    const wasClean = this.#closeSent && this.#closeReceived && !this.#failed;
+    const code = this.#failed || this.#closeReceived ? this.#closeCode : CloseCode.Abnormal;
+    this.#events.onClose(code, this.#closeReceived || this.#failed ? this.#closeReason : '', wasClean);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Close reasons are at most 123 bytes; error messages are cut to fit (never a stack). */
+function truncateReason(message: string): string {
+  if (Buffer.byteLength(message) <= MAX_CONTROL_PAYLOAD - 2) return message;
+  return Buffer.from(message).subarray(0, MAX_CONTROL_PAYLOAD - 2).toString().replace(/\uFFFD$/, '');
+}

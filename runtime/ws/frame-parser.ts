@@ -1,0 +1,298 @@
+import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.ts';
+import { applyMask } from './mask.ts';
+import { MessageAssembler, type ReceivedMessage } from './message-assembler.ts';
+import { ProtocolError } from './protocol-error.ts';
+
+/** What the parser reports; called synchronously from `push`. */
+export interface FrameParserEvents {
+  onMessage(message: ReceivedMessage): void;
+  /** A ping, pong or close frame; `payload` is at most 125 bytes and the caller's to keep. */
+  onControl(opcode: number, payload: Buffer): void;
+  /** The peer broke the protocol: the parser has stopped and ignores all further bytes. */
+  onError(error: ProtocolError): void;
+}
+
+export interface FrameParserOptions {
+  /** Server role: the peer's frames must be masked. Client role: they must not be (RFC 6455 §5.1). */
+  isServer: boolean;
+  /** Largest message in bytes (after reassembly); beyond it the connection fails with 1009. */
+  maxPayload: number;
+  /** Most frames one message may span. */
+  maxFragments: number;
+}
+
+const enum State {
+  Header,
+  Payload,
+  Stopped,
+}
+
+/** Header bytes: 2, plus 2 or 8 of extended length, plus 4 of masking key. */
+const MAX_HEADER_BYTES = 14;
+
+/**
+ * RFC 6455 §5 receiver: bytes in, messages and control frames out. No I/O, no timers.
+ *
+ * Built for many frames per read without copying: a frame that arrives whole in one chunk is
+ * unmasked in place and handed on as a view of that chunk. Only frames split across reads are
+ * copied (see MessageAssembler), and only a header split across reads uses the small scratch buffer.
+ */
+export class FrameParser {
+  /** RSV1 means "compressed" once permessage-deflate has been negotiated (RFC 7692 §6). */
+  allowRsv1 = false;
+
+  readonly #events: FrameParserEvents;
+  readonly #isServer: boolean;
+  readonly #maxPayload: number;
+  readonly #assembler: MessageAssembler;
+
+  #state = State.Header;
+  readonly #header = Buffer.allocUnsafe(MAX_HEADER_BYTES);
+  #headerFilled = 0;
+
+  // The frame being read.
+  #fin = false;
+  #opcode = 0;
+  #rsv1 = false;
+  #mask: Buffer | null = null;
+  #payloadBytes = 0;
+  #payloadReceived = 0;
+
+  /** Opcode of the fragmented message in progress, 0 when none. */
+  #messageOpcode = 0;
+  #control: Buffer | null = null;
+
+  constructor(options: FrameParserOptions, events: FrameParserEvents) {
+    this.#events = events;
+    this.#isServer = options.isServer;
+    this.#maxPayload = options.maxPayload;
+    this.#assembler = new MessageAssembler(options.maxPayload, options.maxFragments);
+  }
+
+  /** Whether the parser stopped (after a close frame or a protocol error). */
+  get isStopped(): boolean {
+    return this.#state === State.Stopped;
+  }
+
+  /** Ignore everything from now on (the connection is closing). */
+  stop(): void {
+    this.#state = State.Stopped;
+  }
+
+  /** Feeds bytes from the socket. Events fire synchronously; a protocol error stops the parser. */
+  push(chunk: Buffer): void {
+    const end = chunk.length;
+    let offset = 0;
+    while (offset < end) {
+      if (this.#state === State.Header) {
+        offset = this.#readHeader(chunk, offset, end);
+      } else if (this.#state === State.Payload) {
+        offset = this.#readPayload(chunk, offset, end);
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** Reads a header, straight from the chunk when it is all there, else via the scratch buffer. */
+  #readHeader(chunk: Buffer, offset: number, end: number): number {
+    if (this.#headerFilled === 0 && end - offset >= 2) {
+      const size = headerSize(chunk[offset + 1]);
+      if (end - offset >= size) {
+        this.#startFrame(chunk, offset);
+        return offset + size;
+      }
+    }
+    const header = this.#header;
+    // Copy the first two bytes, then as many more as the second byte says the header has.
+    while (this.#headerFilled < 2 && offset < end) header[this.#headerFilled++] = chunk[offset++];
+    if (this.#headerFilled < 2) return offset;
+    const size = headerSize(header[1]);
+    while (this.#headerFilled < size && offset < end) header[this.#headerFilled++] = chunk[offset++];
+    if (this.#headerFilled < size) return offset;
+    this.#headerFilled = 0;
+    this.#startFrame(header, 0);
+    return offset;
+  }
+
+  /** Decodes and checks a complete header at `source[offset]`; moves to the payload state. */
+  #startFrame(source: Buffer, offset: number): void {
+    const first = source[offset];
+    const second = source[offset + 1];
+    const fin = (first & 0x80) !== 0;
+    const rsv1 = (first & 0x40) !== 0;
+    const opcode = first & 0x0f;
+    const masked = (second & 0x80) !== 0;
+    let payloadBytes = second & 0x7f;
+    let position = offset + 2;
+
+    if ((first & 0x30) !== 0 || (rsv1 && !this.allowRsv1)) {
+      return this.#fail('KRANDOG_WS_RESERVED_BITS', 'reserved bits set without a negotiated extension');
+    }
+    if (masked !== this.#isServer) {
+      return this.#isServer
+        ? this.#fail('KRANDOG_WS_UNMASKED_FRAME', 'client frames must be masked')
+        : this.#fail('KRANDOG_WS_MASKED_FRAME', 'server frames must not be masked');
+    }
+    if (payloadBytes === 126) {
+      payloadBytes = (source[position] << 8) | source[position + 1];
+      position += 2;
+    } else if (payloadBytes === 127) {
+      const high = source.readUInt32BE(position);
+      const low = source.readUInt32BE(position + 4);
+      position += 8;
+      // RFC 6455 §5.2: the most significant bit must be 0. Beyond 2^53 cannot be a real length.
+      if (high > 0x1fffff) return this.#fail('KRANDOG_WS_BAD_LENGTH', 'frame length out of range');
+      payloadBytes = high * 0x100000000 + low;
+    }
+
+    if (opcode >= Opcode.Close) {
+      if (opcode > Opcode.Pong) return this.#fail('KRANDOG_WS_BAD_OPCODE', `reserved opcode ${opcode}`);
+      // RFC 6455 §5.5: control frames are never fragmented and carry at most 125 bytes.
+      if (!fin) return this.#fail('KRANDOG_WS_CONTROL_FRAGMENTED', 'fragmented control frame');
+      if (payloadBytes > MAX_CONTROL_PAYLOAD) {
+        return this.#fail('KRANDOG_WS_CONTROL_TOO_LONG', 'control frame payload over 125 bytes');
+      }
+      // RFC 7692 §6.1: RSV1 is only meaningful on the first frame of a data message.
+      if (rsv1) return this.#fail('KRANDOG_WS_RESERVED_BITS', 'RSV1 set on a control frame');
+    } else if (opcode === Opcode.Continuation) {
+      if (this.#messageOpcode === 0) {
+        return this.#fail('KRANDOG_WS_UNEXPECTED_CONTINUATION', 'continuation frame without a message to continue');
+      }
+      if (rsv1) return this.#fail('KRANDOG_WS_RESERVED_BITS', 'RSV1 set on a continuation frame');
+    } else if (opcode === Opcode.Text || opcode === Opcode.Binary) {
+      if (this.#messageOpcode !== 0) {
+        return this.#fail('KRANDOG_WS_EXPECTED_CONTINUATION', 'new message started before the previous one ended');
+      }
+    } else {
+      return this.#fail('KRANDOG_WS_BAD_OPCODE', `reserved opcode ${opcode}`);
+    }
+
+    if (opcode < Opcode.Close) {
+      const messageBytes = opcode === Opcode.Continuation ? this.#assembler.length : 0;
+      if (messageBytes + payloadBytes > this.#maxPayload) {
+        return this.#fail('KRANDOG_WS_MESSAGE_TOO_BIG', `message over ${this.#maxPayload} bytes`, CloseCode.MessageTooBig);
+      }
+    }
+
+    this.#fin = fin;
+    this.#opcode = opcode;
+    this.#rsv1 = rsv1;
+    this.#payloadBytes = payloadBytes;
+    this.#payloadReceived = 0;
+    if (masked) {
+      // The key is copied: `source` may be the scratch header, reused by the next frame.
+      const mask = (this.#mask ??= Buffer.allocUnsafe(4));
+      mask[0] = source[position];
+      mask[1] = source[position + 1];
+      mask[2] = source[position + 2];
+      mask[3] = source[position + 3];
+    }
+    this.#state = State.Payload;
+
+    if (opcode >= Opcode.Close) {
+      this.#control = null;
+    } else if (opcode !== Opcode.Continuation && !fin) {
+      this.#messageOpcode = opcode;
+      this.#assembler.begin(opcode, rsv1);
+    }
+    if (opcode < Opcode.Close && (opcode === Opcode.Continuation || !fin)) {
+      const error = this.#assembler.addFrame();
+      if (error) return this.#failWith(error);
+    }
+    if (payloadBytes === 0) this.#endFrame(EMPTY, 0, 0);
+  }
+
+  #readPayload(chunk: Buffer, offset: number, end: number): number {
+    const remaining = this.#payloadBytes - this.#payloadReceived;
+    const available = end - offset;
+    const take = available < remaining ? available : remaining;
+    if (this.#opcode >= Opcode.Close) return this.#readControlPayload(chunk, offset, take);
+
+    // Fast path: a whole unfragmented message in this chunk is unmasked in place, not copied.
+    if (this.#payloadReceived === 0 && take === remaining && this.#fin && this.#opcode !== Opcode.Continuation) {
+      const stop = offset + take;
+      if (this.#mask !== null && this.#isServer) applyMask(chunk, this.#mask, 0, offset, stop);
+      this.#endFrame(chunk, offset, stop);
+      return stop;
+    }
+    if (this.#messageOpcode === 0) {
+      // An unfragmented message split across reads: assemble it like a one-fragment message.
+      this.#messageOpcode = this.#opcode;
+      this.#assembler.begin(this.#opcode, this.#rsv1);
+    }
+    const error = this.#assembler.append(
+      chunk,
+      offset,
+      offset + take,
+      this.#isServer ? this.#mask : null,
+      this.#payloadReceived,
+      remaining - take,
+      this.#fin,
+    );
+    if (error) {
+      this.#failWith(error);
+      return end;
+    }
+    this.#payloadReceived += take;
+    if (take === remaining) this.#endFrame(EMPTY, 0, 0);
+    return offset + take;
+  }
+
+  #readControlPayload(chunk: Buffer, offset: number, take: number): number {
+    const stop = offset + take;
+    if (this.#payloadReceived === 0 && take === this.#payloadBytes) {
+      if (this.#isServer) applyMask(chunk, this.#mask!, 0, offset, stop);
+      this.#endFrame(chunk, offset, stop);
+      return stop;
+    }
+    const control = (this.#control ??= Buffer.allocUnsafe(this.#payloadBytes));
+    chunk.copy(control, this.#payloadReceived, offset, stop);
+    if (this.#isServer) applyMask(control, this.#mask!, this.#payloadReceived, this.#payloadReceived, this.#payloadReceived + take);
+    this.#payloadReceived += take;
+    if (this.#payloadReceived === this.#payloadBytes) this.#endFrame(control, 0, control.length);
+    return stop;
+  }
+
+  /**
+   * A frame is complete. `source[start, end)` is its payload when it arrived whole (or is a
+   * control frame); data frames assembled by the MessageAssembler pass an empty range.
+   */
+  #endFrame(source: Buffer, start: number, end: number): void {
+    this.#state = State.Header;
+    const opcode = this.#opcode;
+    if (opcode >= Opcode.Close) {
+      // Control payloads are copied out of the socket chunk so the receiver may keep them.
+      if (opcode === Opcode.Close) this.#state = State.Stopped;
+      this.#events.onControl(opcode, Buffer.from(source.subarray(start, end)));
+      return;
+    }
+    if (!this.#fin) return;
+    let message: ReceivedMessage | ProtocolError;
+    if (this.#messageOpcode === 0) {
+      message = this.#assembler.whole(source.subarray(start, end), opcode, this.#rsv1);
+    } else {
+      this.#messageOpcode = 0;
+      message = this.#assembler.finish();
+    }
+    if (message instanceof ProtocolError) this.#failWith(message);
+    else this.#events.onMessage(message);
+  }
+
+  #fail(code: ProtocolError['code'], reason: string, closeCode: number = CloseCode.ProtocolError): void {
+    this.#failWith(new ProtocolError(code, reason, closeCode));
+  }
+
+  #failWith(error: ProtocolError): void {
+    this.#state = State.Stopped;
+    this.#events.onError(error);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Header length implied by the second header byte (mask bit and 7-bit length). */
+function headerSize(second: number): number {
+  const length = second & 0x7f;
+  return 2 + (length === 126 ? 2 : length === 127 ? 8 : 0) + (second & 0x80 ? 4 : 0);
+}

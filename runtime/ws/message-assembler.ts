@@ -1,0 +1,141 @@
+import { CloseCode, Opcode } from './constants.ts';
+import { applyMask } from './mask.ts';
+import { ProtocolError } from './protocol-error.ts';
+import { Utf8StreamValidator, isValidUtf8 } from './utf8.ts';
+
+/** A received data message: text as a string, binary as a Buffer; compressed ones still raw. */
+export interface ReceivedMessage {
+  data: string | Buffer;
+  isText: boolean;
+  /** RSV1 was set (permessage-deflate): `data` is the compressed payload, not yet inflated. */
+  isCompressed: boolean;
+}
+
+const INITIAL_CAPACITY_LIMIT = 256 * 1024;
+/** A message buffer up to this size is kept for the next message once its bytes became a string. */
+const REUSE_CAPACITY_LIMIT = 64 * 1024;
+
+/**
+ * Joins the payloads of one message's frames into one buffer, unmasking as bytes arrive and
+ * checking text as UTF-8 incrementally, so invalid text fails before the message ends.
+ *
+ * Bytes are copied into one growing buffer rather than kept as a list of chunks, so a flood of tiny
+ * fragments or tiny TCP segments costs memory in proportion to its bytes, not to its pieces.
+ */
+export class MessageAssembler {
+  #buffer: Buffer | null = null;
+  #length = 0;
+  #isText = false;
+  #isCompressed = false;
+  #fragments = 0;
+  readonly #validator = new Utf8StreamValidator();
+  readonly #maxPayload: number;
+  readonly #maxFragments: number;
+
+  constructor(maxPayload: number, maxFragments: number) {
+    this.#maxPayload = maxPayload;
+    this.#maxFragments = maxFragments;
+  }
+
+  /** Bytes of the message received so far, for the maxPayload check of the next frame. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Starts a message (text or binary opcode); `isCompressed` is the first frame's RSV1. */
+  begin(opcode: number, isCompressed: boolean): void {
+    this.#isText = opcode === Opcode.Text;
+    this.#isCompressed = isCompressed;
+    this.#length = 0;
+    this.#fragments = 0;
+    this.#validator.reset();
+  }
+
+  /** Counts a frame of the message; too many is an error (a flood of empty fragments). */
+  addFrame(): ProtocolError | undefined {
+    if (++this.#fragments > this.#maxFragments) {
+      return new ProtocolError(
+        'KRANDOG_WS_TOO_MANY_FRAGMENTS',
+        `message has more than ${this.#maxFragments} fragments`,
+        CloseCode.MessageTooBig,
+      );
+    }
+    return undefined;
+  }
+
+  /**
+   * Appends `source[start, end)`, unmasking with `mask` from `maskOffset` bytes into the frame.
+   * `frameRemainder` is how many bytes of the current frame follow this piece, and `isFinalFrame`
+   * whether the message ends with that frame: together they let the buffer end at the exact size.
+   */
+  append(
+    source: Uint8Array,
+    start: number,
+    end: number,
+    mask: Uint8Array | null,
+    maskOffset: number,
+    frameRemainder: number,
+    isFinalFrame: boolean,
+  ): ProtocolError | undefined {
+    const pieceBytes = end - start;
+    const needed = this.#length + pieceBytes;
+    if (this.#buffer === null || needed > this.#buffer.length) {
+      this.#grow(needed, needed + frameRemainder, isFinalFrame);
+    }
+    const buffer = this.#buffer!;
+    buffer.set(source.subarray(start, end), this.#length);
+    if (mask !== null) applyMask(buffer, mask, maskOffset, this.#length, needed);
+    this.#length = needed;
+    if (this.#isText && !this.#isCompressed && !this.#validator.validate(buffer, needed)) {
+      return invalidUtf8();
+    }
+    return undefined;
+  }
+
+  /** Ends the message and returns it; invalid or truncated text is an error (1007). */
+  finish(): ReceivedMessage | ProtocolError {
+    const buffer = this.#buffer;
+    const length = this.#length;
+    this.#length = 0;
+    if (buffer === null) return this.#message(Buffer.alloc(0));
+    if (this.#isText && !this.#isCompressed) {
+      if (!this.#validator.isComplete(length)) return invalidUtf8();
+      if (buffer.length > REUSE_CAPACITY_LIMIT) this.#buffer = null;
+      return { data: buffer.toString('utf8', 0, length), isText: true, isCompressed: false };
+    }
+    // The bytes now belong to the receiver of the message: the next one starts a new buffer.
+    this.#buffer = null;
+    return this.#message(buffer.subarray(0, length));
+  }
+
+  /** A message that arrived as one frame in one read, already unmasked: no copy. */
+  whole(payload: Buffer, opcode: number, isCompressed: boolean): ReceivedMessage | ProtocolError {
+    this.#isText = opcode === Opcode.Text;
+    this.#isCompressed = isCompressed;
+    return this.#message(payload);
+  }
+
+  #message(payload: Buffer): ReceivedMessage | ProtocolError {
+    if (!this.#isText) return { data: payload, isText: false, isCompressed: this.#isCompressed };
+    if (this.#isCompressed) return { data: payload, isText: true, isCompressed: true };
+    if (!isValidUtf8(payload)) return invalidUtf8();
+    return { data: payload.toString(), isText: true, isCompressed: false };
+  }
+
+  /**
+   * Grows by doubling, starting at most at 256 KiB: a peer's declared frame length is not trusted
+   * to reserve memory before the bytes arrive, yet the last step lands on the message's exact size.
+   */
+  #grow(needed: number, frameEnd: number, isFinalFrame: boolean): void {
+    const limit = isFinalFrame ? frameEnd : Math.max(frameEnd * 2, 4096);
+    const step = this.#buffer === null ? INITIAL_CAPACITY_LIMIT : this.#buffer.length * 2;
+    const capacity = Math.max(needed, Math.min(limit, step, this.#maxPayload));
+    const grown = Buffer.allocUnsafe(capacity);
+    if (this.#buffer !== null && this.#length > 0) this.#buffer.copy(grown, 0, 0, this.#length);
+    this.#buffer = grown;
+  }
+}
+
+function invalidUtf8(): ProtocolError {
+  return new ProtocolError('KRANDOG_WS_INVALID_UTF8', 'text message is not valid UTF-8', CloseCode.InvalidPayload);
+}
