@@ -4,7 +4,9 @@ import { encodeClosePayload, parseClosePayload } from './close-payload.ts';
 import { COPY_PAYLOAD_LIMIT, encodeFrame, encodeFrameHeader, encodeTextFrame } from './frame-encoder.ts';
 import { FrameParser } from './frame-parser.ts';
 import type { ReceivedMessage } from './message-assembler.ts';
+import type { PerMessageDeflate } from './permessage-deflate.ts';
 import { ProtocolError } from './protocol-error.ts';
+import { isValidUtf8 } from './utf8.ts';
 
 // The close handshake (RFC 6455 §5.5.1, §7):
 //
@@ -41,6 +43,8 @@ export interface ConnectionOptions {
   closeTimeoutMs?: number;
   /** Past this many buffered outgoing bytes the peer is too slow: close with 1008. */
   backpressureLimit?: number;
+  /** permessage-deflate, when the handshake agreed on it. */
+  deflate?: PerMessageDeflate;
 }
 
 /** `send` result: bytes handed to the socket; BACKPRESSURE when they were queued past the buffer. */
@@ -68,6 +72,8 @@ export class Connection {
   readonly #isServer: boolean;
   readonly #closeTimeoutMs: number;
   readonly #backpressureLimit: number;
+  readonly #maxPayload: number;
+  readonly #deflate: PerMessageDeflate | undefined;
 
   #closeSent = false;
   #closeReceived = false;
@@ -83,14 +89,22 @@ export class Connection {
     this.#isServer = options.isServer;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.#backpressureLimit = options.backpressureLimit ?? DEFAULT_BACKPRESSURE_LIMIT;
+    this.#maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.#deflate = options.deflate;
     this.#parser = new FrameParser(
       {
         isServer: options.isServer,
-        maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+        maxPayload: this.#maxPayload,
         maxFragments: options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,
       },
       this,
     );
+    this.#parser.allowRsv1 = this.#deflate !== undefined;
+  }
+
+  /** The agreed Sec-WebSocket-Extensions value, '' when none. */
+  get extensions(): string {
+    return this.#deflate?.extension ?? '';
   }
 
   /** Starts reading; `head` holds bytes that arrived with the handshake (they are the first frames). */
@@ -116,6 +130,8 @@ export class Connection {
    */
   send(data: string | Uint8Array, isText = typeof data === 'string'): number {
     if (this.readyState !== ReadyState.Open) return SendResult.Dropped;
+    const deflate = this.#deflate;
+    if (deflate !== undefined && data.length >= deflate.threshold) return this.#sendCompressed(deflate, data, isText);
     if (typeof data === 'string') {
       if (!isText) data = Buffer.from(data);
       else return this.#write(this.#encodeText(data));
@@ -130,6 +146,12 @@ export class Connection {
       return result < 0 ? result : data.length;
     }
     return this.#write(encodeFrame(opcode, data, true, false, !this.#isServer));
+  }
+
+  /** RFC 7692 §6: RSV1 marks the (single) frame of a compressed message. */
+  #sendCompressed(deflate: PerMessageDeflate, data: string | Uint8Array, isText: boolean): number {
+    const payload = typeof data === 'string' ? deflate.compressText(data) : deflate.compress(data);
+    return this.#write(encodeFrame(isText ? Opcode.Text : Opcode.Binary, payload, true, true, !this.#isServer));
   }
 
   /** Writes an already encoded frame (a broadcast encodes once for many connections). */
@@ -165,7 +187,18 @@ export class Connection {
 
   onMessage(message: ReceivedMessage): void {
     if (this.readyState !== ReadyState.Open) return;
-    this.#events.onMessage(message.data, message.isText);
+    if (!message.isCompressed) return this.#events.onMessage(message.data, message.isText);
+    let data: Buffer;
+    try {
+      data = this.#deflate!.decompress(message.data as Buffer, this.#maxPayload);
+    } catch (error) {
+      return this.onError(error as ProtocolError);
+    }
+    if (!message.isText) return this.#events.onMessage(data, false);
+    if (!isValidUtf8(data)) {
+      return this.onError(new ProtocolError('KRANDOG_WS_INVALID_UTF8', 'text message is not valid UTF-8', CloseCode.InvalidPayload));
+    }
+    this.#events.onMessage(data.toString(), true);
   }
 
   onControl(opcode: number, payload: Buffer): void {
