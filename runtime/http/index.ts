@@ -1,5 +1,16 @@
-// krandog's `http` module: what `import http from 'http'` gives a user's script.
-import { createServer, serve } from './server.ts';
+// krandog's `http` module: what `import http from 'http'` (or 'node:http') gives a user's script.
+// The server is krandog's (handler returns the response); the client side is Node's own, re-exported
+// so scripts that call http.request()/http.get() keep working.
+import { Agent, get, METHODS, request, STATUS_CODES } from 'node:http';
+import { createServer, serve, Server } from './server.ts';
 
-export { createServer, serve };
-export default { createServer, serve };
+export { createServer, serve, Server };
+export type { CloseOptions, HandlerSpec, NodeRequestListener } from './server.ts';
+export type { ServerOptions } from './options.ts';
+export type { RequestHandler } from './dispatch.ts';
+export type { ResponseObject } from './response.ts';
+export type { HeadersInit, HeaderValue } from './response-headers.ts';
+export { HttpRequest, parseTarget, parseQuery, pathnameOf, searchOf, type Query, type Target } from './request.ts';
+export { Agent, get, METHODS, request, STATUS_CODES };
+
+export default { createServer, serve, Server, Agent, get, request, METHODS, STATUS_CODES };

@@ -1,14 +1,168 @@
+// krandog's HTTP server: a node:http server (its parser, keep-alive and timeouts) with the
+// handler-returns-response adapter on top, listen() that announces itself, and a close() to await.
 import nodeHttp from 'node:http';
+import type { AddressInfo } from 'node:net';
+import diagnostics from 'node:diagnostics_channel';
+import { attachWebSockets, type WebSocketAttachment } from '../ws/attach.ts';
+import { RequestDispatcher, type RequestHandler } from './dispatch.ts';
+import { describeListenError } from './errors.ts';
+import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
 
-export type Handler = (req: unknown) => unknown;
+/** A Node-style listener, `(req, res) => …`, accepted so existing Node scripts keep working. */
+export type NodeRequestListener = (req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse) => void;
 
-export function createServer(handler: Handler) {
-  return nodeHttp.createServer(async (req, res) => {
-    const out = (await handler(req)) as { status?: number; body?: string };
-    res.writeHead(out.status ?? 200).end(out.body ?? '');
-  });
+/** A handler function, or an object with one per kind of traffic (`websocket` is read by the WebSocket server). */
+export type HandlerSpec = RequestHandler | NodeRequestListener | { request?: RequestHandler; websocket?: object };
+
+/** Options of {@link Server.close}. */
+export interface CloseOptions {
+  /** Destroy connections still busy with a response instead of letting them finish. */
+  force?: boolean;
 }
 
-export function serve(port: number, handler: Handler) {
-  return createServer(handler).listen(port);
+// Published by Node when a response has been written; used only while closing (see #drain).
+const RESPONSE_FINISH_CHANNEL = 'http.server.response.finish';
+const LOCAL_HOSTS = new Set(['', '0.0.0.0', '::', 'localhost', '127.0.0.1', '::1']);
+
+/** The object `http.createServer()` returns. */
+export class Server {
+  readonly #node: nodeHttp.Server;
+  readonly #options: ResolvedOptions;
+  readonly #dispatcher: RequestDispatcher | undefined;
+  readonly #websockets: WebSocketAttachment;
+  #port: number | undefined;
+  #listenCalled = false;
+  #closed: Promise<void> | undefined;
+
+  constructor(handler: HandlerSpec, options?: ServerOptions) {
+    this.#options = resolveOptions(options);
+    const { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval } = this.#options;
+    this.#node = nodeHttp.createServer({ headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval });
+    const requestHandler = requestHandlerOf(handler);
+    if (isNodeStyle(requestHandler)) {
+      this.#node.on('request', requestHandler);
+    } else {
+      this.#dispatcher = new RequestDispatcher(requestHandler, this.#options.maxBodySize);
+      this.#node.on('request', this.#dispatcher.onRequest);
+      this.#node.on('checkContinue', this.#dispatcher.onCheckContinue);
+    }
+    this.#websockets = attachWebSockets(this.#node, handler, options ?? {});
+  }
+
+  /** The port the server listens on (the real one after `listen(0)`); undefined before it listens. */
+  get port(): number | undefined {
+    return this.#port;
+  }
+
+  /** Whether the server is accepting connections. */
+  get listening(): boolean {
+    return this.#node.listening;
+  }
+
+  /**
+   * Starts listening and prints `Server listening on http://localhost:<port>` (unless quiet).
+   * Port 0 picks a free port. If the port cannot be used, prints why (e.g. `port 3000 is already
+   * in use`) on stderr and exits the process with code 1.
+   */
+  listen(port?: number | string, host?: string | (() => void), callback?: () => void): this {
+    if (typeof host === 'function') {
+      callback = host;
+      host = undefined;
+    }
+    if (host !== undefined && typeof host !== 'string') throw new TypeError(`server.listen: host must be a string, got ${typeof host}`);
+    if (this.#listenCalled) throw new Error('server.listen: this server is already listening');
+    this.#listenCalled = true;
+    const portNumber = toPort(port);
+    const onListenError = (error: NodeJS.ErrnoException): void => {
+      console.error(describeListenError(error, portNumber, host));
+      process.exit(1);
+    };
+    this.#node.once('error', onListenError);
+    this.#node.once('listening', () => {
+      this.#node.off('error', onListenError);
+      // Errors after this point (accept() failing under EMFILE, say) must not kill the process.
+      this.#node.on('error', (error) => console.error('krandog: http server error:', error));
+      this.#port = (this.#node.address() as AddressInfo).port;
+      if (!this.#options.quiet) console.log(`Server listening on http://${displayHost(host)}:${this.#port}`);
+      callback?.call(this);
+    });
+    this.#node.listen(portNumber, host);
+    return this;
+  }
+
+  /**
+   * Stops accepting connections, closes idle ones, lets responses in progress finish (then closes
+   * their connections) and closes the WebSockets. Settles when every connection is closed.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closed ??= this.#drain();
+    if (options.force === true) this.#node.closeAllConnections();
+    return this.#closed;
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#dispatcher !== undefined) this.#dispatcher.draining = true;
+    const serverClosed = new Promise<void>((resolve) => {
+      // Without a listening socket Node calls back at once (with ERR_SERVER_NOT_RUNNING): nothing to wait for.
+      this.#node.close(() => resolve());
+    });
+    // Node closes idle keep-alive connections in close(), but a connection busy with a response
+    // becomes idle later; close it as soon as its response is written.
+    const onResponseFinish = (message: unknown): void => {
+      if ((message as { server?: unknown }).server === this.#node) setImmediate(() => this.#node.closeIdleConnections());
+    };
+    diagnostics.subscribe(RESPONSE_FINISH_CHANNEL, onResponseFinish);
+    try {
+      await Promise.all([serverClosed, this.#websockets.closeAll()]);
+    } finally {
+      diagnostics.unsubscribe(RESPONSE_FINISH_CHANNEL, onResponseFinish);
+    }
+  }
+}
+
+/** `http.createServer(handler, options?)`; Node's argument order `(options, handler)` works too. */
+export function createServer(handler: HandlerSpec, options?: ServerOptions): Server;
+export function createServer(options: ServerOptions, handler: HandlerSpec): Server;
+export function createServer(first: HandlerSpec | ServerOptions, second?: HandlerSpec | ServerOptions): Server {
+  if (typeof second === 'function') return new Server(second, first as ServerOptions);
+  return new Server(first as HandlerSpec, second as ServerOptions | undefined);
+}
+
+/** `serve(port, handler, options?)`: createServer + listen (on `options.host` if given). */
+export function serve(port: number | string, handler: HandlerSpec, options?: ServerOptions): Server {
+  return new Server(handler, options).listen(port, options?.host);
+}
+
+function requestHandlerOf(handler: HandlerSpec): RequestHandler | NodeRequestListener {
+  if (typeof handler === 'function') return handler;
+  if (typeof handler === 'object' && handler !== null) {
+    const { request, websocket } = handler;
+    if (typeof request === 'function') return request;
+    if (request === undefined && websocket !== undefined) return answerNotFound;
+  }
+  throw new TypeError('http.createServer: the handler must be a function or an object { request(req), websocket: {…} }');
+}
+
+/** The handler of a server that only has WebSocket handlers: plain HTTP requests find nothing. */
+function answerNotFound(): { status: number; body: string } {
+  return { status: 404, body: 'Not Found' };
+}
+
+/** A function declaring `(req, res)` is a Node listener: it writes to `res` instead of returning. */
+function isNodeStyle(handler: RequestHandler | NodeRequestListener): handler is NodeRequestListener {
+  return handler.length >= 2;
+}
+
+function toPort(port: unknown): number {
+  const value = port === undefined ? 0 : typeof port === 'string' && /^\d{1,5}$/.test(port) ? Number(port) : port;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new TypeError(`server.listen: port must be an integer from 0 to 65535, got ${JSON.stringify(port) ?? String(port)}`);
+  }
+  return value;
+}
+
+/** Any-address and loopback binds are announced as `localhost`, the address a person would open. */
+function displayHost(host: string | undefined): string {
+  if (host === undefined || LOCAL_HOSTS.has(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }

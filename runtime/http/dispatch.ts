@@ -1,0 +1,94 @@
+// One request's way through the server: read the body (bounded), call the handler, send its result,
+// and turn every failure into a short error response plus a line on stderr.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { logRequestError, sendInternalError, sendPayloadTooLarge } from './errors.ts';
+import { HttpRequest } from './request.ts';
+import { announcedBodyLength, readBody, TOO_LARGE } from './request-body.ts';
+import { InvalidResponseError, sendResult } from './response.ts';
+
+/** A handler: gets the request, returns (or resolves to) the response. */
+export type RequestHandler = (request: HttpRequest) => unknown;
+
+/** Answers requests with a handler; its two listeners go on a node:http server. */
+export class RequestDispatcher {
+  readonly #handler: RequestHandler;
+  readonly #maxBodySize: number;
+  /** Set while the server closes: responses then end their connection (`Connection: close`). */
+  draining = false;
+
+  constructor(handler: RequestHandler, maxBodySize: number) {
+    this.#handler = handler;
+    this.#maxBodySize = maxBodySize;
+  }
+
+  /** Node's 'request' listener. Requests without a body reach the handler in the same tick. */
+  readonly onRequest = (incoming: IncomingMessage, res: ServerResponse): void => {
+    if (this.draining) res.shouldKeepAlive = false;
+    const length = announcedBodyLength(incoming.headers);
+    if (length === 0) {
+      this.#answer(incoming, res, undefined);
+    } else if (length > this.#maxBodySize) {
+      // Refused on its Content-Length alone: nothing of the body is read.
+      sendPayloadTooLarge(res, this.#maxBodySize);
+    } else {
+      readBody(incoming, length, this.#maxBodySize).then((bytes) => {
+        if (bytes === TOO_LARGE) sendPayloadTooLarge(res, this.#maxBodySize);
+        else if (bytes !== undefined) this.#answer(incoming, res, bytes);
+      });
+    }
+  };
+
+  /** Node's 'checkContinue' listener (RFC 9110 §10.1.1): refuse a too large body before it is sent. */
+  readonly onCheckContinue = (incoming: IncomingMessage, res: ServerResponse): void => {
+    if (announcedBodyLength(incoming.headers) > this.#maxBodySize) {
+      sendPayloadTooLarge(res, this.#maxBodySize);
+      return;
+    }
+    res.writeContinue();
+    this.onRequest(incoming, res);
+  };
+
+  #answer(incoming: IncomingMessage, res: ServerResponse, bytes: Buffer | undefined): void {
+    const request = new HttpRequest(incoming, bytes);
+    const handler = this.#handler; // called on its own: `this` inside it is not the dispatcher
+    let result: unknown;
+    try {
+      result = handler(request);
+    } catch (error) {
+      this.#fail(res, request, error);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (value) => this.#send(res, request, value),
+        (error: unknown) => this.#fail(res, request, error),
+      );
+    } else {
+      this.#send(res, request, result);
+    }
+  }
+
+  #send(res: ServerResponse, request: HttpRequest, result: unknown): void {
+    try {
+      // A streamed body settles later and reports its own failures.
+      void sendResult(res, request.method, request.url, result);
+    } catch (error) {
+      this.#fail(res, request, error);
+    }
+  }
+
+  #fail(res: ServerResponse, request: HttpRequest, error: unknown): void {
+    if (error instanceof InvalidResponseError) {
+      // A mistake in the handler's return value: its stack would only show krandog's code.
+      console.error(`krandog: ${error.message} (${request.method} ${request.url})`);
+      sendInternalError(res, error.peerDetail);
+      return;
+    }
+    logRequestError('the request handler failed', request.method, request.url, error);
+    sendInternalError(res);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}

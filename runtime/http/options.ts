@@ -1,0 +1,87 @@
+// Server options: what a script may pass to createServer/serve, their defaults, and their checks.
+import type { WebSocketServerOptions } from '../ws/attach.ts';
+
+/** Options of `http.createServer(handler, options)` and `serve(port, handler, options)`. */
+export interface ServerOptions extends WebSocketServerOptions {
+  /** Do not print the `Server listening on …` line (also silenced by `KRANDOG_QUIET=1`). */
+  quiet?: boolean;
+  /** Largest request body accepted, in bytes; a larger one gets 413. Default 1 MiB. */
+  maxBodySize?: number;
+  /** Milliseconds a client has to send the request headers (else 408). Default 20 000. */
+  headersTimeout?: number;
+  /** Milliseconds a client has to send the whole request, headers and body (else 408). Default 60 000. */
+  requestTimeout?: number;
+  /** Milliseconds an idle keep-alive connection stays open between requests. Default 5 000. */
+  keepAliveTimeout?: number;
+  /** Largest request head (request line and headers) in bytes; larger gets 431. Default 16 KiB. */
+  maxHeaderSize?: number;
+  /** Host to bind when using `serve()` (`listen()` takes it as an argument). Default: all interfaces. */
+  host?: string;
+}
+
+/** The options after defaults and checks; what the server code reads. */
+export interface ResolvedOptions {
+  readonly quiet: boolean;
+  readonly maxBodySize: number;
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly keepAliveTimeout: number;
+  readonly maxHeaderSize: number;
+  /** How often Node checks connections against the two timeouts above (it only checks on this tick). */
+  readonly connectionsCheckingInterval: number;
+}
+
+const MiB = 1024 * 1024;
+
+// Shorter than Node's 60 s / 300 s: a slow client (slowloris) should not hold a connection for
+// minutes, and a 1 MiB body needs seconds, not minutes. Scripts that accept big uploads raise them.
+const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+
+/** Applies defaults and rejects values of the wrong kind with a message that names the option. */
+export function resolveOptions(options: ServerOptions | undefined): ResolvedOptions {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError(`http.createServer: options must be an object, got ${describe(options)}`);
+  }
+  const given = options ?? {};
+  const requestTimeout = readCount(given, 'requestTimeout', DEFAULT_REQUEST_TIMEOUT_MS);
+  // Node refuses headersTimeout > requestTimeout; keep the default below a smaller requestTimeout.
+  const headersDefault = requestTimeout > 0 ? Math.min(DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout) : DEFAULT_HEADERS_TIMEOUT_MS;
+  const headersTimeout = readCount(given, 'headersTimeout', headersDefault);
+  if (requestTimeout > 0 && headersTimeout > requestTimeout) {
+    throw new RangeError(
+      `http.createServer: options.headersTimeout (${headersTimeout}) must not exceed options.requestTimeout (${requestTimeout})`,
+    );
+  }
+  return {
+    quiet: given.quiet === true || process.env.KRANDOG_QUIET === '1',
+    maxBodySize: readCount(given, 'maxBodySize', MiB),
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: readCount(given, 'keepAliveTimeout', DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
+    maxHeaderSize: readCount(given, 'maxHeaderSize', DEFAULT_MAX_HEADER_SIZE),
+    connectionsCheckingInterval: checkingIntervalFor(headersTimeout, requestTimeout),
+  };
+}
+
+/** Node's default check runs every 30 s, which would let a 20 s timeout last 50 s; check at 1/10 of it. */
+function checkingIntervalFor(headersTimeout: number, requestTimeout: number): number {
+  const shortest = Math.min(headersTimeout || Infinity, requestTimeout || Infinity);
+  if (shortest === Infinity) return 30_000;
+  return Math.min(2_000, Math.max(50, Math.floor(shortest / 10)));
+}
+
+function readCount(options: ServerOptions, name: keyof ServerOptions, fallback: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new TypeError(`http.createServer: options.${name} must be a non-negative integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}

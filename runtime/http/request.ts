@@ -1,0 +1,155 @@
+// The request object a handler receives, and the request-target parsing the WebSocket server reuses.
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { inspect } from 'node:util';
+
+/**
+ * Query-string parameters. Repeated keys give arrays. The object has no prototype, so keys such
+ * as `__proto__` or `constructor` are ordinary entries (use `Object.hasOwn`, not `query.hasOwnProperty`).
+ */
+export type Query = Record<string, string | string[]>;
+
+/** The path and the parsed query of a request target. */
+export interface Target {
+  pathname: string;
+  query: Query;
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+const NOT_PARSED = Symbol('not parsed');
+
+/** Path and query of a request target as sent (`/a/b?x=1`, or `http://host/a/b?x=1` from proxies). */
+export function parseTarget(url: string): Target {
+  return { pathname: pathnameOf(url), query: parseQuery(searchOf(url)) };
+}
+
+/**
+ * The path part of a request target, not percent-decoded (as `URL.pathname`).
+ * RFC 9112 §3.2: origin-form `/path?query`, absolute-form `http://host/path?query`, or `*`.
+ */
+export function pathnameOf(url: string): string {
+  if (url.charCodeAt(0) !== 0x2f /* / */) url = originFormOf(url);
+  const end = endOfPath(url);
+  return end === url.length ? url : url.slice(0, end);
+}
+
+/** The query string of a request target, without the `?` ('' when there is none). */
+export function searchOf(url: string): string {
+  const start = url.indexOf('?');
+  if (start === -1) return '';
+  const hash = url.indexOf('#', start);
+  return url.slice(start + 1, hash === -1 ? url.length : hash);
+}
+
+/** Decodes a query string as a form (`+` is a space, bad escapes kept) into a prototype-free object. */
+export function parseQuery(search: string): Query {
+  const query: Query = Object.create(null);
+  if (search === '') return query;
+  for (const [key, value] of new URLSearchParams(search)) {
+    const previous = query[key];
+    if (previous === undefined) query[key] = value;
+    else if (typeof previous === 'string') query[key] = [previous, value];
+    else previous.push(value);
+  }
+  return query;
+}
+
+/** Whether a Content-Type names JSON: `application/json` or a `+json` suffix (RFC 6839 §3.1). */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const semicolon = contentType.indexOf(';');
+  const essence = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  return essence === 'application/json' || (essence.startsWith('application/') && essence.endsWith('+json'));
+}
+
+function endOfPath(url: string): number {
+  for (let i = 0; i < url.length; i++) {
+    const code = url.charCodeAt(i);
+    if (code === 0x3f /* ? */ || code === 0x23 /* # */) return i;
+  }
+  return url.length;
+}
+
+/** `http://host:80/a?b` → `/a?b`; `*` and anything without a path stay as they are or become `/`. */
+function originFormOf(url: string): string {
+  const scheme = url.indexOf('://');
+  if (scheme === -1) return url;
+  const path = url.slice(scheme + 3).search(/[/?#]/);
+  if (path === -1) return '/';
+  const rest = url.slice(scheme + 3 + path);
+  return rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
+}
+
+/**
+ * An HTTP request as a handler sees it. Cheap fields are set up front; `query`, `body`, `json` and
+ * `remoteAddress` are computed on first read and kept, so a handler pays only for what it uses.
+ * The body (`bytes`) is already complete when the handler runs, so every field is a plain value.
+ */
+export class HttpRequest {
+  /** Always `'http'`; WebSocket messages reach a function handler with `type: 'websocket'`. */
+  readonly type = 'http';
+  /** The request method, upper case as sent (`GET`, `POST`, …). */
+  readonly method: string;
+  /** The request target as sent: path and query string. */
+  readonly url: string;
+  /** The path part of `url`, without the query string, not percent-decoded. */
+  readonly pathname: string;
+  /** Request headers with lower-case names, as Node gives them (repeated ones joined by `, `). */
+  readonly headers: IncomingHttpHeaders;
+  /** The raw request body; empty when there is none. */
+  readonly bytes: Buffer;
+  readonly #incoming: IncomingMessage;
+  #query: Query | undefined;
+  #body: string | undefined;
+  #json: unknown = NOT_PARSED;
+
+  constructor(incoming: IncomingMessage, bytes: Buffer = EMPTY_BODY) {
+    this.method = incoming.method!;
+    this.url = incoming.url!;
+    this.pathname = pathnameOf(this.url);
+    this.headers = incoming.headers;
+    this.bytes = bytes;
+    this.#incoming = incoming;
+  }
+
+  /** Query-string parameters, decoded; repeated keys give arrays. See {@link Query}. */
+  get query(): Query {
+    return (this.#query ??= parseQuery(searchOf(this.url)));
+  }
+
+  /** The request body decoded as UTF-8; '' when there is none. */
+  get body(): string {
+    return (this.#body ??= this.bytes.length === 0 ? '' : this.bytes.toString('utf8'));
+  }
+
+  /** The parsed body when the Content-Type is JSON and the body parses; `undefined` otherwise. */
+  get json(): unknown {
+    if (this.#json === NOT_PARSED) this.#json = parseJsonBody(this.headers['content-type'], this.body);
+    return this.#json;
+  }
+
+  /** The client's IP address (an IPv4 client of a dual-stack server shows as IPv4, not `::ffff:…`). */
+  get remoteAddress(): string | undefined {
+    const address = this.#incoming.socket.remoteAddress;
+    return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  }
+
+  /** The fields as a plain object (for `JSON.stringify(req)`). */
+  toJSON(): Record<string, unknown> {
+    const { type, method, url, pathname, query, headers, body, remoteAddress } = this;
+    return { type, method, url, pathname, query, headers, body, remoteAddress };
+  }
+
+  [inspect.custom](_depth: number, options: object): string {
+    return 'HttpRequest ' + inspect({ ...this.toJSON(), bytes: this.bytes, json: this.json }, options);
+  }
+}
+
+function parseJsonBody(contentType: string | undefined, text: string): unknown {
+  if (!isJsonMediaType(contentType)) return undefined;
+  try {
+    // RFC 8259 §8.1: a parser may ignore a leading byte order mark.
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    return undefined;
+  }
+}
