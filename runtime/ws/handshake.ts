@@ -1,0 +1,137 @@
+// The server's half of the opening handshake (RFC 6455 §4.2): checking the client's request and
+// choosing what to answer. Pure functions over header values; upgrade.ts does the socket I/O.
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { HANDSHAKE_GUID } from './constants.ts';
+
+/** The parts of Node's IncomingMessage the checks read (a plain object in unit tests). */
+export interface UpgradeRequestHead {
+  method?: string;
+  httpVersionMajor: number;
+  httpVersionMinor: number;
+  headers: IncomingHttpHeaders;
+}
+
+/** Who may open WebSockets from a browser: a list of origins (`https://example.com`) or a predicate. */
+export type AllowOrigins = readonly string[] | ((origin: string) => boolean);
+
+/** A request that passed the checks: what the 101 response needs. */
+export interface ValidUpgrade {
+  ok: true;
+  key: string;
+  /** The client's Sec-WebSocket-Protocol values in its order of preference; empty when none. */
+  offeredProtocols: string[];
+}
+
+/** A request that failed: the status to answer with (the socket is closed after it). */
+export interface RejectedUpgrade {
+  ok: false;
+  status: number;
+  message: string;
+  /** Extra response headers, e.g. Sec-WebSocket-Version for a 426. */
+  headers?: Record<string, string>;
+}
+
+/** `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key` (RFC 6455 §4.2.2 step 5.4). */
+export function acceptKey(key: string): string {
+  return createHash('sha1').update(key + HANDSHAKE_GUID).digest('base64');
+}
+
+// RFC 6455 §4.1: the key is 16 random bytes in base64: 22 characters then `==`. 16 bytes leave the
+// last character's low four bits zero, so it can only be A, Q, g or w.
+const KEY_PATTERN = /^[+/0-9A-Za-z]{21}[AQgw]==$/;
+// RFC 7230 §3.2.6 token, the syntax of a subprotocol name (RFC 6455 §4.1).
+const TOKEN_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Checks a client's opening handshake (RFC 6455 §4.2.1). Malformed requests get 400; a version
+ * other than 13 (or none) gets 426 with `Sec-WebSocket-Version: 13` (§4.4); an `Origin` outside
+ * `allowOrigins` gets 403 (§10.2). A request without `Origin` is not from a browser and passes.
+ */
+export function validateUpgradeRequest(request: UpgradeRequestHead, allowOrigins?: AllowOrigins): ValidUpgrade | RejectedUpgrade {
+  const { headers } = request;
+  if (request.method !== 'GET') return reject(400, 'WebSocket handshake must use GET');
+  if (request.httpVersionMajor < 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor < 1)) {
+    return reject(400, 'WebSocket handshake needs HTTP/1.1');
+  }
+  if (!hasToken(headers.upgrade, 'websocket')) return reject(400, 'Upgrade header must be "websocket"');
+  if (!hasToken(headers.connection, 'upgrade')) return reject(400, 'Connection header must contain "Upgrade"');
+  const key = headers['sec-websocket-key'];
+  if (typeof key !== 'string' || !KEY_PATTERN.test(key.trim())) {
+    return reject(400, 'Sec-WebSocket-Key must be 16 bytes in base64');
+  }
+  const version = headers['sec-websocket-version'];
+  if (typeof version !== 'string' || version.trim() !== '13') {
+    return { ok: false, status: 426, message: 'only WebSocket version 13 is supported', headers: { 'Sec-WebSocket-Version': '13' } };
+  }
+  const offeredProtocols = parseProtocols(headers['sec-websocket-protocol']);
+  if (offeredProtocols === undefined) return reject(400, 'Sec-WebSocket-Protocol must be a list of distinct tokens');
+  const origin = headers.origin;
+  if (allowOrigins !== undefined && origin !== undefined && !isOriginAllowed(origin, allowOrigins)) {
+    return reject(403, 'origin not allowed');
+  }
+  return { ok: true, key: key.trim(), offeredProtocols };
+}
+
+/**
+ * The subprotocol to answer with: the first one the client offered that the server supports
+ * (the client lists them in its order of preference), or undefined for none (no header is sent).
+ */
+export function selectProtocol(offered: readonly string[], supported: readonly string[] | undefined): string | undefined {
+  if (supported === undefined) return undefined;
+  for (const protocol of offered) if (supported.includes(protocol)) return protocol;
+  return undefined;
+}
+
+/** Whether `origin` is allowed; origins compare case-insensitively and without a trailing slash. */
+export function isOriginAllowed(origin: string, allowOrigins: AllowOrigins): boolean {
+  if (typeof allowOrigins === 'function') return allowOrigins(origin) === true;
+  const wanted = normalizeOrigin(origin);
+  return allowOrigins.some((allowed) => allowed === '*' || normalizeOrigin(allowed) === wanted);
+}
+
+/**
+ * The 101 response head (RFC 6455 §4.2.2 step 5). `extensions` is an agreed Sec-WebSocket-Extensions
+ * value; `extraHeaderLines` are already formatted `Name: value\r\n` lines (e.g. Set-Cookie).
+ */
+export function switchingProtocolsResponse(key: string, protocol: string | undefined, extensions = '', extraHeaderLines = ''): string {
+  let head =
+    'HTTP/1.1 101 Switching Protocols\r\n' +
+    'Upgrade: websocket\r\n' +
+    'Connection: Upgrade\r\n' +
+    `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n`;
+  if (protocol !== undefined) head += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
+  if (extensions !== '') head += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
+  return head + extraHeaderLines + '\r\n';
+}
+
+/** Whether a subprotocol name is a token, as RFC 6455 §4.1 requires. */
+export function isValidProtocolName(name: string): boolean {
+  return TOKEN_PATTERN.test(name);
+}
+
+function reject(status: number, message: string): RejectedUpgrade {
+  return { ok: false, status, message };
+}
+
+/** Whether a comma-separated header value contains `token` (ASCII case-insensitive). */
+function hasToken(value: string | string[] | undefined, token: string): boolean {
+  if (typeof value !== 'string') return false;
+  for (const part of value.split(',')) if (part.trim().toLowerCase() === token) return true;
+  return false;
+}
+
+/** The offered subprotocols; undefined when the header is malformed (empty or repeated names). */
+function parseProtocols(value: string | undefined): string[] | undefined {
+  if (value === undefined) return [];
+  const names = value.split(',').map((name) => name.trim());
+  for (let i = 0; i < names.length; i++) {
+    if (!TOKEN_PATTERN.test(names[i]) || names.indexOf(names[i]) !== i) return undefined;
+  }
+  return names;
+}
+
+function normalizeOrigin(origin: string): string {
+  const lower = origin.trim().toLowerCase();
+  return lower.endsWith('/') ? lower.slice(0, -1) : lower;
+}

@@ -1,0 +1,96 @@
+// The WebSocket options of `http.createServer(handler, options)`: defaults and checks.
+import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from './constants.ts';
+import { isValidProtocolName, type AllowOrigins } from './handshake.ts';
+
+/** WebSocket options accepted by `http.createServer(handler, options)` and `serve()`. */
+export interface WebSocketServerOptions {
+  /** Largest incoming message in bytes; a larger one closes the connection with 1009. Default 16 MiB. */
+  maxPayload?: number;
+  /** Most frames one incoming message may span; more closes with 1009. Default 131 072. */
+  maxFragments?: number;
+  /** Outgoing bytes a connection may have queued; past it the peer is not reading: close 1008. Default 16 MiB. */
+  backpressureLimit?: number;
+  /** Milliseconds without any frame from the peer before the server closes with 1001. Default 120 000; 0 = never. */
+  idleTimeout?: number;
+  /** Milliseconds of silence after which the server pings the peer. Default 30 000; 0 = no keepalive pings. */
+  pingInterval?: number;
+  /** Milliseconds a peer has to answer a keepalive ping (with anything) before it is dropped. Default 10 000. */
+  pongTimeout?: number;
+  /** Milliseconds to wait for the peer's half of the close handshake before dropping TCP. Default 5 000. */
+  closeTimeout?: number;
+  /** Subprotocols the server speaks; the first one the client offers from this list is chosen. */
+  protocols?: readonly string[];
+  /** Browser origins allowed to connect (`Origin` header); others get 403. Default: any. */
+  allowOrigins?: AllowOrigins;
+}
+
+/** The options after defaults and checks. Times in milliseconds, 0 meaning "off". */
+export interface ResolvedWebSocketOptions {
+  readonly maxPayload: number;
+  readonly maxFragments: number;
+  readonly backpressureLimit: number;
+  readonly idleTimeout: number;
+  readonly pingInterval: number;
+  readonly pongTimeout: number;
+  readonly closeTimeout: number;
+  readonly protocols: readonly string[] | undefined;
+  readonly allowOrigins: AllowOrigins | undefined;
+}
+
+const MiB = 1024 * 1024;
+
+/** Defaults, documented in the README's WebSocket server section. */
+export const WEBSOCKET_DEFAULTS = {
+  maxPayload: DEFAULT_MAX_PAYLOAD,
+  maxFragments: DEFAULT_MAX_FRAGMENTS,
+  backpressureLimit: 16 * MiB,
+  idleTimeout: 120_000,
+  pingInterval: 30_000,
+  pongTimeout: 10_000,
+  closeTimeout: 5_000,
+} as const;
+
+type NumericOption = keyof typeof WEBSOCKET_DEFAULTS;
+
+/** Applies defaults; a value of the wrong kind throws a TypeError naming the option. */
+export function resolveWebSocketOptions(options: WebSocketServerOptions | undefined): ResolvedWebSocketOptions {
+  const given = options ?? {};
+  const protocols = given.protocols;
+  if (protocols !== undefined && (!Array.isArray(protocols) || !protocols.every((p) => typeof p === 'string' && isValidProtocolName(p)))) {
+    throw new TypeError('http.createServer: options.protocols must be an array of subprotocol names (tokens)');
+  }
+  const allowOrigins = given.allowOrigins;
+  if (
+    allowOrigins !== undefined &&
+    typeof allowOrigins !== 'function' &&
+    !(Array.isArray(allowOrigins) && allowOrigins.every((origin) => typeof origin === 'string'))
+  ) {
+    throw new TypeError('http.createServer: options.allowOrigins must be an array of origins or a function');
+  }
+  return {
+    maxPayload: readPositive(given, 'maxPayload'),
+    maxFragments: readPositive(given, 'maxFragments'),
+    backpressureLimit: readPositive(given, 'backpressureLimit'),
+    idleTimeout: readCount(given, 'idleTimeout'),
+    pingInterval: readCount(given, 'pingInterval'),
+    pongTimeout: readPositive(given, 'pongTimeout'),
+    closeTimeout: readPositive(given, 'closeTimeout'),
+    protocols,
+    allowOrigins,
+  };
+}
+
+function readCount(options: WebSocketServerOptions, name: NumericOption): number {
+  const value = options[name];
+  if (value === undefined) return WEBSOCKET_DEFAULTS[name];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new TypeError(`http.createServer: options.${name} must be a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function readPositive(options: WebSocketServerOptions, name: NumericOption): number {
+  const value = readCount(options, name);
+  if (value === 0) throw new TypeError(`http.createServer: options.${name} must be greater than 0`);
+  return value;
+}
