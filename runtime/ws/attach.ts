@@ -1,19 +1,230 @@
-// The seam between krandog's http server and its WebSocket server (issue 4).
-// runtime/http/server.ts calls attachWebSockets() once per server and awaits closeAll() in close().
-// Until the WebSocket server lands this attaches nothing: with no 'upgrade' listener, Node answers
-// an upgrade request as an ordinary request.
-import type { Server } from 'node:http';
+// The WebSocket server of one krandog http server: answers Node's 'upgrade' events, keeps the set of
+// open connections, hands their messages and lifecycle to the script's handler, and closes them all
+// when the http server closes. runtime/http/server.ts calls attachWebSockets() once per server.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { parseTarget } from '../http/request.ts';
+import { CloseCode } from './constants.ts';
+import type { ConnectionOptions } from './connection.ts';
+import {
+  isThenable,
+  logHandlerError,
+  reportHandlerError,
+  webSocketHandlerOf,
+  type UpgradeRequest,
+  type UpgradeVerdict,
+  type WebSocketHandler,
+  type WebSocketHooks,
+  type WebSocketMessageRequest,
+} from './handler-spec.ts';
+import { selectProtocol, validateUpgradeRequest } from './handshake.ts';
+import { KeepaliveSweep } from './keepalive.ts';
+import { ServerWebSocket, type ServerSocketHost, type UpgradeInfo } from './server-socket.ts';
+import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './server-options.ts';
+import { decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
 
-/** WebSocket options accepted by `http.createServer(handler, options)`. */
-export interface WebSocketServerOptions {}
+export type { WebSocketServerOptions } from './server-options.ts';
 
 /** What attaching returns to the http server. */
 export interface WebSocketAttachment {
-  /** Closes every open WebSocket of the server; settles when they are closed. */
+  /**
+   * Closes every open WebSocket of the server: sends close 1001, waits up to {@link SHUTDOWN_GRACE_MS}
+   * for the peers to answer, then drops the rest. Settles when all are closed.
+   */
   closeAll(): Promise<void>;
 }
 
-/** Makes `server` answer WebSocket upgrades with `handler` (a function or `{ request, websocket }`). */
-export function attachWebSockets(_server: Server, _handler: unknown, _options: unknown): WebSocketAttachment {
-  return { closeAll: async () => {} };
+/** How long closeAll() lets peers answer the 1001 close before dropping their connections. */
+export const SHUTDOWN_GRACE_MS = 1_000;
+
+/**
+ * Makes `server` answer WebSocket upgrades with `handler`: a function (every message calls it with
+ * `{ type: 'websocket', ws, data, pathname, headers, query }`) or `{ request, websocket: hooks }`.
+ * A handler without WebSocket support (a Node-style `(req, res)` listener, or an object without
+ * `websocket`) attaches nothing, so Node passes upgrade requests to the HTTP handler.
+ */
+export function attachWebSockets(server: Server, handler: unknown, options: WebSocketServerOptions = {}): WebSocketAttachment {
+  const resolved = resolveWebSocketOptions(options);
+  // A function declaring (req, res) is a Node listener (see isNodeStyle in runtime/http/server.ts).
+  const webSocketHandler = typeof handler === 'function' && handler.length >= 2 ? undefined : webSocketHandlerOf(handler);
+  if (webSocketHandler === undefined) return { closeAll: () => Promise.resolve() };
+  const webSocketServer = new WebSocketServer(webSocketHandler, resolved);
+  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => webSocketServer.handleUpgrade(request, socket, head));
+  return webSocketServer;
+}
+
+/** The connections of one server and the dispatch of their events to the script. */
+export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
+  /** The open connections (for closeAll, keepalive and, later, broadcasting). */
+  readonly sockets = new Set<ServerWebSocket>();
+
+  readonly #options: ResolvedWebSocketOptions;
+  readonly #connectionOptions: ConnectionOptions;
+  readonly #onMessageRequest: ((req: WebSocketMessageRequest) => unknown) | undefined;
+  readonly #hooks: WebSocketHooks;
+  readonly #keepalive: KeepaliveSweep;
+  #closing: Promise<void> | undefined;
+  #allClosed: (() => void) | undefined;
+
+  constructor(handler: WebSocketHandler, options: ResolvedWebSocketOptions) {
+    this.#options = options;
+    this.#onMessageRequest = handler.onMessageRequest;
+    this.#hooks = handler.hooks;
+    this.#connectionOptions = {
+      isServer: true,
+      maxPayload: options.maxPayload,
+      maxFragments: options.maxFragments,
+      backpressureLimit: options.backpressureLimit,
+      closeTimeoutMs: options.closeTimeout,
+    };
+    this.#keepalive = new KeepaliveSweep(this.sockets, options);
+  }
+
+  /** Node's 'upgrade' event: check the handshake, ask the `upgrade` hook, then accept or refuse. */
+  handleUpgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
+    // Node removed its own listeners from the socket: until the connection takes over, an error
+    // (a reset mid-handshake) must end only this socket, not the process.
+    socket.on('error', destroyOnError);
+    if (this.#closing !== undefined) return rejectUpgrade(socket, 503, 'server is shutting down');
+    const check = validateUpgradeRequest(request, this.#options.allowOrigins);
+    if (!check.ok) return rejectUpgrade(socket, check.status, check.message, check.headers);
+
+    const url = request.url ?? '/';
+    const { pathname, query } = parseTarget(url);
+    const info: UpgradeInfo = {
+      pathname,
+      query,
+      headers: request.headers,
+      remoteAddress: displayAddress(socket.remoteAddress),
+      protocol: selectProtocol(check.offeredProtocols, this.#options.protocols) ?? '',
+    };
+    const upgradeHook = this.#hooks.upgrade;
+    if (upgradeHook === undefined) return this.#accept(socket, head, check.key, info, undefined, '');
+
+    const upgradeRequest: UpgradeRequest = {
+      type: 'upgrade',
+      method: request.method ?? 'GET',
+      url,
+      pathname,
+      query,
+      headers: request.headers,
+      remoteAddress: info.remoteAddress,
+      protocols: check.offeredProtocols,
+    };
+    let verdict: UpgradeVerdict | PromiseLike<UpgradeVerdict>;
+    try {
+      verdict = upgradeHook.call(this.#hooks, upgradeRequest);
+    } catch (error) {
+      return this.#failUpgrade(socket, error);
+    }
+    if (!isThenable(verdict)) return this.#settleUpgrade(socket, head, check.key, info, check.offeredProtocols, verdict);
+    // The socket is paused (Node leaves it so): frames the client sends meanwhile wait in it.
+    verdict.then(
+      (settled) => this.#settleUpgrade(socket, head, check.key, info, check.offeredProtocols, settled),
+      (error) => this.#failUpgrade(socket, error),
+    );
+  }
+
+  closeAll(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => {
+      this.#keepalive.stop();
+      if (this.sockets.size === 0) return resolve();
+      this.#allClosed = resolve;
+      for (const ws of this.sockets) ws.connection.close(CloseCode.GoingAway, 'server shutting down');
+      const grace = setTimeout(() => {
+        for (const ws of this.sockets) ws.connection.terminate();
+      }, SHUTDOWN_GRACE_MS);
+      grace.unref();
+    });
+    return this.#closing;
+  }
+
+  // ServerSocketHost: events of the accepted connections.
+
+  dispatchMessage(ws: ServerWebSocket, data: string | Buffer): void {
+    // Hot path: called synchronously from the socket read, once per message.
+    try {
+      const onMessageRequest = this.#onMessageRequest;
+      const result =
+        onMessageRequest !== undefined
+          ? onMessageRequest(messageRequest(ws, data))
+          : this.#hooks.message?.(ws, data, messageRequest(ws, data));
+      if (result !== undefined && isThenable(result)) result.then(undefined, reportHandlerError.message);
+    } catch (error) {
+      reportHandlerError.message(error);
+    }
+  }
+
+  dispatchDrain(ws: ServerWebSocket): void {
+    const drain = this.#hooks.drain;
+    if (drain !== undefined) this.#callHook('drain', () => drain.call(this.#hooks, ws));
+  }
+
+  dispatchClose(ws: ServerWebSocket, code: number, reason: string, wasClean: boolean): void {
+    this.sockets.delete(ws);
+    if (this.sockets.size === 0) {
+      this.#keepalive.stop();
+      this.#allClosed?.();
+    }
+    const close = this.#hooks.close;
+    if (close !== undefined) this.#callHook('close', () => close.call(this.#hooks, ws, code, reason));
+    ws.emitClose(code, reason, wasClean, reportHandlerError.close);
+  }
+
+  #settleUpgrade(socket: Socket, head: Buffer, key: string, info: UpgradeInfo, offered: readonly string[], verdict: UpgradeVerdict): void {
+    if (socket.destroyed) return;
+    if (this.#closing !== undefined) return rejectUpgrade(socket, 503, 'server is shutting down');
+    let decision;
+    try {
+      decision = decideUpgrade(verdict, offered, info.protocol === '' ? undefined : info.protocol);
+    } catch (error) {
+      return this.#failUpgrade(socket, error);
+    }
+    if (!decision.accept) return rejectUpgrade(socket, decision.status, decision.body, decision.headers);
+    info.protocol = decision.protocol ?? '';
+    this.#accept(socket, head, key, info, decision.data, decision.headerLines);
+  }
+
+  #failUpgrade(socket: Socket, error: unknown): void {
+    logHandlerError('upgrade', error);
+    rejectUpgrade(socket, 500, 'Internal Server Error');
+  }
+
+  #accept(socket: Socket, head: Buffer, key: string, info: UpgradeInfo, data: unknown, headerLines: string): void {
+    // The 101, whatever `open` sends and the answers to frames in `head` leave in one write.
+    socket.cork();
+    writeSwitchingProtocols(socket, key, info.protocol === '' ? undefined : info.protocol, headerLines);
+    const ws = new ServerWebSocket(socket, this.#connectionOptions, this, info);
+    if (data !== undefined) ws.data = data;
+    this.sockets.add(ws);
+    this.#keepalive.start();
+    socket.removeListener('error', destroyOnError);
+    const open = this.#hooks.open;
+    if (open !== undefined) this.#callHook('open', () => open.call(this.#hooks, ws));
+    // Bytes that came in the same read as the request are the first frames (RFC 6455 §4.2.2 lets
+    // a client send frames right after its handshake).
+    ws.connection.start(head);
+    socket.uncork();
+  }
+
+  /** Runs a lifecycle hook; what it throws or rejects with is logged and the server carries on. */
+  #callHook(name: 'open' | 'close' | 'drain', call: () => unknown): void {
+    try {
+      const result = call();
+      if (isThenable(result)) result.then(undefined, reportHandlerError[name]);
+    } catch (error) {
+      reportHandlerError[name](error);
+    }
+  }
+}
+
+/** The object a function handler gets per message; its shape never changes (one hidden class). */
+function messageRequest(ws: ServerWebSocket, data: string | Buffer): WebSocketMessageRequest {
+  return { type: 'websocket', ws, data, pathname: ws.pathname, headers: ws.headers, query: ws.query };
+}
+
+/** An IPv4 client of a dual-stack server shows as IPv4, not `::ffff:1.2.3.4` (as the http request does). */
+function displayAddress(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

@@ -1,0 +1,248 @@
+// The `ws` object a script sees for each accepted WebSocket connection.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import { inspect } from 'node:util';
+import type { Query } from '../http/request.ts';
+import { isValidCloseCode } from './close-payload.ts';
+import { CloseCode, MAX_CONTROL_PAYLOAD } from './constants.ts';
+import { Connection, ReadyState, type ConnectionEvents, type ConnectionOptions } from './connection.ts';
+import { isThenable } from './handler-spec.ts';
+import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
+
+/** Where a server socket reports what happens to it (the WebSocket server it belongs to). */
+export interface ServerSocketHost {
+  dispatchMessage(ws: ServerWebSocket, data: string | Buffer): void;
+  dispatchDrain(ws: ServerWebSocket): void;
+  dispatchClose(ws: ServerWebSocket, code: number, reason: string, wasClean: boolean): void;
+}
+
+/** What `onclose` and `close` listeners receive. */
+export interface ServerCloseEvent {
+  readonly type: 'close';
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+  readonly target: ServerWebSocket;
+}
+
+export type CloseListener = ((event: ServerCloseEvent) => unknown) | { handleEvent(event: ServerCloseEvent): unknown };
+
+/** What the upgrade request left for the connection: only what handlers read, never the IncomingMessage. */
+export interface UpgradeInfo {
+  pathname: string;
+  query: Query;
+  headers: IncomingHttpHeaders;
+  remoteAddress: string;
+  protocol: string;
+}
+
+/**
+ * One accepted WebSocket connection, the same object for every message of it.
+ *
+ * It is the Connection's events object (no closures per connection), so the methods `onMessage`,
+ * `onDrain`, `onClose` below are the connection's callbacks; scripts use `onclose` (lower case).
+ */
+export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
+  static readonly CONNECTING = ReadyState.Connecting;
+  static readonly OPEN = ReadyState.Open;
+  static readonly CLOSING = ReadyState.Closing;
+  static readonly CLOSED = ReadyState.Closed;
+
+  /** The script's own per-connection state (set by the `upgrade` hook's `data`, or freely). */
+  data: unknown = undefined;
+  /** Called once when the connection is closed. */
+  onclose: ((event: ServerCloseEvent) => unknown) | null = null;
+  /** The path of the upgrade request (`/chat`), not percent-decoded. */
+  readonly pathname: string;
+  /** The query string of the upgrade request, parsed (see the http request's `query`). */
+  readonly query: Query;
+  /** The upgrade request's headers, lower-case names. */
+  readonly headers: IncomingHttpHeaders;
+  /** The peer's IP address. */
+  readonly remoteAddress: string;
+  /** The subprotocol agreed in the handshake, '' when none. */
+  readonly protocol: string;
+
+  readonly #connection: Connection;
+  readonly #host: ServerSocketHost;
+  #closeListeners: CloseListener[] | null = null;
+  // Keepalive bookkeeping (see keepalive.ts): time without input, and when the last ping went out.
+  #quietMs = 0;
+  #pingSentAtMs = -1;
+
+  /** Wraps an upgraded socket (the 101 already written); call `connection.start(head)` to read. */
+  constructor(socket: Socket, options: ConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
+    this.#connection = new Connection(socket, options, this);
+    this.#host = host;
+    this.pathname = info.pathname;
+    this.query = info.query;
+    this.headers = info.headers;
+    this.remoteAddress = info.remoteAddress;
+    this.protocol = info.protocol;
+  }
+
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
+  get readyState(): number {
+    return this.#connection.readyState;
+  }
+
+  /** Bytes queued in user space, not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.#connection.bufferedAmount;
+  }
+
+  /** The agreed Sec-WebSocket-Extensions value, '' when none. */
+  get extensions(): string {
+    return this.#connection.extensions;
+  }
+
+  /**
+   * Sends a message: a string as text, a Buffer, ArrayBuffer or typed array as binary.
+   * Returns the bytes written; -1 when they were queued behind a full send buffer (wait for
+   * `drain`); 0 when the connection is not open and the message was dropped (as Bun does).
+   */
+  send(data: string | ArrayBuffer | ArrayBufferView): number {
+    if (typeof data === 'string' || data instanceof Uint8Array) return this.#connection.send(data);
+    return this.#connection.send(toBytes(data, 'send'));
+  }
+
+  /**
+   * Starts the closing handshake with `code` (default 1000) and `reason` (at most 123 bytes of UTF-8).
+   * Does nothing if the connection is already closing or closed.
+   */
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    if (typeof code !== 'number' || !isValidCloseCode(code)) {
+      throw new RangeError(`ws.close(): ${String(code)} is not a close code that may be sent (1000–1003, 1007–1014, 3000–4999)`);
+    }
+    reason = String(reason);
+    if (Buffer.byteLength(reason) > MAX_CONTROL_PAYLOAD - 2) throw new RangeError('ws.close(): reason is longer than 123 bytes');
+    this.#connection.close(code, reason);
+  }
+
+  /** Drops the connection at once, without a closing handshake (the close code is 1006). */
+  terminate(): void {
+    this.#connection.terminate();
+  }
+
+  /** Sends a ping (payload up to 125 bytes); the peer's pong counts as activity for the idle timeout. */
+  ping(data?: string | ArrayBuffer | ArrayBufferView): void {
+    const payload = data === undefined ? undefined : toBytes(data, 'ping');
+    if (payload !== undefined && payload.length > MAX_CONTROL_PAYLOAD) throw new RangeError('ws.ping(): payload is longer than 125 bytes');
+    this.#connection.ping(payload);
+  }
+
+  /** Adds a listener; only the `close` event exists on the server side. */
+  addEventListener(type: 'close', listener: CloseListener): void {
+    checkEventType(type);
+    if (listener === null || listener === undefined) return;
+    const listeners = (this.#closeListeners ??= []);
+    if (!listeners.includes(listener)) listeners.push(listener);
+  }
+
+  removeEventListener(type: 'close', listener: CloseListener): void {
+    checkEventType(type);
+    const listeners = this.#closeListeners;
+    const index = listeners === null ? -1 : listeners.indexOf(listener);
+    if (index !== -1) listeners!.splice(index, 1);
+  }
+
+  // ConnectionEvents: called by the Connection, synchronously from the socket's reads.
+
+  /** @internal */
+  onMessage(data: string | Buffer): void {
+    this.#host.dispatchMessage(this, data);
+  }
+
+  /** @internal */
+  onDrain(): void {
+    this.#host.dispatchDrain(this);
+  }
+
+  /** @internal */
+  onClose(code: number, reason: string, wasClean: boolean): void {
+    this.#host.dispatchClose(this, code, reason, wasClean);
+  }
+
+  /** @internal Runs the `onclose` property and the `close` listeners; the host reports what they throw. */
+  emitClose(code: number, reason: string, wasClean: boolean, report: (error: unknown) => void): void {
+    const onclose = this.onclose;
+    const listeners = this.#closeListeners;
+    if (onclose === null && listeners === null) return;
+    const event: ServerCloseEvent = { type: 'close', code, reason, wasClean, target: this };
+    if (typeof onclose === 'function') callListener(onclose, event, report);
+    if (listeners !== null) for (const listener of [...listeners]) callListener(listener, event, report);
+    this.#closeListeners = null;
+  }
+
+  /** @internal One keepalive check (see keepalive.ts). */
+  sweepKeepalive(policy: KeepalivePolicy, tickMs: number): void {
+    const connection = this.#connection;
+    if (connection.readyState !== ReadyState.Open) return;
+    if (connection.hasActivity) {
+      connection.hasActivity = false;
+      this.#quietMs = 0;
+      this.#pingSentAtMs = -1;
+      return;
+    }
+    this.#quietMs += tickMs;
+    switch (nextKeepaliveAction(this.#quietMs, this.#pingSentAtMs, policy)) {
+      case KeepaliveAction.Ping:
+        this.#pingSentAtMs = this.#quietMs;
+        connection.ping();
+        break;
+      case KeepaliveAction.Close:
+        connection.close(CloseCode.GoingAway, 'idle timeout');
+        break;
+      case KeepaliveAction.Terminate:
+        connection.terminate();
+        break;
+    }
+  }
+
+  /** @internal The connection, for the server (closeAll, broadcast). */
+  get connection(): Connection {
+    return this.#connection;
+  }
+
+  [inspect.custom](_depth: number, options: object): string {
+    const { readyState, protocol, remoteAddress, pathname, bufferedAmount, data } = this;
+    return 'ServerWebSocket ' + inspect({ readyState, protocol, remoteAddress, pathname, bufferedAmount, data }, options);
+  }
+}
+
+// WHATWG-style constants on instances too (`ws.OPEN`), as scripts written for browsers expect.
+for (const [name, value] of Object.entries({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })) {
+  Object.defineProperty(ServerWebSocket.prototype, name, { value, enumerable: true });
+}
+
+/** Binary data of any kind as bytes (a view, never a copy); a string as its UTF-8. */
+function toBytes(data: unknown, method: string): Uint8Array {
+  if (typeof data === 'string') return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) return new Uint8Array(data);
+  throw new TypeError(
+    `ws.${method}() takes a string, Buffer, ArrayBuffer or typed array, got ${describeValue(data)}` +
+      (data !== null && typeof data === 'object' ? ' (use JSON.stringify for objects)' : ''),
+  );
+}
+
+function checkEventType(type: string): void {
+  if (type !== 'close') {
+    throw new TypeError(`a server WebSocket has no '${String(type)}' event; messages go to the server's handler`);
+  }
+}
+
+function callListener(listener: CloseListener, event: ServerCloseEvent, report: (error: unknown) => void): void {
+  try {
+    const result = typeof listener === 'function' ? listener.call(event.target, event) : listener.handleEvent(event);
+    if (isThenable(result)) result.then(undefined, report);
+  } catch (error) {
+    report(error);
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.constructor?.name ?? 'object';
+  return typeof value;
+}
