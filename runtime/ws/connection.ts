@@ -143,7 +143,7 @@ export class Connection {
       this.#write(encodeFrameHeader(opcode, data.length, true, false));
       const result = this.#write(data);
       this.socket.uncork();
-      return result < 0 ? result : data.length;
+      return result <= 0 ? result : data.length;
     }
     return this.#write(encodeFrame(opcode, data, true, false, !this.#isServer));
   }
@@ -275,7 +275,9 @@ export class Connection {
     const socket = this.socket;
     if (socket.destroyed) return SendResult.Dropped;
     if (socket.write(bytes)) return bytes.length;
-    if (socket.writableLength > this.#backpressureLimit) {
+    // Judge the peer by what it left unread before this write: a single message larger than the
+    // limit (or one written while the socket is corked for a read) is not a peer that stopped reading.
+    if (socket.writableLength - bytes.length > this.#backpressureLimit) {
       // A peer that stopped reading must not make us buffer without bound.
       this.#fail(CloseCode.PolicyViolation, new Error('peer is not reading: send buffer over the backpressure limit'));
       this.socket.destroy();
