@@ -1,0 +1,259 @@
+// The load generator: one process (pinned by the harness to its own core) that drives a WebSocket
+// server over raw TCP sockets and prints one JSON line with what it measured.
+//
+//   node bench/loadgen.mjs '{"mode":"echo","port":1234,"serverPid":42,...}'
+//
+// Modes: echo (each connection keeps `inFlight` messages outstanding and sends one for every
+// reply), broadcast (connection 0 publishes, every connection counts deliveries), idle (opens
+// `connections` sockets and reports the server's RSS growth per connection).
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkHandshakeResponse, encodeClientFrame, handshakeRequest, Opcode, repeatFrame, ReplyCounter } from './wire.mjs';
+import { cpuSeconds, rssBytes } from './proc.mjs';
+import { LatencyHistogram } from './stats.mjs';
+
+const DEFAULTS = {
+  mode: 'echo',
+  host: '127.0.0.1',
+  port: 0,
+  path: '/',
+  connections: 50,
+  inFlight: 16,
+  payloadBytes: 64,
+  binary: false,
+  warmupMs: 2000,
+  durationMs: 5000,
+  settleMs: 2000,
+  serverPid: 0,
+  /** Handshakes in progress at once, so a server's listen backlog is never overrun. */
+  connectConcurrency: 100,
+};
+
+const config = { ...DEFAULTS, ...JSON.parse(process.argv[2] ?? '{}') };
+const PONG_HEADER = Buffer.from([0x80 | Opcode.Pong, 0x80, 0, 0, 0, 0]);
+
+/** Totals shared by all connections; the measurement window is the difference of two snapshots. */
+const totals = { messages: 0, bytes: 0, errors: 0, unexpectedCloses: 0 };
+const latency = new LatencyHistogram();
+let running = true;
+const sockets = [];
+const counters = [];
+
+function replyCounter(socket, expectedBytes) {
+  const counter = new ReplyCounter(expectedBytes, controlHandler(socket));
+  counters.push(counter);
+  return counter;
+}
+
+/** Opens one socket and completes the client handshake; resolves with the socket and any frame bytes after the 101. */
+function connect() {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: config.host, port: config.port, noDelay: true });
+    let head = Buffer.alloc(0);
+    const timer = setTimeout(() => fail(new Error('handshake timed out after 10 s')), 10_000);
+    const fail = (error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    };
+    socket.once('error', fail);
+    socket.once('close', () => fail(new Error('connection closed during the handshake')));
+    socket.on('data', function onHandshakeData(chunk) {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      clearTimeout(timer);
+      socket.off('data', onHandshakeData);
+      socket.removeAllListeners('close');
+      socket.removeAllListeners('error');
+      const problem = checkHandshakeResponse(head.subarray(0, end).toString('latin1'));
+      if (problem) return fail(new Error(`handshake: ${problem}`));
+      socket.on('error', () => totals.errors++);
+      socket.on('close', () => {
+        if (running) totals.unexpectedCloses++;
+      });
+      sockets.push(socket);
+      resolve({ socket, rest: head.subarray(end + 4) });
+    });
+    socket.write(handshakeRequest(config.host, config.port, config.path));
+  });
+}
+
+/** Opens `count` connections, at most `connectConcurrency` handshakes at a time. */
+async function connectMany(count) {
+  const opened = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      opened[index] = await connect();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(count, config.connectConcurrency) }, worker));
+  return opened;
+}
+
+/** Answers pings (a server's keepalive must not close our idle or busy connections). */
+function controlHandler(socket) {
+  return (opcode, payload) => {
+    if (opcode === Opcode.Ping && payload.length <= 125) {
+      const header = Buffer.from(PONG_HEADER);
+      header[1] = 0x80 | payload.length;
+      socket.write(Buffer.concat([header, payload])); // zero mask key: payload goes as is
+    } else if (opcode === Opcode.Close && running) {
+      totals.unexpectedCloses++;
+    }
+  };
+}
+
+function messagePayload() {
+  const payload = Buffer.alloc(config.payloadBytes, config.binary ? 0xa5 : 'x');
+  return encodeClientFrame(config.binary ? Opcode.Binary : Opcode.Text, payload);
+}
+
+/** Each connection keeps `inFlight` messages outstanding; replies are counted and timed. */
+function driveEcho(opened) {
+  const frame = messagePayload();
+  const burst = repeatFrame(frame, config.inFlight);
+  for (const { socket, rest } of opened) {
+    const counter = replyCounter(socket, config.payloadBytes);
+    const sentAt = new Float64Array(config.inFlight);
+    let head = 0;
+    let tail = 0;
+    let outstanding = 0;
+    const send = (count, now) => {
+      for (let i = 0; i < count; i++) {
+        sentAt[tail] = now;
+        tail = tail + 1 === sentAt.length ? 0 : tail + 1;
+      }
+      outstanding += count;
+      socket.write(count === config.inFlight ? burst : burst.subarray(0, count * frame.length));
+    };
+    const onData = (chunk) => {
+      let replies = counter.push(chunk);
+      if (replies === 0) return;
+      if (replies > outstanding) replies = outstanding;
+      const now = performance.now();
+      outstanding -= replies;
+      totals.messages += replies;
+      totals.bytes += replies * config.payloadBytes;
+      for (let i = 0; i < replies; i++) {
+        latency.record((now - sentAt[head]) * 1000);
+        head = head + 1 === sentAt.length ? 0 : head + 1;
+      }
+      if (running) send(replies, now);
+    };
+    socket.on('data', onData);
+    send(config.inFlight, performance.now());
+    if (rest.length > 0) onData(rest);
+  }
+}
+
+/** Connection 0 publishes; at most `inFlight` messages' worth of deliveries may be outstanding. */
+function driveBroadcast(opened) {
+  const frame = messagePayload();
+  const burst = repeatFrame(frame, config.inFlight);
+  const subscribers = opened.length;
+  const sender = opened[0].socket;
+  let published = 0;
+  const publish = () => {
+    if (!running) return;
+    const outstanding = published * subscribers - totals.messages;
+    const count = config.inFlight - Math.ceil(outstanding / subscribers);
+    if (count <= 0) return;
+    published += count;
+    sender.write(count === config.inFlight ? burst : burst.subarray(0, count * frame.length));
+  };
+  for (const { socket, rest } of opened) {
+    const counter = replyCounter(socket, config.payloadBytes);
+    const onData = (chunk) => {
+      const deliveries = counter.push(chunk);
+      if (deliveries === 0) return;
+      totals.messages += deliveries;
+      totals.bytes += deliveries * config.payloadBytes;
+      publish();
+    };
+    socket.on('data', onData);
+    if (rest.length > 0) onData(rest);
+  }
+  publish();
+}
+
+function snapshot() {
+  const usage = process.cpuUsage();
+  return {
+    time: performance.now(),
+    messages: totals.messages,
+    bytes: totals.bytes,
+    selfCpu: (usage.user + usage.system) / 1e6,
+    serverCpu: cpuSeconds(config.serverPid),
+  };
+}
+
+async function measureThroughput(drive) {
+  const opened = await connectMany(config.connections);
+  drive(opened);
+  await sleep(config.warmupMs);
+  const before = snapshot();
+  latency.reset();
+  await sleep(config.durationMs);
+  const after = snapshot();
+  running = false;
+  const seconds = (after.time - before.time) / 1000;
+  return {
+    seconds,
+    messages: after.messages - before.messages,
+    messagesPerSecond: (after.messages - before.messages) / seconds,
+    bytesPerSecond: (after.bytes - before.bytes) / seconds,
+    serverCores: (after.serverCpu - before.serverCpu) / seconds,
+    loadgenCores: (after.selfCpu - before.selfCpu) / seconds,
+    p50Micros: latency.percentile(0.5),
+    p99Micros: latency.percentile(0.99),
+  };
+}
+
+/** Server RSS growth per open, idle WebSocket connection. */
+async function measureIdleMemory() {
+  // Warm-up: the server's first connections load code and grow its heap; that is not per-connection cost.
+  const warm = await connectMany(Math.min(200, config.connections));
+  for (const { socket } of warm) socket.resetAndDestroy();
+  sockets.length = 0;
+  await sleep(config.settleMs / 2);
+  const before = rssBytes(config.serverPid);
+  const opened = await connectMany(config.connections);
+  for (const { socket, rest } of opened) {
+    const counter = replyCounter(socket, -1);
+    socket.on('data', (chunk) => counter.push(chunk));
+    if (rest.length > 0) counter.push(rest);
+  }
+  await sleep(config.settleMs);
+  const after = rssBytes(config.serverPid);
+  running = false;
+  return { connections: opened.length, rssBefore: before, rssAfter: after, bytesPerConnection: (after - before) / opened.length };
+}
+
+async function main() {
+  const watchdog = setTimeout(() => finish({ error: 'load generator timed out' }), config.warmupMs + config.durationMs + 120_000);
+  watchdog.unref();
+  try {
+    let result;
+    if (config.mode === 'echo') result = await measureThroughput(driveEcho);
+    else if (config.mode === 'broadcast') result = await measureThroughput(driveBroadcast);
+    else if (config.mode === 'idle') result = await measureIdleMemory();
+    else throw new Error(`unknown mode ${config.mode}`);
+    finish({ ...result, errors: totals.errors, unexpectedCloses: totals.unexpectedCloses, wrongLength: counters.reduce((sum, counter) => sum + counter.wrongLength, 0) });
+  } catch (error) {
+    finish({ error: error.message });
+  }
+}
+
+function finish(result) {
+  running = false;
+  // RST instead of FIN: no TIME_WAIT left behind, so thousands of connections per run do not
+  // exhaust the loopback's ephemeral ports across runs.
+  for (const socket of sockets) socket.resetAndDestroy();
+  process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
+}
+
+await main();
