@@ -1,0 +1,27 @@
+// Bun.serve with its built-in WebSocket server. Run as `bun bun.ts echo|broadcast|http`.
+// Broadcast uses Bun's topics (server.publish), its fastest fan-out.
+const mode = Bun.argv[2] ?? 'echo';
+const TOPIC = 'all';
+
+const server = Bun.serve({
+  hostname: '127.0.0.1',
+  port: 0,
+  fetch(req, server) {
+    if (mode !== 'http' && server.upgrade(req)) return undefined;
+    return new Response('Hello, World!', { headers: { 'content-type': 'text/plain' } });
+  },
+  websocket: {
+    perMessageDeflate: false,
+    maxPayloadLength: 16 * 1024 * 1024,
+    // Large echoes must queue, not be dropped or closed, when the client reads slower than we write.
+    backpressureLimit: 64 * 1024 * 1024,
+    open(ws) {
+      if (mode === 'broadcast') ws.subscribe(TOPIC);
+    },
+    message(ws, message) {
+      if (mode === 'broadcast') server.publish(TOPIC, message);
+      else ws.send(message);
+    },
+  },
+});
+console.log(`LISTENING ${server.port}`);
