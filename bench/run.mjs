@@ -1,0 +1,144 @@
+// `npm run bench`: krandog against ws, Bun, Deno and node:http on the workloads of issue 7.
+// Progress goes to stderr; the table goes to stdout and, with the machine's details, to a
+// markdown file (bench/results.md for a full run). See bench/options.mjs for the options.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { contenders, REPO_ROOT } from './contenders.mjs';
+import { measureHttp, measureLoadgen, pause } from './measure.mjs';
+import { parseOptions, USAGE } from './options.mjs';
+import { BENCH_DIR, canPin, PEERS_DIR, preparePeers } from './peers.mjs';
+import { machineInfo, markdownReport, markdownTable, formatNumber, tableRows } from './report.mjs';
+import { measureStartup, startupVariants } from './startup.mjs';
+import { WORKLOADS } from './workloads.mjs';
+
+const log = (message) => console.error(message);
+
+/** Builds dist/ so the numbers are those of the current source; returns krandog's availability. */
+function prepareKrandog(build) {
+  const version = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version;
+  if (build) {
+    log('building krandog (node build.mjs) …');
+    const result = spawnSync(process.execPath, ['build.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    if (result.status !== 0) {
+      const reason = `${result.stderr || result.stdout}`.trim().split('\n').find((line) => /error/i.test(line)) ?? `exit ${result.status}`;
+      return { version, reason: `node build.mjs failed: ${reason.trim()}` };
+    }
+  }
+  if (!existsSync(path.join(REPO_ROOT, 'dist', 'cli.js'))) return { version, reason: 'dist/ is missing (run node build.mjs)' };
+  return { version: `krandog ${version}` };
+}
+
+/** Environment for profiled krandog servers: a CPU profile per server process, per workload. */
+function profileEnv(settings, workload) {
+  const dir = path.join(PEERS_DIR, 'profiles', workload.id);
+  mkdirSync(dir, { recursive: true });
+  const preload = pathToFileURL(path.join(BENCH_DIR, 'exit-on-signal.mjs')).href;
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir} --import=${preload}`.trim() };
+}
+
+function describe(workload, result) {
+  const value = `${formatNumber(workload.value(result))} ${workload.unit}`;
+  const cpu = Number.isFinite(result.serverCores)
+    ? ` (server ${Math.round(result.serverCores * 100)}%, load ${Math.round(result.loadgenCores * 100)}%)`
+    : '';
+  return value + cpu;
+}
+
+/** Runs a server workload: `settings.runs` rounds, each round every server once, in turn. */
+async function runServerWorkload(workload, ids, all, settings, peers) {
+  const entries = ids.map((id) => ({ key: id, label: all[id].label, runs: [], notes: [], failure: all[id].reason }));
+  if (workload.kind === 'http' && peers.wrk.reason) for (const entry of entries) entry.failure ??= peers.wrk.reason;
+  for (let round = 1; round <= settings.runs; round++) {
+    for (const entry of entries) {
+      if (entry.failure) continue;
+      const contender = all[entry.key];
+      const runSettings = {
+        ...settings,
+        serverEnv: settings.profile && entry.key === 'krandog' ? () => profileEnv(settings, workload) : undefined,
+      };
+      const prefix = `[${workload.id} ${round}/${settings.runs}] ${entry.label}`;
+      try {
+        const result = workload.kind === 'http'
+          ? await measureHttp(workload, contender, runSettings, peers.wrk.bin)
+          : await measureLoadgen(workload, contender, runSettings);
+        entry.runs.push(result);
+        log(`${prefix}: ${describe(workload, result)}`);
+      } catch (error) {
+        log(`${prefix}: failed: ${error.message}`);
+        // A server that never worked is not retried; a later failure is noted beside the median.
+        if (entry.runs.length === 0) entry.failure = error.message;
+        else entry.notes.push(`run ${round} failed: ${error.message}`);
+      }
+      await pause();
+    }
+  }
+  return entries;
+}
+
+function runStartupWorkload(workload, ids, all, settings, peers) {
+  const available = ids.filter((id) => !all[id].reason);
+  log(`[startup] ${settings.startupRuns} runs each of ${available.join(', ')} …`);
+  const outcomes = measureStartup(startupVariants(available, peers), { runs: settings.startupRuns, warmups: 2 });
+  const entries = ids.filter((id) => all[id].reason).map((id) => ({ key: id, label: all[id].label, runs: [], failure: all[id].reason }));
+  for (const [key, outcome] of outcomes) {
+    entries.push({ key, label: outcome.variant.label, runs: outcome.runs, failure: outcome.failure });
+  }
+  // Keep the workload's order: krandog's variants first, then the peers.
+  const order = (entry) => ids.indexOf(entry.key.replace(/-(un)?cached$/, ''));
+  return entries.sort((a, b) => order(a) - order(b));
+}
+
+async function main() {
+  let settings;
+  try {
+    settings = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`bench: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (settings.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (settings.codec) {
+    const { runCodecBench } = await import('./codec.mjs');
+    await runCodecBench({ quick: settings.quick });
+    return;
+  }
+
+  const loadBefore = os.loadavg()[0];
+  const peers = preparePeers({ install: settings.install, log });
+  const krandog = prepareKrandog(settings.build);
+  const all = contenders(peers, krandog);
+  settings.pin = os.cpus().length >= 2 && canPin();
+  if (!settings.pin) log('taskset or a second core is missing: servers and load generator are not pinned');
+
+  const shown = WORKLOADS.filter((workload) => settings.workloads.includes(workload.id));
+  // The latency row is read from the echo 64 B runs, so it needs them even when not shown.
+  const needed = WORKLOADS.filter((workload) => shown.includes(workload) || (workload.id === 'echo64' && settings.workloads.includes('latency')));
+  const cells = new Map();
+  for (const workload of needed) {
+    const ids = workload.contenders.filter((id) => settings.peers.includes(id));
+    if (workload.kind === 'derived') {
+      cells.set(workload.id, (cells.get(workload.from) ?? []).filter((entry) => ids.includes(entry.key)));
+    } else if (workload.kind === 'startup') {
+      cells.set(workload.id, runStartupWorkload(workload, ids, all, settings, peers));
+    } else {
+      cells.set(workload.id, await runServerWorkload(workload, ids, all, settings, peers));
+    }
+  }
+
+  const table = markdownTable(tableRows(shown, cells));
+  console.log(table);
+  const unavailable = settings.peers.filter((id) => all[id].reason).map((id) => `${all[id].label}: ${all[id].reason}`);
+  const info = machineInfo(peers, { pinned: settings.pin, loadBefore });
+  const out = settings.out ?? (settings.complete ? path.join(BENCH_DIR, 'results.md') : path.join(PEERS_DIR, 'results-partial.md'));
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, markdownReport({ table, info, settings, unavailable }));
+  log(`\nwrote ${path.relative(process.cwd(), out)} (commit ${info.commit})`);
+}
+
+await main();

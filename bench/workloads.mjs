@@ -1,0 +1,106 @@
+// The rows of the table (issue 7): what each workload runs, on which servers, what it reports and
+// which server is the baseline its ratios are taken against.
+const WS_SERVERS = ['krandog', 'ws', 'ws-bufferutil', 'bun', 'deno'];
+const MIB = 1024 * 1024;
+
+/**
+ * kind "loadgen": bench/loadgen.mjs against each server started in `serverMode`;
+ * kind "http": wrk against each server; kind "startup": time to run a console.log script.
+ * `value(result)` turns one run's result into the number shown; `higherIsBetter` orients ratios.
+ */
+export const WORKLOADS = [
+  {
+    id: 'echo64',
+    title: 'echo 64 B text (50 conn × 16 in flight)',
+    kind: 'loadgen',
+    serverMode: 'echo',
+    load: { mode: 'echo', connections: 50, inFlight: 16, payloadBytes: 64 },
+    contenders: WS_SERVERS,
+    base: 'ws',
+    unit: 'msg/s',
+    higherIsBetter: true,
+    value: (result) => result.messagesPerSecond,
+  },
+  {
+    id: 'echo4k',
+    title: 'echo 4 KiB text (50 conn × 16 in flight)',
+    kind: 'loadgen',
+    serverMode: 'echo',
+    load: { mode: 'echo', connections: 50, inFlight: 16, payloadBytes: 4096 },
+    contenders: WS_SERVERS,
+    base: 'ws',
+    unit: 'msg/s',
+    higherIsBetter: true,
+    value: (result) => result.messagesPerSecond,
+  },
+  {
+    id: 'broadcast',
+    title: 'broadcast 64 B to 500 subscribers',
+    kind: 'loadgen',
+    serverMode: 'broadcast',
+    load: { mode: 'broadcast', connections: 500, inFlight: 16, payloadBytes: 64 },
+    contenders: WS_SERVERS,
+    base: 'ws',
+    unit: 'deliveries/s',
+    higherIsBetter: true,
+    value: (result) => result.messagesPerSecond,
+  },
+  {
+    id: 'echo1m',
+    title: 'echo 1 MiB binary (4 conn × 2 in flight)',
+    kind: 'loadgen',
+    serverMode: 'echo',
+    load: { mode: 'echo', connections: 4, inFlight: 2, payloadBytes: MIB, binary: true },
+    contenders: WS_SERVERS,
+    base: 'ws',
+    unit: 'MB/s',
+    higherIsBetter: true,
+    value: (result) => result.bytesPerSecond / 1e6,
+  },
+  {
+    id: 'memory',
+    title: 'memory per idle connection (5,000 open)',
+    kind: 'loadgen',
+    serverMode: 'echo',
+    load: { mode: 'idle', connections: 5000 },
+    contenders: WS_SERVERS,
+    base: 'ws',
+    unit: 'KB/conn',
+    higherIsBetter: false,
+    value: (result) => result.bytesPerConnection / 1000,
+  },
+  {
+    id: 'http',
+    title: 'HTTP hello world (wrk, 50 conn)',
+    kind: 'http',
+    serverMode: 'http',
+    contenders: ['krandog', 'node', 'bun', 'deno'],
+    base: 'node',
+    unit: 'req/s',
+    higherIsBetter: true,
+    value: (result) => result.requestsPerSecond,
+  },
+  {
+    id: 'startup',
+    title: 'start-up of a console.log script',
+    kind: 'startup',
+    contenders: ['krandog', 'node', 'bun', 'deno'],
+    base: 'node',
+    unit: 'ms',
+    higherIsBetter: false,
+    value: (result) => result.milliseconds,
+  },
+  {
+    id: 'latency',
+    title: 'p99 latency, echo 64 B at the same load',
+    kind: 'derived',
+    from: 'echo64',
+    contenders: WS_SERVERS,
+    base: 'ws',
+    unit: 'ms',
+    higherIsBetter: false,
+    value: (result) => result.p99Micros / 1000,
+  },
+];
+
+export const WORKLOAD_IDS = WORKLOADS.map((workload) => workload.id);
