@@ -1,10 +1,14 @@
 // Builds the CLI and the runtime into dist/ with esbuild.
-// dist/cli.js      – the command-line program (commander bundled in, esbuild kept external:
-//                    it ships a native binary and is loaded lazily only when a bundle is needed).
+// dist/cli.js      – the command-line program, one file (one read on every start). commander and
+//                    esbuild stay external and are imported lazily: a plain run with a cached
+//                    bundle loads neither (esbuild also ships a native binary).
 // dist/runtime/*.js – what user scripts get; built with code splitting so that `globals.js`
 //                    and `http.js` share one instance of the server and WebSocket code.
+//                    Built first: the CLI build needs the list of globals it installs.
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const common = {
@@ -17,20 +21,53 @@ const common = {
   define: { KRANDOG_VERSION: JSON.stringify(version) },
 };
 
-await Promise.all([
-  esbuild.build({
-    ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
-    outdir: 'dist',
-    external: ['esbuild'],
-    // commander is CommonJS; give the ESM bundle a require() for its node: imports.
-    banner: { js: "import { createRequire as __krandogCreateRequire } from 'node:module'; const require = __krandogCreateRequire(import.meta.url);" },
-  }),
-  esbuild.build({
-    ...common,
-    entryPoints: { globals: 'runtime/globals.ts', http: 'runtime/http/index.ts' },
-    outdir: 'dist/runtime',
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-  }),
-]);
+/**
+ * The names dist/runtime/globals.js puts on globalThis, found by importing it in a throw-away
+ * process. The CLI installs these as lazy getters so that a script which uses none of them never
+ * loads the runtime (start-up time). null when the runtime cannot be loaded: scripts then import
+ * it eagerly.
+ */
+function runtimeGlobalNames() {
+  const probe = `
+    const descriptors = Object.getOwnPropertyDescriptors(globalThis);
+    await import(${JSON.stringify(new URL('./dist/runtime/globals.js', import.meta.url).href)});
+    const same = (a, b) => a && b && Object.is(a.value, b.value) && a.get === b.get;
+    const names = Object.getOwnPropertyNames(globalThis).filter((name) => !same(descriptors[name], Object.getOwnPropertyDescriptor(globalThis, name)));
+    process.stdout.write(JSON.stringify(names));
+    process.exit(0);`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8', timeout: 30_000 });
+  if (result.status === 0) return JSON.parse(result.stdout);
+  console.warn(`build.mjs: could not list the runtime's globals; scripts will load the runtime eagerly\n${result.stderr}`);
+  return null;
+}
+
+/** Hash of the CLI's sources and the runtime's global names: a cached bundle made by another build is not reused. */
+function cliBuildId(globalNames) {
+  const hash = createHash('sha256').update(JSON.stringify(globalNames));
+  for (const file of readdirSync('src', { recursive: true }).sort()) {
+    if (String(file).endsWith('.ts')) hash.update(String(file)).update(readFileSync(`src/${file}`));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+await esbuild.build({
+  ...common,
+  entryPoints: { globals: 'runtime/globals.ts', http: 'runtime/http/index.ts' },
+  outdir: 'dist/runtime',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+});
+
+const globalNames = runtimeGlobalNames();
+await esbuild.build({
+  ...common,
+  entryPoints: { cli: 'src/cli/main.ts' },
+  outdir: 'dist',
+  external: ['esbuild', 'commander'],
+  define: {
+    ...common.define,
+    KRANDOG_BUILD_ID: JSON.stringify(cliBuildId(globalNames)),
+    // JSON text (a string constant), spliced into the code each bundle starts with.
+    KRANDOG_RUNTIME_GLOBALS: JSON.stringify(JSON.stringify(globalNames)),
+  },
+});

@@ -1,113 +1,113 @@
 import path from 'node:path';
-import { promises as fs } from 'node:fs';
-import type { Plugin } from 'esbuild';
-import { runtimeGlobals, runtimeHttp } from './runtime-paths.ts';
-import { bundleDir } from './cache-dir.ts';
+import { pathToFileURL } from 'node:url';
+import type { BuildFailure } from 'esbuild';
+import { useColor } from '../color.ts';
+import { BundleError } from '../errors.ts';
+import { recordInput, resolutionConfigFiles, type InputFile } from './input-files.ts';
+import { locationDefines, runtimeGlobalsPlugin, runtimeHttpPlugin, sourceLocationPlugin, type LoadRecords } from './plugins.ts';
+import { inlineSourceMapComment, removeFirstLinePreludes, type RawSourceMap } from './source-map.ts';
 
 export interface BundleOptions {
-  /** 'run' keeps the runtime external (loaded from dist/); 'build' inlines it for a standalone file. */
+  /**
+   * 'run' keeps the runtime external (imported from dist/ by absolute path) and names sources by
+   * absolute path, for a bundle kept in the cache; 'build' inlines the runtime and names sources
+   * relative to `outfile`, for a standalone file.
+   */
   mode: 'run' | 'build';
+  /** Where the bundle will be written ('build' mode only). */
+  outfile?: string;
 }
 
 export interface Bundle {
+  /** ESM code with an inline source map. */
   code: string;
-  /** Every file esbuild read, for the cache key and --watch. */
-  inputs: string[];
+  /** Every file the bundle depends on, for the cache and --watch. */
+  inputs: InputFile[];
 }
 
-const USER_FILE = /\.(?:[cm]?[jt]sx?)$/;
-
+/** Bundles the script at `entry` (an absolute path). esbuild is loaded here only: a cache hit never needs it. */
 export async function bundleScript(entry: string, options: BundleOptions): Promise<Bundle> {
   const esbuild = await import('esbuild');
-  const external = options.mode === 'run';
-  const result = await esbuild.build({
-    // The bundle's real entry: install the runtime's globals first, then run the user's script.
-    stdin: {
-      contents: `import 'krandog:globals';\nimport ${JSON.stringify(entry)};\n`,
-      resolveDir: path.dirname(entry),
-      sourcefile: 'krandog-entry.js',
-    },
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'inline',
-    logLevel: 'silent',
-    absWorkingDir: path.dirname(entry),
-    // Source-map paths are relative to the outfile's folder, so name the folder the bundle is written to.
-    outfile: path.join(bundleDir(), 'bundle.mjs'),
-    define: {
-      __dirname: '__krandog_dirname',
-      __filename: '__krandog_filename',
-      'import.meta.url': '__krandog_import_meta_url',
-      'import.meta.dirname': '__krandog_dirname',
-      'import.meta.filename': '__krandog_filename',
-    },
-    // CommonJS packages inside an ESM bundle need a real require() for node: builtins.
-    banner: {
-      js: "import { createRequire as __krandogCreateRequire } from 'node:module'; const require = __krandogCreateRequire(import.meta.url);",
-    },
-    plugins: [runtimeGlobalsPlugin(external), runtimeHttpPlugin(external), sourceLocationPlugin()],
-  });
-  const inputs = Object.keys(result.metafile.inputs)
-    .filter((input) => !input.includes(':'))
-    .map((input) => path.resolve(path.dirname(entry), input));
-  return { code: result.outputFiles[0].text, inputs };
-}
-
-/** Resolves the bundle entry's import of the runtime globals: external in 'run' mode, inlined in 'build'. */
-function runtimeGlobalsPlugin(external: boolean): Plugin {
-  return {
-    name: 'krandog-runtime-globals',
-    setup(build) {
-      build.onResolve({ filter: /^krandog:globals$/ }, () => ({ path: runtimeGlobals, external }));
-    },
-  };
-}
-
-/** `http` and `node:http` in the user's own modules mean krandog's http; node_modules keep Node's. */
-function runtimeHttpPlugin(external: boolean): Plugin {
-  return {
-    name: 'krandog-http',
-    setup(build) {
-      build.onResolve({ filter: /^(?:node:)?http$/ }, (args) =>
-        isInNodeModules(args.importer) ? { path: args.path, external: true } : { path: runtimeHttp, external },
-      );
-    },
-  };
-}
-
-/** Gives each user module its own __dirname, __filename and import.meta.url (see `define` above). */
-function sourceLocationPlugin(): Plugin {
-  return {
-    name: 'krandog-source-location',
-    setup(build) {
-      build.onLoad({ filter: USER_FILE }, async (args) => {
-        if (isInNodeModules(args.path)) return undefined;
-        let source = await fs.readFile(args.path, 'utf8');
-        // Keep line numbers: a shebang line is replaced by the prelude rather than pushed down.
-        const shebang = source.startsWith('#!') ? source.indexOf('\n') : -1;
-        if (source.startsWith('#!')) source = shebang === -1 ? '' : source.slice(shebang);
-        const prelude =
-          `var __krandog_dirname = ${JSON.stringify(path.dirname(args.path))}, ` +
-          `__krandog_filename = ${JSON.stringify(args.path)}, ` +
-          `__krandog_import_meta_url = ${JSON.stringify(new URL(`file://${args.path}`).href)};`;
-        return { contents: prelude + source, loader: loaderFor(args.path) };
+  const isRun = options.mode === 'run';
+  const outfile = isRun ? path.join(path.dirname(entry), 'krandog-bundle.mjs') : path.resolve(options.outfile!);
+  const records: LoadRecords = { inputs: new Map(), preludeLengths: new Map() };
+  // Calls to require() that esbuild leaves in the code (optional dependencies, computed names)
+  // resolve as Node would resolve them from the script; a standalone build resolves from itself.
+  const requireBase = isRun ? JSON.stringify(pathToFileURL(entry).href) : 'import.meta.url';
+  try {
+    const result = await esbuild.build({
+      // The bundle's real entry: install the runtime's globals first, then run the user's script.
+      stdin: {
+        contents: `import '${isRun ? 'krandog:lazy-globals' : 'krandog:globals'}';\nimport ${JSON.stringify(entry)};\n`,
+        resolveDir: path.dirname(entry),
+        sourcefile: 'krandog-entry.js',
+      },
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      // External, so bundle.ts can fix the map up before inlining it (source-map.ts).
+      sourcemap: 'external',
+      // The cache's bundles only need positions; a standalone build may run where the sources are not.
+      sourcesContent: !isRun,
+      logLevel: 'silent',
+      absWorkingDir: process.cwd(),
+      outfile,
+      define: locationDefines,
+      banner: {
+        js: `import { createRequire as __krandogCreateRequire } from 'node:module'; const require = __krandogCreateRequire(${requireBase});`,
+      },
+      plugins: [runtimeGlobalsPlugin(isRun), runtimeHttpPlugin(isRun), sourceLocationPlugin(entry, records)],
+    });
+    const code = result.outputFiles.find((file) => !file.path.endsWith('.map'))!.text;
+    const map = JSON.parse(result.outputFiles.find((file) => file.path.endsWith('.map'))!.text) as RawSourceMap;
+    fixSourceMap(map, path.dirname(outfile), records.preludeLengths, isRun);
+    const inputFiles = Object.keys(result.metafile.inputs)
+      .filter((input) => !input.includes(':') && input !== 'krandog-entry.js')
+      .map((input) => path.resolve(input));
+    return { code: code + inlineSourceMapComment(map), inputs: await collectInputs(inputFiles, records) };
+  } catch (error) {
+    if (isBuildFailure(error)) {
+      const messages = await esbuild.formatMessages(error.errors, {
+        kind: 'error',
+        color: useColor(process.stderr),
+        terminalWidth: process.stderr.columns,
       });
-    },
-  };
+      const files = error.errors.flatMap((message) => (message.location ? [path.resolve(message.location.file)] : []));
+      throw new BundleError(messages.join(''), files);
+    }
+    throw error;
+  } finally {
+    // esbuild serves builds from a child process; stop it so the script runs alone in this process.
+    await esbuild.stop();
+  }
 }
 
-function loaderFor(file: string): 'js' | 'ts' | 'tsx' | 'jsx' {
-  const ext = path.extname(file);
-  if (ext === '.tsx') return 'tsx';
-  if (ext === '.jsx') return 'jsx';
-  if (ext === '.ts' || ext === '.mts' || ext === '.cts') return 'ts';
-  return 'js';
+function fixSourceMap(map: RawSourceMap, outDir: string, preludeLengths: Map<string, number>, absolute: boolean): void {
+  // Virtual modules ('krandog:lazy-globals') keep their names.
+  const sourcePaths = map.sources.map((source) => (/^[a-z]+:/.test(source) ? source : path.resolve(outDir, source)));
+  const shifts = new Map<number, number>();
+  sourcePaths.forEach((source, index) => {
+    const length = preludeLengths.get(source);
+    if (length) shifts.set(index, length);
+  });
+  removeFirstLinePreludes(map, shifts);
+  // A cached bundle lives elsewhere than the sources; absolute paths keep stack frames right.
+  if (absolute) map.sources = sourcePaths;
 }
 
-function isInNodeModules(file: string): boolean {
-  return file.split(path.sep).includes('node_modules');
+async function collectInputs(files: string[], records: LoadRecords): Promise<InputFile[]> {
+  const inputs = new Map<string, InputFile>();
+  for (const file of [...files, ...resolutionConfigFiles(files)]) {
+    const record = records.inputs.get(file) ?? (await recordInput(file));
+    if (record) inputs.set(file, record);
+  }
+  return [...inputs.values()];
 }
+
+function isBuildFailure(error: unknown): error is BuildFailure {
+  return error instanceof Error && Array.isArray((error as Partial<BuildFailure>).errors) && (error as BuildFailure).errors.length > 0;
+}
+

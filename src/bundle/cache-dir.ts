@@ -1,12 +1,19 @@
 import path from 'node:path';
 import os from 'node:os';
 
-/** Where bundles are kept: $XDG_CACHE_HOME/krandog, else ~/.cache/krandog. */
+/** Where krandog keeps its cache: $XDG_CACHE_HOME/krandog, else ~/.cache/krandog. */
 export function cacheDir(): string {
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'krandog');
+  // The XDG Base Directory spec says to ignore a relative XDG_CACHE_HOME.
+  const xdg = process.env.XDG_CACHE_HOME;
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'krandog');
 }
 
-/** Bundles are written here; esbuild's source-map paths are relative to this folder. */
+/** Bundles, named by the hash of their content. */
 export function bundleDir(): string {
   return path.join(cacheDir(), 'bundles');
+}
+
+/** One manifest per entry script: which bundle, built from which inputs. */
+export function manifestDir(): string {
+  return path.join(cacheDir(), 'manifests');
 }

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 
+/** dist/, where dist/cli.js (this code, once built) lives. */
+export const distDir = fileURLToPath(new URL('./', import.meta.url));
 /** Folder of the built runtime (dist/runtime), next to dist/cli.js. */
-export const runtimeDir = fileURLToPath(new URL('./runtime/', import.meta.url));
+export const runtimeDir = distDir + 'runtime/';
 export const runtimeGlobals = runtimeDir + 'globals.js';
 export const runtimeHttp = runtimeDir + 'http.js';

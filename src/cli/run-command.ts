@@ -1,9 +1,21 @@
-import path from 'node:path';
-import { bundleScript } from '../bundle/bundle.ts';
-import { executeBundle } from '../exec/execute.ts';
+import { prepareBundle } from '../bundle/prepare.ts';
+import { BundleVanishedError, executeBundle } from '../exec/execute.ts';
+import { resolveEntry, takeExecutablePath } from './entry.ts';
 
-export async function runScript(script: string, args: string[]): Promise<void> {
-  const entry = path.resolve(script);
-  const bundle = await bundleScript(entry, { mode: 'run' });
-  await executeBundle(bundle, entry, args);
+export interface RunOptions {
+  cache: boolean;
+}
+
+/** `krandog [options] <script> [args...]`: bundle (or take from the cache) and run in this process. */
+export async function runScript(script: string, args: string[], options: RunOptions): Promise<void> {
+  const entry = resolveEntry(script);
+  const argv0 = takeExecutablePath();
+  const bundle = await prepareBundle(entry, options);
+  try {
+    await executeBundle(bundle.file, entry, args, argv0);
+  } catch (error) {
+    if (!(error instanceof BundleVanishedError)) throw error;
+    // Another krandog replaced the cached bundle between our lookup and import: build our own.
+    await executeBundle((await prepareBundle(entry, { cache: false })).file, entry, args, argv0);
+  }
 }

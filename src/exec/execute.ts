@@ -1,17 +1,37 @@
-import path from 'node:path';
-import { promises as fs } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { createHash } from 'node:crypto';
-import type { Bundle } from '../bundle/bundle.ts';
-import { bundleDir } from '../bundle/cache-dir.ts';
+import { existsSync } from 'node:fs';
+import { useColor } from '../color.ts';
+import { distDir } from '../bundle/runtime-paths.ts';
+import { formatUncaughtError } from './error-report.ts';
 
-/** Runs a bundle inside this process, with argv set as the script expects. */
-export async function executeBundle(bundle: Bundle, entry: string, args: string[]): Promise<void> {
-  const dir = bundleDir();
-  await fs.mkdir(dir, { recursive: true });
-  const file = path.join(dir, createHash('sha256').update(bundle.code).digest('hex').slice(0, 32) + '.mjs');
-  await fs.writeFile(file, bundle.code);
+/** The bundle file vanished between the cache lookup and the import (another process replaced it). */
+export class BundleVanishedError extends Error {}
+
+/**
+ * Runs a bundle inside this process: process.argv as the script expects, stacks mapped to the
+ * user's sources, and an uncaught error printed without krandog's frames, exit code 1.
+ */
+export async function executeBundle(bundleFile: string, entry: string, args: string[], argv0: string): Promise<void> {
+  const internalPaths = [distDir, bundleFile];
+  process.on('uncaughtException', (error) => {
+    // A script with its own handler decides for itself, as under plain Node.
+    if (process.listenerCount('uncaughtException') > 1) return;
+    exitWithError(error, internalPaths);
+  });
+  process.argv = [argv0, entry, ...args];
   process.setSourceMapsEnabled(true);
-  process.argv = [process.argv[1], entry, ...args];
-  await import(pathToFileURL(file).href);
+  try {
+    await import(pathToFileURL(bundleFile).href);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(bundleFile)) {
+      throw new BundleVanishedError(bundleFile);
+    }
+    // A throw or rejection at the top level of the script: Node would exit 1 here too.
+    exitWithError(error, internalPaths);
+  }
+}
+
+function exitWithError(error: unknown, internalPaths: string[]): never {
+  process.stderr.write(formatUncaughtError(error, internalPaths, useColor(process.stderr)));
+  process.exit(1);
 }

@@ -1,0 +1,112 @@
+// The bundle cache: an unchanged script starts without loading esbuild.
+//
+// <cache>/bundles/<sha256 of code>.mjs   bundles, named by content
+// <cache>/manifests/<name>-<key>.json    per entry: the bundle's name and every input's
+//                                        size, mtime and sha256
+//
+// The key covers the entry path, the mode, krandog's version and build, and where its runtime
+// lives. A lookup stats each input: same size and mtime means unchanged (unless the mtime is so
+// close to when it was recorded that a later write in the same clock tick could hide, the
+// "racy" case git also has); otherwise the content hash decides. Writes are atomic
+// (atomic-write.ts), so concurrent processes cannot leave a torn file behind.
+import path from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { bundleDir, manifestDir } from './cache-dir.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+import { hashContent, type InputFile } from './input-files.ts';
+import { runtimeDir } from './runtime-paths.ts';
+
+declare const KRANDOG_VERSION: string;
+declare const KRANDOG_BUILD_ID: string;
+
+/** Inputs whose mtime is this close to the recording time are checked by content. */
+const RACY_WINDOW_MS = 2_000;
+
+interface Manifest {
+  key: string;
+  bundle: string;
+  /** Date.now() when the inputs' stats were taken. */
+  checkedAt: number;
+  inputs: InputFile[];
+}
+
+export interface CachedBundle {
+  file: string;
+  inputs: string[];
+}
+
+/** The cached bundle for `entry` if every input is unchanged; undefined otherwise. */
+export async function lookupBundle(entry: string): Promise<CachedBundle | undefined> {
+  const manifestFile = manifestPath(entry);
+  const manifest = readManifest(manifestFile);
+  if (!manifest || manifest.key !== cacheKey(entry)) return undefined;
+  const bundleFile = path.join(bundleDir(), manifest.bundle);
+  if (!statSync(bundleFile, { throwIfNoEntry: false })) return undefined;
+  let restatted = false;
+  for (const input of manifest.inputs) {
+    const stats = statSync(input.path, { throwIfNoEntry: false });
+    if (!stats || stats.size !== input.size) return undefined;
+    if (stats.mtimeMs === input.mtimeMs && stats.mtimeMs < manifest.checkedAt - RACY_WINDOW_MS) continue;
+    if ((await hashContent(readFileSync(input.path))) !== input.hash) return undefined;
+    input.mtimeMs = stats.mtimeMs;
+    restatted = true;
+  }
+  // Record the new stats so the next start is back on the fast check.
+  if (restatted) tryWrite(manifestFile, { ...manifest, checkedAt: Date.now() });
+  return { file: bundleFile, inputs: manifest.inputs.map((input) => input.path) };
+}
+
+/** Stores a bundle and its inputs for `entry`; returns the bundle's path. */
+export async function storeBundle(entry: string, code: string, inputs: InputFile[], checkedAt: number): Promise<string> {
+  const bundle = `${(await hashContent(code)).slice(0, 32)}.mjs`;
+  const bundleFile = path.join(bundleDir(), bundle);
+  if (!statSync(bundleFile, { throwIfNoEntry: false })) writeFileAtomic(bundleFile, code);
+  writeFileAtomic(manifestPath(entry), JSON.stringify({ key: cacheKey(entry), bundle, checkedAt, inputs } satisfies Manifest));
+  return bundleFile;
+}
+
+function readManifest(file: string): Manifest | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const manifest = JSON.parse(text) as Manifest;
+    return typeof manifest.bundle === 'string' && Array.isArray(manifest.inputs) ? manifest : undefined;
+  } catch {
+    return undefined; // unreadable: bundle again and overwrite it
+  }
+}
+
+function tryWrite(file: string, manifest: Manifest): void {
+  try {
+    writeFileAtomic(file, JSON.stringify(manifest));
+  } catch {
+    // A read-only cache still serves hits; it just keeps hashing.
+  }
+}
+
+function cacheKey(entry: string): string {
+  return [KRANDOG_VERSION, KRANDOG_BUILD_ID, 'run', runtimeDir, entry].join('\0');
+}
+
+/** `<manifests>/<script name>-<hash of the key>.json`; the name is only there to help a person looking. */
+function manifestPath(entry: string): string {
+  const name = path.basename(entry).replace(/[^\w.-]/g, '_').slice(0, 40);
+  return path.join(manifestDir(), `${name}-${hashString(cacheKey(entry))}.json`);
+}
+
+/** cyrb53, a fast 53-bit string hash; enough to spread file names (the manifest stores the full key). */
+function hashString(text: string): string {
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}

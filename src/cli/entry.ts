@@ -1,0 +1,23 @@
+import path from 'node:path';
+import { statSync } from 'node:fs';
+import { KrandogError, USAGE_EXIT_CODE } from '../errors.ts';
+
+/** The script's absolute path; a clear usage error (exit 2) when it is not a file. */
+export function resolveEntry(script: string): string {
+  const entry = path.resolve(script);
+  const stats = statSync(entry, { throwIfNoEntry: false });
+  if (!stats) throw new KrandogError(`cannot find script '${script}' (no file at ${entry})`, USAGE_EXIT_CODE);
+  if (!stats.isFile()) throw new KrandogError(`'${script}' is not a file; give the script to run`, USAGE_EXIT_CODE);
+  return entry;
+}
+
+/**
+ * The path scripts see as process.argv[0]: the krandog executable. The ./krandog launcher names
+ * itself in KRANDOG_EXECUTABLE; without it (bin/krandog.js run by npm's shim or by node) it is the
+ * bin script. The variable is removed so the script's own child processes do not inherit it.
+ */
+export function takeExecutablePath(): string {
+  const fromLauncher = process.env.KRANDOG_EXECUTABLE;
+  delete process.env.KRANDOG_EXECUTABLE;
+  return fromLauncher || process.argv[1];
+}

@@ -1,0 +1,52 @@
+// The CLI as data: one table feeds both commander (program.ts) and the help text (help.ts),
+// and the start-up fast path (fast-args.ts) reads it without loading commander.
+
+export interface OptionSpec {
+  /** Commander flag syntax, e.g. `-w, --watch` or `-o, --outfile <file>`. */
+  flags: string;
+  description: string;
+  /** Which command the option belongs to. */
+  command: 'run' | 'build' | 'global';
+  /** A flag the start-up fast path understands by itself, so a plain run never loads commander. */
+  fastPath?: true;
+  /** Commander reports a missing required option as a usage error. */
+  required?: true;
+}
+
+export const runOptions: readonly OptionSpec[] = [
+  { flags: '-w, --watch', description: 'rerun the script when any bundled input changes', command: 'run' },
+  { flags: '--no-cache', description: 'bundle afresh; neither read nor write the bundle cache', command: 'run', fastPath: true },
+  { flags: '-h, --help', description: 'print this help and exit', command: 'global' },
+  { flags: '-v, --version', description: "print krandog's version and exit", command: 'global' },
+];
+
+export const buildOptions: readonly OptionSpec[] = [
+  { flags: '-o, --outfile <file>', description: 'where to write the standalone ESM file (required)', command: 'build', required: true },
+];
+
+export interface EnvironmentSpec {
+  name: string;
+  description: string;
+}
+
+export const environmentVariables: readonly EnvironmentSpec[] = [
+  { name: 'NO_COLOR', description: 'set to any non-empty value to turn coloured output off' },
+  { name: 'XDG_CACHE_HOME', description: 'the bundle cache lives in $XDG_CACHE_HOME/krandog (default ~/.cache/krandog)' },
+];
+
+export interface ExampleSpec {
+  command: string;
+  description: string;
+}
+
+export const examples: readonly ExampleSpec[] = [
+  { command: 'krandog server.js', description: 'run a script' },
+  { command: 'krandog server.ts --port 3000', description: 'everything after the script is passed to it' },
+  { command: 'krandog --watch server.ts', description: 'rerun the script whenever one of its files changes' },
+  { command: 'krandog --no-cache script.js', description: 'bundle again even if nothing changed' },
+  { command: 'krandog build server.ts -o server.mjs', description: 'write one standalone file; run it with `node server.mjs`' },
+];
+
+/** The run command's usage line; also the first line of the help. */
+export const runUsage = 'krandog [options] <script> [args...]';
+export const buildUsage = 'krandog build <script> --outfile <file>';
