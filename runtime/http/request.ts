@@ -36,7 +36,8 @@ export function pathnameOf(url: string): string {
 export function searchOf(url: string): string {
   const start = url.indexOf('?');
   if (start === -1) return '';
-  const hash = url.indexOf('#', start);
+  const hash = url.indexOf('#');
+  if (hash !== -1 && hash < start) return ''; // a `?` inside the fragment
   return url.slice(start + 1, hash === -1 ? url.length : hash);
 }
 
