@@ -38,6 +38,15 @@ const totals = { messages: 0, bytes: 0, errors: 0, unexpectedCloses: 0 };
 const latency = new LatencyHistogram();
 let running = true;
 const sockets = [];
+/** Sockets we are closing ourselves; their close is not the server's doing. */
+const closedByUs = new WeakSet();
+
+// Closes with RST instead of FIN: no TIME_WAIT is left behind, so thousands of connections per run
+// do not exhaust the loopback's ephemeral ports across runs.
+function reset(socket) {
+  closedByUs.add(socket);
+  socket.resetAndDestroy();
+}
 const counters = [];
 
 function replyCounter(socket, expectedBytes) {
@@ -71,7 +80,7 @@ function connect() {
       if (problem) return fail(new Error(`handshake: ${problem}`));
       socket.on('error', () => totals.errors++);
       socket.on('close', () => {
-        if (running) totals.unexpectedCloses++;
+        if (running && !closedByUs.has(socket)) totals.unexpectedCloses++;
       });
       sockets.push(socket);
       resolve({ socket, rest: head.subarray(end + 4) });
@@ -101,7 +110,7 @@ function controlHandler(socket) {
       const header = Buffer.from(PONG_HEADER);
       header[1] = 0x80 | payload.length;
       socket.write(Buffer.concat([header, payload])); // zero mask key: payload goes as is
-    } else if (opcode === Opcode.Close && running) {
+    } else if (opcode === Opcode.Close && running && !closedByUs.has(socket)) {
       totals.unexpectedCloses++;
     }
   };
@@ -217,7 +226,7 @@ async function measureThroughput(drive) {
 async function measureIdleMemory() {
   // Warm-up: the server's first connections load code and grow its heap; that is not per-connection cost.
   const warm = await connectMany(Math.min(200, config.connections));
-  for (const { socket } of warm) socket.resetAndDestroy();
+  for (const { socket } of warm) reset(socket);
   sockets.length = 0;
   await sleep(config.settleMs / 2);
   const before = rssBytes(config.serverPid);
@@ -250,9 +259,7 @@ async function main() {
 
 function finish(result) {
   running = false;
-  // RST instead of FIN: no TIME_WAIT left behind, so thousands of connections per run do not
-  // exhaust the loopback's ephemeral ports across runs.
-  for (const socket of sockets) socket.resetAndDestroy();
+  for (const socket of sockets) reset(socket);
   process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
 }
 
