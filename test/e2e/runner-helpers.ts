@@ -50,10 +50,10 @@ export interface RunOptions {
 
 /** Environment for a krandog run: no colour forced either way, our own cache. */
 export function krandogEnv(options: RunOptions = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: options.cacheHome ?? makeTempDir('krandog-cache-'), ...options.env };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NO_COLOR;
   delete env.FORCE_COLOR;
-  return env;
+  return { ...env, XDG_CACHE_HOME: options.cacheHome ?? makeTempDir('krandog-cache-'), ...options.env };
 }
 
 /** Runs `./krandog ...args` to completion. */

@@ -1,0 +1,163 @@
+// The script's process: argv, exit codes, uncaught errors with mapped stacks, esbuild's errors,
+// and krandog's own command-line errors.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, krandogBin, krandogEnv, makeTempDir, repoRoot, runKrandog, startKrandog } from './runner-helpers.ts';
+
+const cacheHome = makeTempDir('krandog-cache-');
+const run = (args: string[], env?: NodeJS.ProcessEnv) => runKrandog(args, { cacheHome, env });
+/** Frames that belong to krandog or Node, never to be shown to the user. */
+const INTERNAL_FRAME = /dist\/cli\.js|dist\/runtime|node:internal|krandog\/bundles|krandog:/;
+
+describe('process.argv', () => {
+  it('is [krandog executable, absolute script path, ...every argument after the script]', () => {
+    const result = run(['test/fixtures/runner/argv.js', 'one', '--watch', '-v', '--', 'two words']);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([krandogBin, fixture('argv.js'), 'one', '--watch', '-v', '--', 'two words']);
+  });
+
+  it('names bin/krandog.js when krandog is started through it (npm link, global install)', () => {
+    const result = runKrandog([path.join(repoRoot, 'bin/krandog.js'), fixture('argv.js')], { command: process.execPath, cacheHome });
+    expect(JSON.parse(result.stdout)[0]).toBe(path.join(repoRoot, 'bin/krandog.js'));
+  });
+});
+
+describe('exit codes', () => {
+  it.each([
+    [0, 'now'],
+    [3, 'now'],
+    [42, 'async'],
+  ])('process.exit(%i) (%s) exits with that code', (code, when) => {
+    const result = run([fixture('exit-code.js'), String(code), when]);
+    expect(result.status).toBe(code);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits by itself when nothing is pending', () => {
+    expect(run([fixture('top-level-await.mjs')]).status).toBe(0);
+  });
+
+  it('runs the script in its own process: no child, same PID, its signals', async () => {
+    const dir = makeTempDir();
+    const script = path.join(dir, 'wait.js');
+    writeFileSync(script, 'console.log(`pid ${process.pid}`); setInterval(() => {}, 1000);\n');
+    const live = startKrandog([script], { cacheHome });
+    const [, pid] = await live.waitFor(/pid (\d+)/);
+    expect(Number(pid)).toBe(live.child.pid);
+    live.child.kill('SIGTERM');
+    expect(await live.exited).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+});
+
+describe('uncaught errors', () => {
+  it.each([
+    ['now', 'exploded at top level', 'lib/explode.ts:2:9', 'runtime-error.ts:8:29'],
+    ['later', 'exploded in a timer', 'lib/explode.ts:2:9', 'runtime-error.ts:9:48'],
+    ['rejection', 'rejected promise', 'runtime-error.ts:10:50', undefined],
+  ])('%s: prints the error with its stack mapped to the .ts sources, exit 1', (when, message, top, caller) => {
+    const result = run([fixture('runtime-error.ts'), when]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`Error: ${message}`);
+    const frames = result.stderr.split('\n').filter((line) => /^\s+at /.test(line));
+    expect(frames[0]).toContain(`${fixture(top)})`);
+    if (caller) expect(frames[1]).toContain(`${fixture(caller)})`);
+    for (const frame of frames) expect(frame).not.toMatch(INTERNAL_FRAME);
+    // Like Node: the source line and a caret under the column, first.
+    const [file, line] = top.split(':');
+    expect(result.stderr.startsWith(`${fixture(file)}:${line}\n`)).toBe(true);
+  });
+
+  it('leaves the error to a script that handles uncaughtException itself', () => {
+    const dir = makeTempDir();
+    const script = path.join(dir, 'own-handler.js');
+    writeFileSync(
+      script,
+      "process.on('uncaughtException', (e) => console.log('handled', e.message));\n" +
+        "setTimeout(() => { throw new Error('boom'); }, 1);\nsetTimeout(() => console.log('still running'), 30);\n",
+    );
+    expect(run([script])).toMatchObject({ status: 0, stdout: 'handled boom\nstill running\n', stderr: '' });
+  });
+});
+
+describe('bundling errors', () => {
+  it("prints esbuild's message for a syntax error (file, line, column, code line), exit 1, no colour", () => {
+    const result = run(['test/fixtures/runner/syntax-error.js']);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('[ERROR] Unexpected "="');
+    expect(result.stderr).toContain('test/fixtures/runner/syntax-error.js:2:15:');
+    expect(result.stderr).toContain('2 │ const broken = = 2;');
+    expect(result.stderr).not.toContain('\x1b[');
+  });
+
+  it('prints the unresolved import with its location', () => {
+    const result = run([fixture('missing-import.js')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Could not resolve "./lib/does-not-exist.js"');
+    expect(result.stderr).toMatch(/missing-import\.js:1:24:/);
+  });
+});
+
+describe('command line', () => {
+  it.each([
+    [['--nope', 'x.js'], /^krandog: unknown option '--nope'/],
+    [[], /^krandog: missing required argument 'script'/],
+    [['--watch'], /^krandog: missing required argument 'script'/],
+    [['test/fixtures/runner/no-such-script.js'], /^krandog: cannot find script 'test\/fixtures\/runner\/no-such-script\.js'/],
+    [['test/fixtures/runner'], /^krandog: 'test\/fixtures\/runner' is not a file/],
+  ])('krandog %j: one line on stderr, exit 2', (args, message) => {
+    const result = run(args);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('--version prints the version from package.json', async () => {
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default;
+    expect(run(['--version'])).toMatchObject({ status: 0, stdout: `${version}\n` });
+    expect(run(['-v']).stdout).toBe(`${version}\n`);
+  });
+
+  it('--help shows usage, every option, environment variables and examples', () => {
+    const result = run(['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: krandog \[options\] <script> \[args\.\.\.\]\n/);
+    for (const text of ['--watch', '--no-cache', '--version', '--outfile <file>', 'NO_COLOR', 'XDG_CACHE_HOME', 'Examples:', 'krandog build']) {
+      expect(result.stdout).toContain(text);
+    }
+    expect(run(['-h']).stdout).toBe(result.stdout);
+  });
+
+  it('options after the script name belong to the script', () => {
+    const result = run([fixture('argv.js'), '--help', '--version']);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).slice(2)).toEqual(['--help', '--version']);
+  });
+});
+
+describe('colour', () => {
+  // util-linux `script` gives the command a pseudo-terminal, where colour is allowed.
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  const inTerminal = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const command = [krandogBin, ...args].map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(' ');
+    return spawnSync('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, env: krandogEnv({ cacheHome, env }), encoding: 'utf8' }).stdout;
+  };
+
+  it.skipIf(!hasScript)('is used on a terminal and turned off by NO_COLOR', () => {
+    expect(inTerminal([fixture('syntax-error.js')])).toContain('\x1b[');
+    expect(inTerminal([fixture('syntax-error.js')], { NO_COLOR: '1' })).not.toContain('\x1b[');
+    expect(inTerminal([fixture('tests-pass.js')])).toContain('\x1b[32m  ✓ adds numbers\x1b[39m');
+    expect(inTerminal([fixture('tests-pass.js')], { NO_COLOR: '1' })).not.toContain('\x1b[');
+  });
+
+  it('is off when stdout and stderr are not terminals', () => {
+    for (const file of ['syntax-error.js', 'tests-fail.js', 'runtime-error.ts']) {
+      const result = run([fixture(file)]);
+      expect(result.stdout + result.stderr).not.toContain('\x1b[');
+    }
+  });
+});
