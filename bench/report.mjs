@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { summarize } from './stats.mjs';
 
+/** A 1-minute load average above this before a run means other work shared the cores. */
+const BUSY_LOAD = 1;
 /** Below this share of a core a process was not the bottleneck. */
 const SATURATED = 0.85;
 
@@ -141,6 +143,10 @@ export function markdownReport({ table, info, settings, unavailable }) {
       `${settings.runs} run(s) of ${settings.durationMs / 1000} s after ${settings.warmupMs / 1000} s of warm-up` +
       `${settings.quick ? ' (--quick: smoke test, not numbers to quote)' : ''}.`,
     '',
+    ...(info.loadBefore > BUSY_LOAD
+      ? [`> **The machine was busy** (load average ${info.loadBefore.toFixed(2)} when the run started): these numbers check`,
+        '> that the harness works; they are not results to quote.', '']
+      : []),
     '## Machine',
     '',
     `- ${info.cpu}, ${info.memory}, ${info.kernel}`,
