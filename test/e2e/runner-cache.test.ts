@@ -1,0 +1,124 @@
+// The bundle cache: hits without esbuild, invalidation by content, concurrent writers.
+import { spawn } from 'node:child_process';
+import { readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, krandogBin, krandogEnv, makeTempDir, makeProject, runKrandog } from './runner-helpers.ts';
+
+/** NODE_OPTIONS that make krandog fail if it imports esbuild. */
+const withoutEsbuild = { NODE_OPTIONS: `--import=${fixture('hooks/forbid-esbuild.mjs')}` };
+
+/** A temporary project: main.js prints what lib.js exports. */
+function makeScript(libText = "export const value = 'v1';\n") {
+  const dir = makeTempDir();
+  writeFileSync(path.join(dir, 'main.js'), "import { value } from './lib.js';\nconsole.log(value);\n");
+  writeFileSync(path.join(dir, 'lib.js'), libText);
+  return { dir, main: path.join(dir, 'main.js'), lib: path.join(dir, 'lib.js') };
+}
+
+function cacheFiles(cacheHome: string): string[] {
+  const root = path.join(cacheHome, 'krandog');
+  try {
+    return readdirSync(root, { recursive: true }).map(String).filter((file) => statSync(path.join(root, file)).isFile());
+  } catch {
+    return [];
+  }
+}
+
+describe('bundle cache', () => {
+  it('serves an unchanged script from $XDG_CACHE_HOME/krandog without importing esbuild', () => {
+    const cacheHome = makeTempDir('krandog-cache-');
+    const { main } = makeScript();
+    // The hook works: a run that has to bundle fails with it.
+    const cold = runKrandog([main], { cacheHome, env: withoutEsbuild });
+    expect(cold.status).not.toBe(0);
+    expect(cold.stderr).toContain('forbid-esbuild');
+
+    expect(runKrandog([main], { cacheHome })).toMatchObject({ status: 0, stdout: 'v1\n' });
+    expect(cacheFiles(cacheHome).some((file) => /^bundles\/[0-9a-f]{32}\.mjs$/.test(file))).toBe(true);
+    expect(runKrandog([main], { cacheHome, env: withoutEsbuild })).toMatchObject({ status: 0, stdout: 'v1\n', stderr: '' });
+  });
+
+  it('bundles again when an import changes, even to the same size within the same mtime', () => {
+    const cacheHome = makeTempDir('krandog-cache-');
+    const { main, lib } = makeScript();
+    expect(runKrandog([main], { cacheHome }).stdout).toBe('v1\n');
+
+    // A fixed mtime (in the future, so never older than when it was recorded: no timing here).
+    const mtime = new Date(Date.now() + 60_000);
+    writeFileSync(lib, "export const value = 'v2';\n");
+    utimesSync(lib, mtime, mtime);
+    expect(runKrandog([main], { cacheHome })).toMatchObject({ status: 0, stdout: 'v2\n' });
+
+    // Same size, same mtime as recorded: only the content hash can tell.
+    writeFileSync(lib, "export const value = 'v3';\n");
+    utimesSync(lib, mtime, mtime);
+    expect(runKrandog([main], { cacheHome })).toMatchObject({ status: 0, stdout: 'v3\n' });
+  });
+
+  it('keeps the cache when a file is touched but its content is the same', () => {
+    const cacheHome = makeTempDir('krandog-cache-');
+    const { main, lib } = makeScript();
+    expect(runKrandog([main], { cacheHome }).stdout).toBe('v1\n');
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(lib, later, later);
+    expect(runKrandog([main], { cacheHome, env: withoutEsbuild })).toMatchObject({ status: 0, stdout: 'v1\n' });
+  });
+
+  it("bundles again when a package's package.json changes where its entry is", () => {
+    const cacheHome = makeTempDir('krandog-cache-');
+    const project = makeProject(['packages.js'], { packages: true });
+    const script = path.join(project, 'packages.js');
+    expect(runKrandog([script], { cacheHome }).stdout).toBe('CJS! true 42\n');
+    const esmPackage = path.join(project, 'node_modules/esm-pkg');
+    writeFileSync(path.join(esmPackage, 'other.js'), 'export const esmAnswer = 43;\n');
+    writeFileSync(
+      path.join(esmPackage, 'package.json'),
+      JSON.stringify({ name: 'esm-pkg', version: '1.0.1', type: 'module', exports: { '.': './other.js' } }),
+    );
+    expect(runKrandog([script], { cacheHome }).stdout).toBe('CJS! true 43\n');
+  });
+
+  it('reports a deleted import instead of running the stale bundle', () => {
+    const cacheHome = makeTempDir('krandog-cache-');
+    const { main, lib } = makeScript();
+    expect(runKrandog([main], { cacheHome }).status).toBe(0);
+    rmSync(lib);
+    const result = runKrandog([main], { cacheHome });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Could not resolve "./lib.js"');
+  });
+
+  it('survives several krandog processes starting at once on an empty cache', async () => {
+    const cacheHome = makeTempDir('krandog-cache-');
+    const { main } = makeScript();
+    const runs = Array.from({ length: 4 }, () => {
+      const child = spawn(krandogBin, [main], { env: krandogEnv({ cacheHome }) });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+      return new Promise<{ code: number | null; stdout: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout })));
+    });
+    for (const result of await Promise.all(runs)) expect(result).toEqual({ code: 0, stdout: 'v1\n' });
+    expect(cacheFiles(cacheHome).filter((file) => file.endsWith('.tmp'))).toEqual([]);
+    expect(runKrandog([main], { cacheHome, env: withoutEsbuild })).toMatchObject({ status: 0, stdout: 'v1\n' });
+  });
+
+  it('bundles again over a corrupt manifest', () => {
+    const cacheHome = makeTempDir('krandog-cache-');
+    const { main } = makeScript();
+    expect(runKrandog([main], { cacheHome }).status).toBe(0);
+    const manifests = path.join(cacheHome, 'krandog/manifests');
+    for (const file of readdirSync(manifests)) writeFileSync(path.join(manifests, file), '{"key": trunc');
+    expect(runKrandog([main], { cacheHome })).toMatchObject({ status: 0, stdout: 'v1\n', stderr: '' });
+    expect(runKrandog([main], { cacheHome, env: withoutEsbuild }).status).toBe(0);
+  });
+
+  it('--no-cache bundles every time and leaves the cache alone', () => {
+    const cacheHome = makeTempDir('krandog-cache-');
+    const { main } = makeScript();
+    expect(runKrandog(['--no-cache', main], { cacheHome })).toMatchObject({ status: 0, stdout: 'v1\n' });
+    expect(cacheFiles(cacheHome)).toEqual([]);
+    expect(runKrandog([main], { cacheHome }).status).toBe(0);
+    expect(runKrandog(['--no-cache', main], { cacheHome, env: withoutEsbuild }).status).not.toBe(0);
+  });
+});
