@@ -1,0 +1,81 @@
+// examples/websocket-chat-server.js driven in headless Chromium (Debian's `chromium` + playwright-core):
+// two pages join, exchange messages, see each other's messages and the leave notice.
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer as startScript, type RunningServer } from '../../http/helpers/krandog-server.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const inCi = process.env.CI === 'true';
+const hasChromium = existsSync(CHROMIUM);
+// In CI the browser test must run (.ci/run installs chromium); elsewhere it is skipped, loudly, without it.
+if (!hasChromium && !inCi) console.warn(`chat browser test skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+
+describe.skipIf(!hasChromium && !inCi)('chat example in headless Chromium', () => {
+  let browser: Browser;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startScript('examples/websocket-chat-server.js', [], { PORT: '0' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function join(name: string): Promise<Page> {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.port}/`);
+    await page.fill('#name', name);
+    await page.click('#join');
+    await page.locator('#status', { hasText: /^connected$/ }).waitFor();
+    return page;
+  }
+
+  function log(page: Page): Promise<string[]> {
+    return page.locator('#log li').allTextContents();
+  }
+
+  async function say(page: Page, text: string): Promise<void> {
+    await page.fill('#message', text);
+    await page.click('#send');
+  }
+
+  it('two pages join, chat, and see the leave notice', async () => {
+    const alice = await join('Alice');
+    await expect.poll(() => log(alice)).toEqual(['* Alice joined (1 here)']);
+    const bob = await join('Bob');
+    await expect.poll(() => log(bob)).toEqual(['* Bob joined (2 here)']);
+    await expect.poll(() => log(alice)).toEqual(['* Alice joined (1 here)', '* Bob joined (2 here)']);
+
+    await say(alice, 'Hi Bob <b>not bold</b>');
+    await expect.poll(() => log(bob)).toContain('Alice: Hi Bob <b>not bold</b>');
+    await say(bob, 'Hello Alice 👋');
+    await expect.poll(() => log(alice)).toEqual([
+      '* Alice joined (1 here)',
+      '* Bob joined (2 here)',
+      'Alice: Hi Bob <b>not bold</b>',
+      'Bob: Hello Alice 👋',
+    ]);
+    // The message was shown as text, not parsed as HTML.
+    expect(await bob.locator('#log b').count()).toBe(0);
+
+    await bob.close();
+    await expect.poll(() => log(alice)).toContain('* Bob left');
+    await alice.close();
+  }, 60_000);
+});
