@@ -6,9 +6,8 @@ import { cpuSeconds, cpuSecondsFromStatLine } from './proc.mjs';
 
 /** Starts `contender`'s server for `mode`, vets its LISTENING line, runs `body(server)`, stops it. */
 async function withServer(contender, mode, settings, body) {
-  const spec = contender.server(mode);
-  const env = { ...spec.env, ...settings.serverEnv?.(contender) };
-  const server = await startServer({ ...spec, env, core: settings.pin ? SERVER_CORE : undefined });
+  const spec = settings.adjustServer ? settings.adjustServer(contender.server(mode)) : contender.server(mode);
+  const server = await startServer({ ...spec, core: settings.pin ? SERVER_CORE : undefined });
   try {
     const problem = contender.checkInfo?.(server.info);
     if (problem) throw new Error(problem);

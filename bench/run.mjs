@@ -31,12 +31,20 @@ function prepareKrandog(build) {
   return { version: `krandog ${version}` };
 }
 
-/** Environment for profiled krandog servers: a CPU profile per server process, per workload. */
-function profileEnv(settings, workload) {
+/**
+ * Runs a krandog server under `node --cpu-prof` (a profile per server process, per workload, in
+ * bench/.peers/profiles/<workload>/); `./krandog` is `exec node bin/krandog.js`, so this is the same
+ * process. --cpu-prof is not allowed in NODE_OPTIONS, hence the explicit command.
+ */
+function profiled(workload) {
   const dir = path.join(PEERS_DIR, 'profiles', workload.id);
   mkdirSync(dir, { recursive: true });
   const preload = pathToFileURL(path.join(BENCH_DIR, 'exit-on-signal.mjs')).href;
-  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir} --import=${preload}`.trim() };
+  return (spec) => ({
+    ...spec,
+    command: process.execPath,
+    args: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--import=${preload}`, path.join(REPO_ROOT, 'bin', 'krandog.js'), ...spec.args],
+  });
 }
 
 function describe(workload, result) {
@@ -57,7 +65,7 @@ async function runServerWorkload(workload, ids, all, settings, peers) {
       const contender = all[entry.key];
       const runSettings = {
         ...settings,
-        serverEnv: settings.profile && entry.key === 'krandog' ? () => profileEnv(settings, workload) : undefined,
+        adjustServer: settings.profile && entry.key === 'krandog' ? profiled(workload) : undefined,
       };
       const prefix = `[${workload.id} ${round}/${settings.runs}] ${entry.label}`;
       try {
