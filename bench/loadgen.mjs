@@ -202,6 +202,9 @@ function snapshot() {
 
 async function measureThroughput(drive) {
   const opened = await connectMany(config.connections);
+  // A server may register a connection just after sending its 101 (Deno's onopen, say); a
+  // broadcast sent before then would miss it, so let the last handshakes settle first.
+  await sleep(250);
   drive(opened);
   await sleep(config.warmupMs);
   const before = snapshot();

@@ -67,6 +67,7 @@ export function tableRows(workloads, cells) {
   return rows;
 }
 
+const NOTE_WIDTH = 90;
 const HEADER = ['Workload', 'Server', 'Median', 'Spread (min–max)', 'Ratio', 'Server CPU', 'Loadgen CPU', 'Notes'];
 
 function rowCells(row, index, rows) {
@@ -76,7 +77,10 @@ function rowCells(row, index, rows) {
   const median = summary ? `${formatNumber(summary.median)} ${workload.unit}` : 'n/a';
   const spread = summary ? (summary.n > 1 ? `${formatNumber(summary.min)}–${formatNumber(summary.max)}` : `(1 run)`) : '';
   const ratio = Number.isFinite(row.ratio) ? `${row.ratio.toFixed(2)}× ${workload.base}` : '';
-  return [title, row.label, median, spread, ratio, percent(row.serverCores), percent(row.loadgenCores), row.notes.join('; ')];
+  const notes = row.notes.join('; ');
+  // Full failure reasons are listed under "Not measured"; the table keeps its width.
+  const shortNotes = notes.length > NOTE_WIDTH ? `${notes.slice(0, NOTE_WIDTH - 1)}…` : notes;
+  return [title, row.label, median, spread, ratio, percent(row.serverCores), percent(row.loadgenCores), shortNotes];
 }
 
 /** The table as padded markdown: readable in a terminal and renders the same on GitHub. */

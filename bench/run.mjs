@@ -104,7 +104,7 @@ async function main() {
   try {
     settings = parseOptions(process.argv.slice(2));
   } catch (error) {
-    console.error(`bench: ${error.message}\n\n${USAGE}`);
+    console.error(`bench: ${error.message} (see npm run bench -- --help)`);
     process.exit(2);
   }
   if (settings.help) {
@@ -141,7 +141,9 @@ async function main() {
 
   const table = markdownTable(tableRows(shown, cells));
   console.log(table);
-  const unavailable = settings.peers.filter((id) => all[id].reason).map((id) => `${all[id].label}: ${all[id].reason}`);
+  const unavailable = [...new Set(shown.flatMap((workload) => (cells.get(workload.id) ?? [])
+    .filter((entry) => entry.failure)
+    .map((entry) => `${entry.label}${all[entry.key]?.reason ? '' : ` (${workload.id})`}: ${entry.failure}`)))];
   const info = machineInfo(peers, { pinned: settings.pin, loadBefore });
   const out = settings.out ?? (settings.complete ? path.join(BENCH_DIR, 'results.md') : path.join(PEERS_DIR, 'results-partial.md'));
   mkdirSync(path.dirname(out), { recursive: true });
