@@ -10,7 +10,10 @@ export function sendErrorResponse(res: ServerResponse, status: number, reason: s
   }
   const headers: (string | number)[] = ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', Buffer.byteLength(body)];
   if (close) headers.push('Connection', 'close');
-  // The reason phrase is explicit: a writeHead() that threw may have left the handler's one behind.
+  // A writeHead() for the handler's response that threw (bad header) has already applied part of
+  // it: its reason phrase (so ours is explicit) and, for 204/304, Node's "no body" flag, which
+  // would send our Content-Length without the body and hang the client.
+  (res as unknown as { _hasBody: boolean })._hasBody = res.req.method !== 'HEAD';
   res.writeHead(status, reason, headers).end(body);
 }
 

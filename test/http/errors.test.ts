@@ -53,6 +53,7 @@ describe('handler errors', () => {
     ['/string-result', 'the request handler returned "just a string"'],
     ['/bad-status', 'response status must be an integer from 200 to 599, got 1000'],
     ['/bad-header', 'Header name must be a valid HTTP token ["bad header"]'],
+    ['/bad-header-204', 'Invalid character in header content ["x-bad"]'],
     ['/bigint', 'Do not know how to serialize a BigInt'],
   ])('answers 500 for an unsendable result (%s) and names the problem on stderr', async (target, message) => {
     const response = await fetch(server.url + target);
