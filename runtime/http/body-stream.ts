@@ -49,6 +49,8 @@ export async function pipeStreamBody(res: ServerResponse, body: StreamBody, meth
     if (!finished) source.cancel().catch(() => {});
     finished = true;
   };
+  // An async handler may resolve after its client left: 'close' has then already fired.
+  if (res.destroyed) return onClose();
   res.once('close', onClose);
   // Send the head now: a stream may take a while to produce its first chunk (server-sent events).
   res.flushHeaders();
@@ -84,6 +86,7 @@ function toChunk(value: unknown): string | Uint8Array {
 
 /** Resolves when the socket wants more data or the response is gone. */
 function drainOrClose(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done).off('close', done);

@@ -101,4 +101,18 @@ describe('backpressure', () => {
     expect(figures.finished).toBe(false);
     expect(figures.produced).toBeLessThan(800);
   });
+
+  it('stops a stream an async handler returns after its client already left', async () => {
+    const aborter = new AbortController();
+    const request = fetch(`${server.url}/late-stream?mib=50&wait=300`, { signal: aborter.signal }).catch(() => 'aborted');
+    await server.waitForOutput(/late stream requested\n/);
+    aborter.abort();
+    expect(await request).toBe('aborted');
+    let figures = await stats();
+    while (!figures.stopped) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      figures = await stats();
+    }
+    expect(figures.produced).toBe(0);
+  });
 });
