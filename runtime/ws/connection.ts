@@ -171,6 +171,11 @@ export class Connection {
   /** Starts the closing handshake; `code` undefined sends a Close frame with no body. */
   close(code?: number, reason?: string): void {
     if (this.readyState >= ReadyState.Closing) return;
+    // Check the reason before any state changes: encodeClosePayload would throw after readyState
+    // and #closeSent were set, leaving a connection that is neither open nor ever closed.
+    if (reason !== undefined && Buffer.byteLength(reason) > MAX_CONTROL_PAYLOAD - 2) {
+      throw new RangeError('close reason is longer than 123 bytes');
+    }
     this.readyState = ReadyState.Closing;
     this.#sendClose(code, reason);
     this.#armCloseTimer();
