@@ -64,6 +64,11 @@ describe('body kinds', () => {
     expect(await response.text()).toBe('stream body');
   });
 
+  it('streams a Node Readable', async () => {
+    const response = await fetch(server.url + '/node-readable');
+    expect(await response.text()).toBe('node readable');
+  });
+
   it('waits for an async handler', async () => {
     const response = await fetch(server.url + '/async');
     expect(await response.text()).toBe('waited');
