@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { CloseCode, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, MAX_CONTROL_PAYLOAD, Opcode } from './constants.ts';
-import { encodeClosePayload, parseClosePayload } from './close-payload.ts';
+import { encodeClosePayload, isValidCloseCode, parseClosePayload } from './close-payload.ts';
 import { COPY_PAYLOAD_LIMIT, encodeFrame, encodeFrameHeader, encodeTextFrame } from './frame-encoder.ts';
 import { FrameParser } from './frame-parser.ts';
 import type { ReceivedMessage } from './message-assembler.ts';
@@ -176,6 +176,8 @@ export class Connection {
     if (reason !== undefined && Buffer.byteLength(reason) > MAX_CONTROL_PAYLOAD - 2) {
       throw new RangeError('close reason is longer than 123 bytes');
     }
+    // RFC 6455 §7.4.1: 1005, 1006, 1015 and unregistered codes never go on the wire.
+    if (code !== undefined && !isValidCloseCode(code)) throw new RangeError(`close code ${code} may not be sent`);
     this.readyState = ReadyState.Closing;
     this.#sendClose(code, reason);
     this.#armCloseTimer();
