@@ -1,0 +1,86 @@
+// The bench's arithmetic and parsing: medians, percentiles, ratios, wrk's report, the table.
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: plain .mjs without type declarations
+import { parseWrk } from '../../bench/measure.mjs';
+// @ts-expect-error: plain .mjs without type declarations
+import { formatNumber, markdownTable, tableRows } from '../../bench/report.mjs';
+// @ts-expect-error: plain .mjs without type declarations
+import { LatencyHistogram, summarize } from '../../bench/stats.mjs';
+
+const WRK_OUTPUT = `Running 5s test @ http://127.0.0.1:40000/
+  1 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   812.40us  120.11us   5.20ms   91.00%
+    Req/Sec    61.50k     1.20k   63.00k    80.00%
+  Latency Distribution
+     50%  790.00us
+     75%  850.00us
+     90%  0.95ms
+     99%    1.40ms
+  305000 requests in 5.00s, 38.40MB read
+  Socket errors: connect 0, read 2, write 0, timeout 0
+Requests/sec:  61000.12
+Transfer/sec:      7.68MB
+`;
+
+describe('stats', () => {
+  it('summarizes runs as median and min–max, ignoring failed (NaN) runs', () => {
+    expect(summarize([3, 1, 2, NaN])).toEqual({ median: 2, min: 1, max: 3, n: 3 });
+    expect(summarize([4, 1, 3, 2]).median).toBe(2.5);
+    expect(summarize([NaN])).toBeNull();
+  });
+
+  it('reads percentiles off the latency histogram', () => {
+    const histogram = new LatencyHistogram(1000);
+    histogram.record(10, 98);
+    histogram.record(500, 1);
+    histogram.record(5000, 1); // beyond the range: kept in the last bucket
+    expect(histogram.percentile(0.5)).toBe(10);
+    expect(histogram.percentile(0.99)).toBe(500);
+    expect(histogram.percentile(1)).toBe(1000);
+    histogram.reset();
+    expect(histogram.percentile(0.99)).toBeNaN();
+  });
+});
+
+describe('parseWrk', () => {
+  it('reads requests/s, the p99 latency in ms and socket errors', () => {
+    const report = parseWrk(WRK_OUTPUT);
+    expect(report.requestsPerSecond).toBeCloseTo(61000.12);
+    expect(report.p99Millis).toBeCloseTo(1.4);
+    expect(report.notes).toEqual(['wrk socket errors: connect 0, read 2, write 0, timeout 0']);
+  });
+
+  it('returns null when wrk printed no result', () => {
+    expect(parseWrk('unable to connect to 127.0.0.1:1 Connection refused')).toBeNull();
+  });
+});
+
+describe('the table', () => {
+  const workload = { id: 'echo64', title: 'echo 64 B', unit: 'msg/s', base: 'ws', higherIsBetter: true, kind: 'loadgen', load: { mode: 'echo' }, value: (run: { rate: number }) => run.rate };
+  const run = (rate: number, serverCores = 1, loadgenCores = 0.5) => ({ rate, serverCores, loadgenCores });
+  const cells = new Map([['echo64', [
+    { key: 'krandog', label: 'krandog', runs: [run(300), run(310), run(290)] },
+    { key: 'ws', label: 'ws', runs: [run(100), run(90), run(110)] },
+    { key: 'bun', label: 'Bun', runs: [run(900, 0.4, 0.99)] },
+    { key: 'deno', label: 'Deno', runs: [], failure: 'no runnable deno executable' },
+  ]]]);
+
+  it('takes ratios of medians against the baseline and flags bottlenecks', () => {
+    const rows = tableRows([workload], cells);
+    expect(rows.map((row: { ratio: number }) => row.ratio)).toEqual([3, 1, 9, NaN]);
+    expect(rows[2].notes).toContain('load generator saturated');
+    expect(rows[3].notes[0]).toBe('n/a: no runnable deno executable');
+  });
+
+  it('prints one markdown table with medians, spreads and ratios', () => {
+    const lines = markdownTable(tableRows([workload], cells)).split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[2]).toMatch(/\| echo 64 B +\| krandog +\| 300 msg\/s +\| 290–310 +\| 3\.00× ws +\| 100% +\| 50% +\|/);
+    expect(lines[5]).toMatch(/\| Deno +\| n\/a /);
+  });
+
+  it('formats numbers compactly', () => {
+    expect([formatNumber(1_330_000), formatNumber(103_240), formatNumber(48_960), formatNumber(1330), formatNumber(7.42)]).toEqual(['1.33M', '103k', '49.0k', '1330', '7.42']);
+  });
+});
