@@ -1,0 +1,367 @@
+// The browser WebSocket (WHATWG WebSockets standard) over krandog's own codec, for ws: and wss:.
+//
+//   new WebSocket(url) ── handshake (client-connect.ts) ──▶ 101 valid ──▶ open task ──▶ OPEN
+//        CONNECTING             │ refused, bad answer, close()                 │ close() / server's close
+//                               ▼                                               ▼
+//                 task: error, close 1006 ◀──────────────── CLOSING ── TCP closed ──▶ task: [error], close
+//
+// Every event is dispatched as its own task (runtime/loop.ts), and the state a listener sees
+// changes in those tasks, as the standard's "queue a task" steps say: readyState turns OPEN in the
+// open task and CLOSED in the close task; a message is dropped if, when its task runs, the socket
+// is no longer OPEN (close() was called meanwhile).
+import { Blob } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { types } from 'node:util';
+import { queueTask } from '../loop.ts';
+import { sendHandshakeRequest } from './client-connect.ts';
+import { generateKey, handshakeHeaders, validateHandshakeResponse, type HandshakeOffer } from './client-handshake.ts';
+import { parseWebSocketUrl, readClientOptions, validateProtocols, type WebSocketInit } from './client-options.ts';
+import { SendQueue } from './client-send-queue.ts';
+import { CloseCode } from './constants.ts';
+import { Connection, type ConnectionEvents } from './connection.ts';
+import { CloseEvent, ErrorEvent, exposeAsInterface, toUSVString } from './events.ts';
+
+export type { WebSocketInit } from './client-options.ts';
+export type BinaryType = 'blob' | 'arraybuffer';
+/** An `on…` attribute's value: a function called with the event, or null. */
+export type EventHandler = ((this: WebSocket, event: Event) => unknown) | null;
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
+
+/**
+ * Unsent bytes the client holds for a server that does not read before it gives up on it (the
+ * standard's "buffer is full"): the connection fails with 1008. Far above what bufferedAmount-aware
+ * scripts ever queue.
+ */
+const SEND_BUFFER_LIMIT = 256 * 1024 * 1024;
+
+/** A WebSocket client that behaves like the one in browsers; installed as the global `WebSocket`. */
+export class WebSocket extends EventTarget {
+  declare static readonly CONNECTING: 0;
+  declare static readonly OPEN: 1;
+  declare static readonly CLOSING: 2;
+  declare static readonly CLOSED: 3;
+  declare readonly CONNECTING: 0;
+  declare readonly OPEN: 1;
+  declare readonly CLOSING: 2;
+  declare readonly CLOSED: 3;
+
+  readonly #url: URL;
+  readonly #origin: string;
+  readonly #offer: HandshakeOffer;
+  #readyState = CONNECTING;
+  #protocol = '';
+  #extensions = '';
+  #binaryType: BinaryType = 'blob';
+  /** Abandons the handshake while it is in flight. */
+  #abandonHandshake: (() => void) | undefined;
+  #connection: Connection | undefined;
+  #sendQueue: SendQueue | undefined;
+  /** Set when the connection was failed (RFC 6455 §7.1.7): the close task fires `error` first. */
+  #failure: Error | undefined;
+  /** Bytes sent after a handshake that never opened (there is no send queue to count them). */
+  #unsentBytes = 0;
+  #handlers: Map<string, { callback: unknown; listener: (event: Event) => void }> | undefined;
+
+  /**
+   * Opens a connection to `url` (ws:, wss:, http: or https:). `protocols` is a subprotocol or a
+   * list of them, or krandog's `{ protocols, headers }`. Throws a SyntaxError DOMException for a
+   * bad URL, a fragment, or an invalid or repeated subprotocol; the connection itself opens later.
+   */
+  constructor(url: string | URL, protocols?: string | Iterable<string> | WebSocketInit) {
+    super();
+    if (arguments.length === 0) throw new TypeError("WebSocket: 1 argument required, but only 0 present");
+    const href = toUSVString(url);
+    const options = readClientOptions(protocols);
+    this.#url = parseWebSocketUrl(href);
+    validateProtocols(options.protocols);
+    this.#origin = this.#url.origin;
+    this.#offer = { key: generateKey(), protocols: options.protocols, extensionOffers: [] };
+    const headers = { ...Object.fromEntries(options.headers), ...handshakeHeaders(this.#offer) };
+    try {
+      this.#abandonHandshake = sendHandshakeRequest(this.#url, headers, {
+        onUpgrade: (response, socket, head) => this.#onUpgrade(response, socket, head),
+        onFailure: (error) => this.#failHandshake(error),
+      });
+    } catch (error) {
+      throw new TypeError(`WebSocket: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  get url(): string {
+    return this.#url.href;
+  }
+
+  get readyState(): number {
+    return this.#readyState;
+  }
+
+  /** Bytes of data passed to send() that have not reached the network yet (no framing). */
+  get bufferedAmount(): number {
+    return (this.#sendQueue?.bufferedAmount ?? 0) + this.#unsentBytes;
+  }
+
+  /** The extensions the server agreed to, '' until open (none are offered yet). */
+  get extensions(): string {
+    return this.#extensions;
+  }
+
+  /** The subprotocol the server chose, '' until open or when none was offered. */
+  get protocol(): string {
+    return this.#protocol;
+  }
+
+  /** How binary messages arrive: 'blob' (the default, as in browsers) or 'arraybuffer'. */
+  get binaryType(): BinaryType {
+    return this.#binaryType;
+  }
+
+  set binaryType(value: BinaryType) {
+    // A WebIDL enum attribute ignores values outside the enum.
+    const type = `${value}`;
+    if (type === 'blob' || type === 'arraybuffer') this.#binaryType = type;
+  }
+
+  /**
+   * Sends a text (string) or binary (ArrayBuffer, typed array, DataView, Blob) message. Throws an
+   * InvalidStateError DOMException while CONNECTING; once closing has started, the data is not
+   * sent and only adds to bufferedAmount, as the standard says.
+   */
+  send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void {
+    if (arguments.length === 0) throw new TypeError("WebSocket.send: 1 argument required, but only 0 present");
+    const payload = toSendable(data);
+    if (this.#readyState === CONNECTING) throw new DOMException('WebSocket is still connecting', 'InvalidStateError');
+    const queue = this.#sendQueue;
+    if (queue === undefined) this.#unsentBytes += typeof payload === 'string' ? Buffer.byteLength(payload) : payload instanceof Blob ? payload.size : payload.byteLength;
+    else if (this.#readyState === OPEN) queue.send(payload);
+    else queue.discardSend(payload);
+  }
+
+  /**
+   * Starts the closing handshake with `code` (1000 or 3000–4999, else InvalidAccessError) and
+   * `reason` (at most 123 bytes of UTF-8, else SyntaxError). While CONNECTING it abandons the
+   * connection: `error`, then `close` with 1006.
+   */
+  close(code?: number, reason?: string): void {
+    let closeCode: number | undefined;
+    if (code !== undefined) {
+      closeCode = toClampedUnsignedShort(code);
+      if (closeCode !== CloseCode.Normal && (closeCode < 3000 || closeCode > 4999)) {
+        throw new DOMException(`WebSocket.close: the code must be 1000 or in 3000-4999, not ${closeCode}`, 'InvalidAccessError');
+      }
+    }
+    let closeReason = '';
+    if (reason !== undefined) {
+      closeReason = toUSVString(reason);
+      if (Buffer.byteLength(closeReason) > 123) {
+        throw new DOMException('WebSocket.close: the reason must be at most 123 bytes of UTF-8', 'SyntaxError');
+      }
+    }
+    if (this.#readyState === CLOSING || this.#readyState === CLOSED) return;
+    const wasConnecting = this.#readyState === CONNECTING;
+    this.#readyState = CLOSING;
+    if (wasConnecting) {
+      const error = new Error('WebSocket was closed before the connection was established');
+      if (this.#abandonHandshake !== undefined) {
+        this.#abandonHandshake();
+        this.#failHandshake(error);
+      } else {
+        // Upgraded, but the open task has not run yet: drop the connection; its close task follows.
+        this.#failure ??= error;
+        this.#connection!.terminate();
+      }
+      return;
+    }
+    // A reason needs a code on the wire; the standard picks 1000 then.
+    this.#sendQueue!.close(closeCode ?? (closeReason === '' ? undefined : CloseCode.Normal), closeReason);
+  }
+
+  get onopen(): EventHandler {
+    return this.#getHandler('open');
+  }
+  set onopen(value: EventHandler) {
+    this.#setHandler('open', value);
+  }
+  get onmessage(): EventHandler {
+    return this.#getHandler('message');
+  }
+  set onmessage(value: EventHandler) {
+    this.#setHandler('message', value);
+  }
+  get onerror(): EventHandler {
+    return this.#getHandler('error');
+  }
+  set onerror(value: EventHandler) {
+    this.#setHandler('error', value);
+  }
+  get onclose(): EventHandler {
+    return this.#getHandler('close');
+  }
+  set onclose(value: EventHandler) {
+    this.#setHandler('close', value);
+  }
+
+  #onUpgrade(response: IncomingMessage, socket: Socket, head: Buffer): void {
+    this.#abandonHandshake = undefined;
+    let agreed;
+    try {
+      agreed = validateHandshakeResponse(response.statusCode, response.headers, this.#offer);
+    } catch (error) {
+      socket.destroy();
+      return this.#failHandshake(error as Error);
+    }
+    const events: ConnectionEvents = {
+      onMessage: (data, isText) => queueTask(WebSocket.#dispatchMessage, this, data, isText),
+      onError: (error) => {
+        this.#failure ??= error;
+      },
+      onClose: (code, reason, wasClean) => queueTask(WebSocket.#dispatchClose, this, code, reason, wasClean),
+    };
+    const connection = new Connection(socket, { isServer: false, backpressureLimit: SEND_BUFFER_LIMIT }, events);
+    this.#connection = connection;
+    this.#sendQueue = new SendQueue(connection, (error) => {
+      // A Blob that cannot be read cannot be sent: the standard's "cannot be sent" fails the connection.
+      this.#failure ??= error;
+      connection.terminate();
+    });
+    // Queued before start(): frames that came with the 101 are dispatched after `open`.
+    queueTask(WebSocket.#dispatchOpen, this, agreed.protocol, agreed.extensionsHeader);
+    connection.start(head);
+  }
+
+  /** The connection never opened: `error`, then `close` 1006, in one task. */
+  #failHandshake(error: Error): void {
+    this.#abandonHandshake = undefined;
+    this.#failure ??= error;
+    queueTask(WebSocket.#dispatchClose, this, CloseCode.Abnormal, '', false);
+  }
+
+  static #dispatchOpen(ws: WebSocket, protocol: string, extensions: string): void {
+    if (ws.#readyState !== CONNECTING) return;
+    ws.#readyState = OPEN;
+    ws.#protocol = protocol;
+    ws.#extensions = extensions;
+    ws.dispatchEvent(new Event('open'));
+  }
+
+  static #dispatchMessage(ws: WebSocket, data: string | Buffer, isText: boolean): void {
+    if (ws.#readyState !== OPEN) return;
+    let payload: string | ArrayBuffer | Blob;
+    if (isText) payload = data as string;
+    else if (ws.#binaryType === 'arraybuffer') payload = toArrayBuffer(data as Buffer);
+    else payload = new Blob([data as Buffer]);
+    ws.dispatchEvent(new MessageEvent('message', { data: payload, origin: ws.#origin }));
+  }
+
+  /** "When the WebSocket connection is closed": CLOSED, `error` if it was failed, then `close`. */
+  static #dispatchClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): void {
+    ws.#readyState = CLOSED;
+    ws.#sendQueue?.discard();
+    ws.#connection = undefined;
+    const failure = ws.#failure;
+    if (failure !== undefined) {
+      reportFailure(ws.#url, failure);
+      ws.dispatchEvent(new ErrorEvent('error', { message: failure.message, error: failure }));
+    }
+    ws.dispatchEvent(new CloseEvent('close', { wasClean, code, reason }));
+  }
+
+  #getHandler(type: string): EventHandler {
+    return (this.#handlers?.get(type)?.callback ?? null) as EventHandler;
+  }
+
+  /**
+   * HTML event handler attributes: the listener is added when a handler is first set and keeps its
+   * place among the other listeners when the handler is replaced; null removes it.
+   */
+  #setHandler(type: string, value: unknown): void {
+    // [LegacyTreatNonObjectAsNull]: anything but an object or function means "no handler".
+    const callback = typeof value === 'function' || (typeof value === 'object' && value !== null) ? value : null;
+    const handlers = (this.#handlers ??= new Map());
+    const existing = handlers.get(type);
+    if (callback === null) {
+      if (existing !== undefined) {
+        this.removeEventListener(type, existing.listener);
+        handlers.delete(type);
+      }
+    } else if (existing !== undefined) {
+      existing.callback = callback;
+    } else {
+      const entry = {
+        callback,
+        listener: (event: Event) => {
+          if (typeof entry.callback === 'function') entry.callback.call(this, event);
+        },
+      };
+      handlers.set(type, entry);
+      this.addEventListener(type, entry.listener);
+    }
+  }
+}
+
+// WebIDL constants: on the interface and its prototype, read-only, enumerable.
+for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED })) {
+  const constant = { value, writable: false, enumerable: true, configurable: false };
+  Object.defineProperty(WebSocket, name, constant);
+  Object.defineProperty(WebSocket.prototype, name, constant);
+}
+exposeAsInterface(WebSocket, [
+  'url',
+  'readyState',
+  'bufferedAmount',
+  'extensions',
+  'protocol',
+  'binaryType',
+  'send',
+  'close',
+  'onopen',
+  'onmessage',
+  'onerror',
+  'onclose',
+]);
+
+/** send()'s argument as WebIDL's `(BufferSource or Blob or USVString)` reads it. */
+function toSendable(data: unknown): string | Uint8Array | Blob {
+  if (typeof data === 'string') return data;
+  if (data instanceof Blob) return data;
+  if (types.isArrayBuffer(data)) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) {
+    return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  // Anything else is sent as text (a Symbol throws a TypeError). Lone surrogates are encoded as
+  // U+FFFD when the frame is written, which is what USVString conversion would give.
+  return `${data as string}`;
+}
+
+/** A message's bytes as an ArrayBuffer of their own; no copy when the Buffer already is one. */
+function toArrayBuffer(data: Buffer): ArrayBuffer {
+  const buffer = data.buffer as ArrayBuffer;
+  if (data.byteOffset === 0 && data.byteLength === buffer.byteLength) return buffer;
+  return buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+}
+
+/** WebIDL `[Clamp] unsigned short`: NaN is 0, out-of-range values clamp, halves round to even. */
+function toClampedUnsignedShort(value: unknown): number {
+  const number = +(value as number);
+  if (Number.isNaN(number)) return 0;
+  const clamped = Math.min(Math.max(number, 0), 0xffff);
+  const floor = Math.floor(clamped);
+  const fraction = clamped - floor;
+  if (fraction > 0.5 || (fraction === 0.5 && floor % 2 === 1)) return floor + 1;
+  return floor;
+}
+
+/**
+ * Browsers keep why a connection failed out of the page's reach and print it in the console; a
+ * script gets it on the ErrorEvent, and on stderr only when asked with KRANDOG_DEBUG.
+ */
+function reportFailure(url: URL, error: Error): void {
+  const debug = process.env.KRANDOG_DEBUG;
+  if (debug === undefined || debug === '' || debug === '0') return;
+  const code = (error as NodeJS.ErrnoException).code;
+  process.stderr.write(`krandog: WebSocket ${url.href} failed: ${error.message}${code ? ` (${code})` : ''}\n`);
+}
