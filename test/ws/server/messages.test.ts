@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildFrame, OP } from '../../helpers/frames.ts';
 import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
 import type { WebSocketMessageRequest } from '../../../runtime/ws/handler-spec.ts';
-import { RawClient, nextMessage, nextMessages, openClient, startServer, stopServers, upgradeRequest } from './harness.ts';
+import { RawClient, deferred, nextMessage, nextMessages, openClient, startServer, stopServers, upgradeRequest } from './harness.ts';
 
 afterEach(stopServers);
 
@@ -63,6 +63,31 @@ describe('function handler (the seed style)', () => {
       [OP.text, false, 'early one'],
       [OP.text, false, 'early two'],
     ]);
+    raw.destroy();
+  });
+
+  it('keeps frames that arrive while an async upgrade hook is still deciding', async () => {
+    const upgradeCalled = deferred<void>();
+    let releaseUpgrade!: () => void;
+    const { port } = await startServer({
+      websocket: {
+        upgrade() {
+          upgradeCalled.resolve();
+          return new Promise<void>((resolve) => (releaseUpgrade = resolve));
+        },
+        message: (ws: ServerWebSocket, data: string) => ws.send(data),
+      },
+    });
+    const raw = await RawClient.connect(port);
+    raw.write(Buffer.concat([Buffer.from(upgradeRequest('/')), buildFrame({ opcode: OP.text, payload: 'in head', mask: true })]));
+    await upgradeCalled.promise;
+    // Sent before the server has answered: it has to wait in the paused socket, not get lost.
+    raw.write(buildFrame({ opcode: OP.text, payload: 'while deciding', mask: true }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    releaseUpgrade();
+    expect((await raw.response()).status).toBe(101);
+    const frames = await raw.waitForFrames(2);
+    expect(frames.map((frame) => frame.payload.toString())).toEqual(['in head', 'while deciding']);
     raw.destroy();
   });
 });
