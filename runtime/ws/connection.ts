@@ -284,7 +284,9 @@ export class Connection {
     if (socket.write(bytes)) return bytes.length;
     // Judge the peer by what it left unread before this write: a single message larger than the
     // limit (or one written while the socket is corked for a read) is not a peer that stopped reading.
-    if (socket.writableLength - bytes.length > this.#backpressureLimit) {
+    // The close frame is exempt: it is sent once and is at most 127 bytes, and failing it would turn
+    // a clean close (say, right after echoing a 16 MiB message) into 1008 and drop the queued echo.
+    if (!this.#closeSent && socket.writableLength - bytes.length > this.#backpressureLimit) {
       // A peer that stopped reading must not make us buffer without bound.
       this.#fail(CloseCode.PolicyViolation, new Error('peer is not reading: send buffer over the backpressure limit'));
       this.socket.destroy();
