@@ -4,7 +4,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { HandshakeError } from './client-handshake.ts';
+import { checkUpgradeHeaders, HandshakeError } from './client-handshake.ts';
 
 export interface HandshakeCallbacks {
   /** The server answered 101: the response (still to be validated), its socket and any bytes after it. */
@@ -46,9 +46,7 @@ export function sendHandshakeRequest(url: URL, headers: Record<string, string>, 
     // Any other status, redirects included: browsers do not follow redirects for WebSockets.
     response.resume();
     request.destroy();
-    if (settle()) {
-      callbacks.onFailure(new HandshakeError('KRANDOG_WS_HANDSHAKE_STATUS', `server answered ${response.statusCode} instead of 101 Switching Protocols`));
-    }
+    if (settle()) callbacks.onFailure(responseError(response));
   });
   request.on('error', (error: Error) => {
     if (settle()) callbacks.onFailure(error);
@@ -57,4 +55,17 @@ export function sendHandshakeRequest(url: URL, headers: Record<string, string>, 
   return () => {
     if (settle()) request.destroy();
   };
+}
+
+/** Why a response that node:http did not treat as an upgrade is refused. */
+function responseError(response: IncomingMessage): Error {
+  if (response.statusCode === 101) {
+    // node:http upgrades a 101 only when it carries Upgrade and Connection: say which is missing.
+    try {
+      checkUpgradeHeaders(response.headers);
+    } catch (error) {
+      return error as Error;
+    }
+  }
+  return new HandshakeError('KRANDOG_WS_HANDSHAKE_STATUS', `server answered ${response.statusCode} instead of 101 Switching Protocols`);
 }

@@ -67,12 +67,7 @@ export function validateHandshakeResponse(statusCode: number | undefined, header
   if (statusCode !== 101) {
     throw new HandshakeError('KRANDOG_WS_HANDSHAKE_STATUS', `server answered ${statusCode} instead of 101 Switching Protocols`);
   }
-  if (headers.upgrade?.trim().toLowerCase() !== 'websocket') {
-    throw new HandshakeError('KRANDOG_WS_HANDSHAKE_UPGRADE', 'response lacks "Upgrade: websocket"');
-  }
-  if (!hasToken(headers.connection, 'upgrade')) {
-    throw new HandshakeError('KRANDOG_WS_HANDSHAKE_UPGRADE', 'response lacks "Connection: Upgrade"');
-  }
+  checkUpgradeHeaders(headers);
   // Node joins repeated headers with ", ", so two Accept headers cannot match either.
   if (headers['sec-websocket-accept'] !== acceptKey(offer.key)) {
     throw new HandshakeError('KRANDOG_WS_HANDSHAKE_ACCEPT', 'Sec-WebSocket-Accept does not match the key sent');
@@ -81,6 +76,16 @@ export function validateHandshakeResponse(statusCode: number | undefined, header
     protocol: agreedProtocol(headers['sec-websocket-protocol'], offer.protocols),
     ...agreedExtensions(headers['sec-websocket-extensions'], offer.extensionOffers),
   };
+}
+
+/** RFC 6455 §4.1 items 2 and 3: `Upgrade: websocket` and a `Connection` list with `Upgrade`. */
+export function checkUpgradeHeaders(headers: IncomingHttpHeaders): void {
+  if (headers.upgrade?.trim().toLowerCase() !== 'websocket') {
+    throw new HandshakeError('KRANDOG_WS_HANDSHAKE_UPGRADE', 'response lacks "Upgrade: websocket"');
+  }
+  if (!hasToken(headers.connection, 'upgrade')) {
+    throw new HandshakeError('KRANDOG_WS_HANDSHAKE_UPGRADE', 'response lacks "Connection: Upgrade"');
+  }
 }
 
 /**
