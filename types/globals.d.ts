@@ -1,0 +1,24 @@
+// The globals krandog installs in every script (README.md, "TypeScript" says how to enable them).
+/// <reference path="./http.d.ts" />
+// `WebSocket` is not declared here: @types/node (20.19+, 22+) and the DOM lib already declare the
+// standard browser WebSocket global, which is what krandog's client is; a second declaration
+// would clash with theirs. Its constructor options (`{ protocols, headers }`) are in their
+// WebSocketInit too. ./websocket.d.ts has the same class for `import type { WebSocket } from 'krandog'`.
+
+declare global {
+  /** krandog's http module, the same object `import http from 'http'` gives. */
+  var http: typeof import('http');
+  /** createServer(handler, options) plus listen(port). */
+  var serve: typeof import('http').serve;
+
+  /** Registers a test; run() runs them. `fn` may be async. */
+  function test(name: string, fn: () => unknown): void;
+  /** Throws (failing the test) when `condition` is falsy. */
+  function assert(condition: unknown, message?: string): asserts condition;
+  /** Throws (failing the test) unless the two are deeply and strictly equal. */
+  function assertEqual<T>(actual: unknown, expected: T): asserts actual is T;
+  /** Runs the registered tests, prints the report, and sets exit code 1 if any failed. */
+  function run(): Promise<{ passed: number; failed: number; total: number }>;
+}
+
+export {};

@@ -1,0 +1,166 @@
+// Types of krandog's `http` module: what `import http from 'http'` (or 'node:http') gives a
+// krandog script, and the `http` and `serve` globals.
+//
+// A module augmentation of @types/node's `http` (which 'node:http' re-exports): as an augmentation
+// its createServer overload is tried before Node's, whatever order the files load in; serve() and
+// the types below are added; Node's client API (request, get, Agent, METHODS…), which krandog's
+// module re-exports, keeps its types. So @types/node must be installed.
+export {};
+
+declare module 'http' {
+  /** Header names in lower case, as Node gives them; repeated headers joined by `, ` (set-cookie: an array). */
+  export type IncomingHeaders = Record<string, string | string[] | undefined>;
+
+  /** Query-string parameters, percent-decoded; a repeated key gives an array. */
+  export type Query = Record<string, string | string[]>;
+
+  /**
+   * What a handler receives. For an HTTP request (`type` 'http') every field but `ws` and `data`
+   * is set. With a function handler, each WebSocket message also calls it, with `type`
+   * 'websocket', `ws`, `data`, and the upgrade request's `pathname`, `query` and `headers`.
+   */
+  export interface Request {
+    readonly type?: 'http' | 'websocket';
+    /** Request method as sent: 'GET', 'POST', … */
+    readonly method: string;
+    /** Request target as sent: path and query string. */
+    readonly url: string;
+    /** Path part of `url`, without the query string. */
+    readonly pathname: string;
+    readonly query: Query;
+    readonly headers: IncomingHeaders;
+    /** The body as UTF-8 text; '' when there is none. */
+    readonly body: string;
+    /** The raw body. */
+    readonly bytes: Buffer;
+    /** The parsed body when Content-Type is JSON and it parses; undefined otherwise (never throws). */
+    readonly json: unknown;
+    /** The client's IP address. */
+    readonly remoteAddress: string | undefined;
+    /** The connection a WebSocket message came on (type 'websocket'): the same object for every message. */
+    readonly ws?: ServerWebSocket;
+    /** A WebSocket message (type 'websocket'): a string for text, a Buffer for binary. */
+    readonly data?: string | Buffer;
+  }
+
+  /** Header values of a response; an array sends the header once per value. */
+  export type ResponseHeaders = Record<string, string | number | readonly string[]>;
+
+  /** What a handler returns: a plain object, a WHATWG Response, or nothing (for WebSocket messages). */
+  export interface ResponseObject {
+    /** Status code. Default 200. */
+    status?: number;
+    headers?: ResponseHeaders;
+    /** Content-Type. Default: text/plain for strings, application/octet-stream for bytes, application/json for objects. */
+    type?: string;
+    /**
+     * A string; bytes (Buffer, Uint8Array, ArrayBuffer); a plain object or array (sent as JSON);
+     * null or undefined (empty); or an async iterable / ReadableStream of chunks (streamed).
+     */
+    body?: unknown;
+  }
+
+  export type HandlerResult = ResponseObject | Response | void;
+
+  /** A function handler: HTTP requests and, on a WebSocket server, every message. */
+  export type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
+
+  /** A server-side WebSocket connection (`req.ws`, and the argument of the lifecycle hooks). */
+  export interface ServerWebSocket {
+    /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
+    readonly readyState: 0 | 1 | 2 | 3;
+    /** Bytes queued but not yet written to the socket. */
+    readonly bufferedAmount: number;
+    /** The subprotocol chosen in the handshake; '' when none. */
+    readonly protocol: string;
+    readonly remoteAddress: string;
+    readonly pathname: string;
+    readonly query: Query;
+    readonly headers: IncomingHeaders;
+    /** A slot for the script's own per-connection state. */
+    data: unknown;
+    /** Sends a text (string) or binary message; returns the bytes written, or a sign that the data was queued (see README). */
+    send(data: string | ArrayBuffer | ArrayBufferView): number;
+    close(code?: number, reason?: string): void;
+    ping(data?: string | ArrayBuffer | ArrayBufferView): void;
+    onclose: ((event: { code: number; reason: string; wasClean: boolean }) => unknown) | null;
+    addEventListener(type: 'close', listener: (event: { code: number; reason: string; wasClean: boolean }) => unknown): void;
+    removeEventListener(type: 'close', listener: (event: { code: number; reason: string; wasClean: boolean }) => unknown): void;
+  }
+
+  /** The upgrade request given to the `upgrade` hook. */
+  export interface UpgradeRequest {
+    readonly type: 'upgrade';
+    readonly method: string;
+    readonly url: string;
+    readonly pathname: string;
+    readonly query: Query;
+    readonly headers: IncomingHeaders;
+    readonly remoteAddress: string;
+    /** Subprotocols the client offered. */
+    readonly protocols: readonly string[];
+  }
+
+  /** Lifecycle hooks of an object handler's `websocket` member. */
+  export interface WebSocketHooks {
+    /** Accept (return nothing/true, or `{ protocol, data, headers }`) or refuse (false, a status, or `{ status, body, headers }`). */
+    upgrade?(
+      req: UpgradeRequest,
+    ):
+      | void
+      | boolean
+      | number
+      | { protocol?: string; data?: unknown; headers?: ResponseHeaders }
+      | { status: number; body?: string; headers?: ResponseHeaders }
+      | Promise<unknown>;
+    open?(ws: ServerWebSocket): unknown;
+    message?(ws: ServerWebSocket, data: string | Buffer, req: Request): unknown;
+    close?(ws: ServerWebSocket, code: number, reason: string): unknown;
+    drain?(ws: ServerWebSocket): unknown;
+  }
+
+  /** An object handler: one member per kind of traffic. */
+  export interface HandlerObject {
+    request?: Handler;
+    websocket?: WebSocketHooks;
+  }
+
+  export interface KrandogServerOptions {
+    /** Do not print `Server listening on …` (also KRANDOG_QUIET=1). */
+    quiet?: boolean;
+    /** Largest request body in bytes; larger gets 413. Default 1 MiB. */
+    maxBodySize?: number;
+    headersTimeout?: number;
+    requestTimeout?: number;
+    keepAliveTimeout?: number;
+    maxHeaderSize?: number;
+    /** Host for serve() to bind. */
+    host?: string;
+    /** Largest WebSocket message in bytes; larger closes with 1009. Default 16 MiB. */
+    maxPayload?: number;
+    /** Buffered output past which a WebSocket that does not read is closed with 1008. */
+    backpressureLimit?: number;
+    /** Milliseconds without traffic before a WebSocket is closed. */
+    idleTimeout?: number;
+    /** Subprotocols the server accepts, in its order of preference. */
+    protocols?: readonly string[];
+    /** Origins allowed to open WebSockets. */
+    allowOrigins?: readonly string[] | ((origin: string | undefined) => boolean);
+  }
+
+  /** What createServer() and serve() return (krandog's server, not Node's http.Server). */
+  export interface KrandogServer {
+    /** The port listened on (the real one after listen(0)); undefined before. */
+    readonly port: number | undefined;
+    readonly listening: boolean;
+    /** Starts listening and prints `Server listening on http://localhost:<port>`; port 0 picks a free one. */
+    listen(port?: number | string, host?: string, callback?: () => void): this;
+    listen(port: number | string, callback: () => void): this;
+    /** Stops accepting; settles when the server and all its connections are closed. */
+    close(options?: { force?: boolean }): Promise<void>;
+  }
+
+  export function createServer(handler: Handler | HandlerObject, options?: KrandogServerOptions): KrandogServer;
+  /** createServer(handler, options) plus listen(port). */
+  export function serve(port: number | string, handler: Handler | HandlerObject, options?: KrandogServerOptions): KrandogServer;
+}

@@ -1,0 +1,20 @@
+// Entry of krandog's type declarations ("types" in package.json; `"types": ["node", "krandog"]`
+// in a tsconfig): the globals, the `http` module, and its types for `import type … from 'krandog'`.
+/// <reference path="./http.d.ts" />
+/// <reference path="./globals.d.ts" />
+export type {
+  Handler,
+  HandlerObject,
+  HandlerResult,
+  IncomingHeaders,
+  KrandogServer,
+  KrandogServerOptions,
+  Query,
+  Request,
+  ResponseHeaders,
+  ResponseObject,
+  ServerWebSocket,
+  UpgradeRequest,
+  WebSocketHooks,
+} from 'http';
+export type { BinaryType, WebSocket, WebSocketCloseEvent, WebSocketMessageEvent, WebSocketOptions } from './websocket.js';
