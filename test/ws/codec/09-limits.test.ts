@@ -58,9 +58,9 @@ function fragmented(opcode: number, payload: Buffer, fragmentBytes: number): Fra
   return specs;
 }
 
-/** Both roles; whole, random TCP-sized reads, and any extra chop size. */
-function expectReceived(id: string, specs: FrameSpec[], expected: Digest[], chopBytes?: number): void {
-  for (const isServer of [true, false]) {
+/** Both roles (or `roles`); whole, random TCP-sized reads, and any extra chop size. */
+function expectReceived(id: string, specs: FrameSpec[], expected: Digest[], chopBytes?: number, roles = [true, false]): void {
+  for (const isServer of roles) {
     const bytes = buildFrames(specs, isServer);
     const seed = seedFor(`${id} ${isServer}`);
     const deliveries: Array<[string, Buffer[]]> = [
@@ -75,7 +75,7 @@ function expectReceived(id: string, specs: FrameSpec[], expected: Digest[], chop
 }
 
 const SIZES = [64 * KiB, 256 * KiB, 1 * MiB, 4 * MiB, 8 * MiB, 16 * MiB];
-const label = (bytes: number) => (bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / KiB} KiB`);
+const label = (bytes: number) => (bytes >= MiB ? `${bytes / MiB} MiB` : bytes >= KiB ? `${bytes / KiB} KiB` : `${bytes} B`);
 
 describe('Autobahn 9.1 / 9.2 large messages in one frame', () => {
   SIZES.forEach((size, index) => {
@@ -118,7 +118,9 @@ describe('Autobahn 9.3 / 9.4 a 4 MiB message in fragments of growing size', () =
       const kind = opcode === OP.text ? 'text' : 'binary';
       it(`${group}.${index + 1} reassembles a 4 MiB ${kind} message in ${label(fragmentBytes)} fragments`, () => {
         const payload = payloadOf(4 * MiB);
-        expectReceived(`${group}.${index + 1}`, fragmented(opcode, payload, fragmentBytes), [digest(opcode === OP.text, payload)]);
+        // Server role only (masked, the costlier path); 65,536 fragments in both roles would double CI time.
+        const specs = fragmented(opcode, payload, fragmentBytes);
+        expectReceived(`${group}.${index + 1}`, specs, [digest(opcode === OP.text, payload)], undefined, [true]);
       });
     });
   }
