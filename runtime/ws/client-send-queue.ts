@@ -61,8 +61,8 @@ export class SendQueue {
         (error: Error) => this.#onBlobError(error),
       );
     } else if (this.#waiting.length > 0) {
-      // Behind a Blob: keep a copy, the caller may reuse its buffer meanwhile.
-      const copy = typeof data === 'string' ? data : data.slice();
+      // Behind a Blob: keep a copy, the caller may reuse its buffer meanwhile (Buffer's slice() is a view).
+      const copy = typeof data === 'string' ? data : new Uint8Array(data);
       this.#enqueue({ kind: 'data', data: copy, bytes: byteLength(data) });
     } else {
       this.#transmit(data, byteLength(data));
