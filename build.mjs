@@ -1,7 +1,8 @@
 // Builds the CLI and the runtime into dist/ with esbuild.
-// dist/cli.js      – the command-line program, one file (one read on every start). commander and
-//                    esbuild stay external and are imported lazily: a plain run with a cached
-//                    bundle loads neither (esbuild also ships a native binary).
+// dist/cli.js      – the command-line program's start-up path: a plain run with a cached bundle
+//                    needs this file only. The rest (commander, the bundler, --watch, build) is
+//                    dist/cli-full.js, imported when needed; commander and esbuild stay external
+//                    (esbuild ships a native binary) and are imported lazily too.
 // dist/runtime/*.js – what user scripts get; built with code splitting so that `globals.js`
 //                    and `http.js` share one instance of the server and WebSocket code.
 //                    Built first: the CLI build needs the list of globals it installs.
@@ -59,9 +60,8 @@ await esbuild.build({
 });
 
 const globalNames = runtimeGlobalNames();
-await esbuild.build({
+const cli = {
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts' },
   outdir: 'dist',
   external: ['esbuild', 'commander'],
   define: {
@@ -70,4 +70,15 @@ await esbuild.build({
     // JSON text (a string constant), spliced into the code each bundle starts with.
     KRANDOG_RUNTIME_GLOBALS: JSON.stringify(JSON.stringify(globalNames)),
   },
-});
+};
+/** In dist/cli.js, `import('./full.ts')` loads dist/cli-full.js instead of inlining it. */
+const fullCliExternal = {
+  name: 'full-cli-external',
+  setup(build) {
+    build.onResolve({ filter: /\/full\.ts$/ }, () => ({ path: './cli-full.js', external: true }));
+  },
+};
+await Promise.all([
+  esbuild.build({ ...cli, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [fullCliExternal] }),
+  esbuild.build({ ...cli, entryPoints: { 'cli-full': 'src/cli/full.ts' } }),
+]);

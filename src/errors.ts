@@ -12,6 +12,18 @@ export class KrandogError extends Error {
   }
 }
 
+/**
+ * dist/cli.js and dist/cli-full.js each have their own copy of these classes, so an error made by
+ * one and caught by the other is recognised by name rather than by `instanceof`.
+ */
+export function isKrandogError(error: unknown): error is KrandogError {
+  return error instanceof Error && error.name === 'KrandogError';
+}
+
+export function isBundleError(error: unknown): error is BundleError {
+  return error instanceof Error && error.name === 'BundleError';
+}
+
 /** Exit code for a bad command line: unknown option, missing script or script file. */
 export const USAGE_EXIT_CODE = 2;
 

@@ -19,7 +19,7 @@ export async function prepareBundle(entry: string, options: { cache: boolean }):
   if (cached) return cached;
   const startedAt = Date.now();
   // Only here, on a miss, are the bundler and esbuild loaded.
-  const { bundleScript } = await import('./bundle.ts');
+  const { bundleScript } = await import('../cli/full.ts');
   const bundle = await bundleScript(entry, { mode: 'run' });
   const inputs = bundle.inputs.map((input) => input.path);
   if (options.cache) {

@@ -14,10 +14,10 @@ export function resolveEntry(script: string): string {
 /**
  * The path scripts see as process.argv[0]: the krandog executable. The ./krandog launcher names
  * itself in KRANDOG_EXECUTABLE; without it (bin/krandog.js run by npm's shim or by node) it is the
- * bin script. The variable is removed so the script's own child processes do not inherit it.
+ * script node was started with. The variable is removed so the script's own child processes do not inherit it.
  */
 export function takeExecutablePath(): string {
   const fromLauncher = process.env.KRANDOG_EXECUTABLE;
   delete process.env.KRANDOG_EXECUTABLE;
-  return fromLauncher || process.argv[1];
+  return fromLauncher ? path.resolve(fromLauncher) : process.argv[1];
 }

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { prepareBundle } from '../bundle/prepare.ts';
 import { distDir } from '../bundle/runtime-paths.ts';
-import { BundleError } from '../errors.ts';
+import { isBundleError } from '../errors.ts';
 import { FileWatcher } from './file-watcher.ts';
 
 /** How long a script may take to exit after SIGTERM before it is killed. */
@@ -52,7 +52,7 @@ export class WatchSupervisor {
       this.#inputs = new Set([entry, ...bundle.inputs]);
       this.#watcher.setFiles(this.#inputs);
     } catch (error) {
-      if (!(error instanceof BundleError)) throw error;
+      if (!isBundleError(error)) throw error;
       process.stderr.write(error.formatted);
       // Keep watching what the last good bundle used, plus the files the errors name.
       this.#watcher.setFiles(new Set([entry, ...this.#inputs, ...error.files]));
