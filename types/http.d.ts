@@ -65,27 +65,65 @@ declare module 'http' {
   /** A function handler: HTTP requests and, on a WebSocket server, every message. */
   export type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
 
+  /** What a server WebSocket's `onclose` and `close` listeners receive. */
+  export interface ServerCloseEvent {
+    readonly type: 'close';
+    /** The peer's close code (1005 when its close frame had none; 1006 when TCP ended without one). */
+    readonly code: number;
+    readonly reason: string;
+    /** Whether both close frames went across before TCP closed. */
+    readonly wasClean: boolean;
+    readonly target: ServerWebSocket;
+  }
+
+  export type ServerCloseListener = ((event: ServerCloseEvent) => unknown) | { handleEvent(event: ServerCloseEvent): unknown };
+
   /** A server-side WebSocket connection (`req.ws`, and the argument of the lifecycle hooks). */
   export interface ServerWebSocket {
+    readonly CONNECTING: 0;
+    readonly OPEN: 1;
+    readonly CLOSING: 2;
+    readonly CLOSED: 3;
     /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
     readonly readyState: 0 | 1 | 2 | 3;
     /** Bytes queued but not yet written to the socket. */
     readonly bufferedAmount: number;
     /** The subprotocol chosen in the handshake; '' when none. */
     readonly protocol: string;
+    /** The agreed Sec-WebSocket-Extensions value; '' when none. */
+    readonly extensions: string;
     readonly remoteAddress: string;
+    /** Path, parsed query and headers of the upgrade request. */
     readonly pathname: string;
     readonly query: Query;
     readonly headers: IncomingHeaders;
-    /** A slot for the script's own per-connection state. */
+    /** A slot for the script's own per-connection state (the `upgrade` hook's `data` lands here). */
     data: unknown;
-    /** Sends a text (string) or binary message; returns the bytes written, or a sign that the data was queued (see README). */
+    /**
+     * Sends a text (string) or binary message. Returns the bytes written, -1 when they were queued
+     * behind a full send buffer (wait for the `drain` hook), 0 when the connection is not open.
+     */
     send(data: string | ArrayBuffer | ArrayBufferView): number;
+    /** Starts the close handshake (code 1000 by default); an invalid code or a reason over 123 bytes throws RangeError. */
     close(code?: number, reason?: string): void;
+    /** Drops the connection at once, without a close handshake (code 1006). */
+    terminate(): void;
+    /** Sends a ping of at most 125 bytes. */
     ping(data?: string | ArrayBuffer | ArrayBufferView): void;
-    onclose: ((event: { code: number; reason: string; wasClean: boolean }) => unknown) | null;
-    addEventListener(type: 'close', listener: (event: { code: number; reason: string; wasClean: boolean }) => unknown): void;
-    removeEventListener(type: 'close', listener: (event: { code: number; reason: string; wasClean: boolean }) => unknown): void;
+    onclose: ((event: ServerCloseEvent) => unknown) | null;
+    addEventListener(type: 'close', listener: ServerCloseListener): void;
+    removeEventListener(type: 'close', listener: ServerCloseListener): void;
+  }
+
+  /** What the `message` hook's third argument is: the object a function handler gets per message. */
+  export interface WebSocketMessage {
+    readonly type: 'websocket';
+    readonly ws: ServerWebSocket;
+    /** A string for a text message, a Buffer for a binary one. */
+    readonly data: string | Buffer;
+    readonly pathname: string;
+    readonly headers: IncomingHeaders;
+    readonly query: Query;
   }
 
   /** The upgrade request given to the `upgrade` hook. */
@@ -114,7 +152,7 @@ declare module 'http' {
       | { status: number; body?: string; headers?: ResponseHeaders }
       | Promise<unknown>;
     open?(ws: ServerWebSocket): unknown;
-    message?(ws: ServerWebSocket, data: string | Buffer, req: Request): unknown;
+    message?(ws: ServerWebSocket, data: string | Buffer, req: WebSocketMessage): unknown;
     close?(ws: ServerWebSocket, code: number, reason: string): unknown;
     drain?(ws: ServerWebSocket): unknown;
   }
@@ -138,14 +176,22 @@ declare module 'http' {
     host?: string;
     /** Largest WebSocket message in bytes; larger closes with 1009. Default 16 MiB. */
     maxPayload?: number;
-    /** Buffered output past which a WebSocket that does not read is closed with 1008. */
+    /** Most frames one WebSocket message may span; more closes with 1009. Default 131 072. */
+    maxFragments?: number;
+    /** Unread output (bytes) past which a WebSocket that does not read is closed with 1008. Default 16 MiB. */
     backpressureLimit?: number;
-    /** Milliseconds without traffic before a WebSocket is closed. */
+    /** Milliseconds without any frame from the peer before a WebSocket is closed (1001). Default 120 000; 0 = never. */
     idleTimeout?: number;
-    /** Subprotocols the server accepts, in its order of preference. */
+    /** Milliseconds of silence after which the server pings the peer. Default 30 000; 0 = no keepalive pings. */
+    pingInterval?: number;
+    /** Milliseconds a pinged peer has to send something back before it is dropped. Default 10 000. */
+    pongTimeout?: number;
+    /** Milliseconds to wait for the peer's close frame before dropping TCP. Default 5 000. */
+    closeTimeout?: number;
+    /** Subprotocols the server speaks; the first one the client offers from this list is chosen. */
     protocols?: readonly string[];
-    /** Origins allowed to open WebSockets. */
-    allowOrigins?: readonly string[] | ((origin: string | undefined) => boolean);
+    /** Browser origins allowed to open WebSockets (others get 403); requests without an Origin header pass. */
+    allowOrigins?: readonly string[] | ((origin: string) => boolean);
   }
 
   /** What createServer() and serve() return (krandog's server, not Node's http.Server). */

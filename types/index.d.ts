@@ -13,8 +13,11 @@ export type {
   Request,
   ResponseHeaders,
   ResponseObject,
+  ServerCloseEvent,
+  ServerCloseListener,
   ServerWebSocket,
   UpgradeRequest,
   WebSocketHooks,
+  WebSocketMessage,
 } from 'http';
 export type { BinaryType, WebSocket, WebSocketCloseEvent, WebSocketMessageEvent, WebSocketOptions } from './websocket.js';
