@@ -72,7 +72,8 @@ export class WebSocket extends EventTarget {
    * list of them, or krandog's `{ protocols, headers }`. Throws a SyntaxError DOMException for a
    * bad URL, a fragment, or an invalid or repeated subprotocol; the connection itself opens later.
    */
-  constructor(url: string | URL, protocols?: string | Iterable<string> | WebSocketInit) {
+  // Default values keep `WebSocket.length` at 1 and `close.length` at 0, as WebIDL counts them.
+  constructor(url: string | URL, protocols: string | Iterable<string> | WebSocketInit | undefined = undefined) {
     super();
     if (arguments.length === 0) throw new TypeError("WebSocket: 1 argument required, but only 0 present");
     const href = toUSVString(url);
@@ -146,7 +147,7 @@ export class WebSocket extends EventTarget {
    * `reason` (at most 123 bytes of UTF-8, else SyntaxError). While CONNECTING it abandons the
    * connection: `error`, then `close` with 1006.
    */
-  close(code?: number, reason?: string): void {
+  close(code: number | undefined = undefined, reason: string | undefined = undefined): void {
     let closeCode: number | undefined;
     if (code !== undefined) {
       closeCode = toClampedUnsignedShort(code);

@@ -18,6 +18,7 @@ export class CloseEvent extends Event {
   readonly #reason: string;
 
   constructor(type: string, init: CloseEventInit = {}) {
+    if (arguments.length === 0) throw new TypeError('CloseEvent: the type argument is required');
     super(type, init);
     this.#wasClean = Boolean(init.wasClean);
     // WebIDL `unsigned short`: modulo 2^16, like the platform's own CloseEvent.
@@ -65,6 +66,7 @@ export class ErrorEvent extends Event {
   readonly #error: unknown;
 
   constructor(type: string, init: ErrorEventInit = {}) {
+    if (arguments.length === 0) throw new TypeError('ErrorEvent: the type argument is required');
     super(type, init);
     this.#message = init.message === undefined ? '' : String(init.message);
     this.#filename = init.filename === undefined ? '' : toUSVString(init.filename);
