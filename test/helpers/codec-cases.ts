@@ -69,6 +69,7 @@ export function repliesFor(events: readonly ParserEvent[]): Reply[] {
     if ('text' in event) replies.push({ text: event.text });
     else if ('binary' in event) replies.push({ binary: event.binary });
     else if ('error' in event) replies.push({ close: event.error, reason: expect.any(String) });
+    else if (!('control' in event)) throw new Error('compressed messages are not echoed by this runner');
     else if (event.control === OP.ping) replies.push({ pong: event.payload });
     else if (event.control === OP.close) {
       // The status code is echoed, without the reason; an empty close is answered with an empty one.

@@ -53,8 +53,10 @@ const fragmentedMessage = fc.record({
   pongFirst: fc.option(fc.uint8Array({ maxLength: 125 }), { nil: undefined, freq: 4 }),
 });
 
+type FragmentedMessage = typeof fragmentedMessage extends fc.Arbitrary<infer T> ? T : never;
+
 /** Frames for the conversation and the events a parser must report for it, in order. */
-function conversation(items: fc.Arbitrary<typeof fragmentedMessage> extends fc.Arbitrary<infer T> ? T[] : never) {
+function conversation(items: ReadonlyArray<FragmentedMessage>) {
   const specs: FrameSpec[] = [];
   const events: ParserEvent[] = [];
   for (const { message: { isText, bytes }, cuts, pings, pongFirst } of items) {
