@@ -65,6 +65,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   readonly #keepalive: KeepaliveSweep;
   #closing: Promise<void> | undefined;
   #allClosed: (() => void) | undefined;
+  #shutdownTimer: NodeJS.Timeout | undefined;
 
   constructor(handler: WebSocketHandler, options: ResolvedWebSocketOptions) {
     this.#options = options;
@@ -131,10 +132,10 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       if (this.sockets.size === 0) return resolve();
       this.#allClosed = resolve;
       for (const ws of this.sockets) ws.connection.close(CloseCode.GoingAway, 'server shutting down');
-      const grace = setTimeout(() => {
+      this.#shutdownTimer = setTimeout(() => {
         for (const ws of this.sockets) ws.connection.terminate();
       }, SHUTDOWN_GRACE_MS);
-      grace.unref();
+      this.#shutdownTimer.unref();
     });
     return this.#closing;
   }
@@ -164,6 +165,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     this.sockets.delete(ws);
     if (this.sockets.size === 0) {
       this.#keepalive.stop();
+      clearTimeout(this.#shutdownTimer);
       this.#allClosed?.();
     }
     const close = this.#hooks.close;
