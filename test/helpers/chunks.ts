@@ -63,7 +63,7 @@ export interface Chunking {
  * chunk sizes (seeded from `testName`). `maxPiece` bounds the random sizes for large inputs; byte by
  * byte is skipped above `byteByByteLimit` bytes to keep large cases fast.
  */
-export function chunkings(bytes: Uint8Array, testName: string, maxPiece = 32, byteByByteLimit = 1 << 20): Chunking[] {
+export function chunkings(bytes: Uint8Array, testName: string, maxPiece = 32, byteByByteLimit = 128 * 1024): Chunking[] {
   const seed = seedFor(testName);
   const result: Chunking[] = [{ name: 'whole', pieces: [Buffer.from(bytes)] }];
   if (bytes.length <= byteByByteLimit) result.push({ name: 'byte by byte', pieces: splitEvery(bytes, 1) });
