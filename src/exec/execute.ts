@@ -7,17 +7,16 @@ import { formatUncaughtError } from './error-report.ts';
 /** The bundle file vanished between the cache lookup and the import (another process replaced it). */
 export class BundleVanishedError extends Error {}
 
+let internalPaths: string[] = [];
+let isReporting = false;
+
 /**
  * Runs a bundle inside this process: process.argv as the script expects, stacks mapped to the
  * user's sources, and an uncaught error printed without krandog's frames, exit code 1.
  */
 export async function executeBundle(bundleFile: string, entry: string, args: string[], argv0: string): Promise<void> {
-  const internalPaths = [distDir, bundleFile];
-  process.on('uncaughtException', (error) => {
-    // A script with its own handler decides for itself, as under plain Node.
-    if (process.listenerCount('uncaughtException') > 1) return;
-    exitWithError(error, internalPaths);
-  });
+  internalPaths = [distDir, bundleFile];
+  reportUncaughtErrors();
   process.argv = [argv0, entry, ...args];
   process.setSourceMapsEnabled(true);
   try {
@@ -26,12 +25,32 @@ export async function executeBundle(bundleFile: string, entry: string, args: str
     if ((error as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(bundleFile)) {
       throw new BundleVanishedError(bundleFile);
     }
-    // A throw or rejection at the top level of the script: Node would exit 1 here too.
-    exitWithError(error, internalPaths);
+    // A throw or rejection at the top level of the script. Under plain Node it reaches the
+    // script's own uncaughtException listeners, if any; so it does here.
+    if (scriptHandlesErrors()) {
+      setImmediate(() => {
+        throw error;
+      });
+    } else {
+      exitWithError(error);
+    }
   }
 }
 
-function exitWithError(error: unknown, internalPaths: string[]): never {
+function reportUncaughtErrors(): void {
+  if (isReporting) return;
+  isReporting = true;
+  process.on('uncaughtException', (error) => {
+    // A script with its own listener decides for itself, as under plain Node.
+    if (!scriptHandlesErrors()) exitWithError(error);
+  });
+}
+
+function scriptHandlesErrors(): boolean {
+  return process.listenerCount('uncaughtException') > (isReporting ? 1 : 0);
+}
+
+function exitWithError(error: unknown): never {
   process.stderr.write(formatUncaughtError(error, internalPaths, useColor(process.stderr)));
   process.exit(1);
 }

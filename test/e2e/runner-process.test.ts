@@ -79,6 +79,9 @@ describe('uncaught errors', () => {
         "setTimeout(() => { throw new Error('boom'); }, 1);\nsetTimeout(() => console.log('still running'), 30);\n",
     );
     expect(run([script])).toMatchObject({ status: 0, stdout: 'handled boom\nstill running\n', stderr: '' });
+    // A throw at the top level reaches it too, as under plain Node.
+    writeFileSync(script, "process.on('uncaughtException', (e) => console.log('handled', e.message));\nthrow new Error('top');\n");
+    expect(run([script])).toMatchObject({ status: 0, stdout: 'handled top\n', stderr: '' });
   });
 });
 
