@@ -52,14 +52,18 @@ export async function pipeStreamBody(res: ServerResponse, body: StreamBody, meth
   // An async handler may resolve after its client left: 'close' has then already fired.
   if (res.destroyed) return onClose();
   res.once('close', onClose);
-  // Send the head now: a stream may take a while to produce its first chunk (server-sent events).
-  res.flushHeaders();
   try {
+    let step = source.next();
+    // The head leaves with the first chunk (one write) if that chunk is ready at once; otherwise
+    // now, as a stream may wait long for its first chunk (server-sent events).
+    if (!(await settlesBeforeIO(step))) res.flushHeaders();
     for (;;) {
-      const { done, value } = await source.next();
+      const { done, value } = await step;
       if (done || finished) break;
       const chunk = toChunk(value);
       if (chunk.length > 0 && !res.write(chunk)) await drainOrClose(res);
+      if (finished) break;
+      step = source.next();
     }
     if (!finished) {
       finished = true;
@@ -82,6 +86,15 @@ function toChunk(value: unknown): string | Uint8Array {
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   throw new TypeError(`a streamed body chunk must be a string or bytes, got ${value === null ? 'null' : typeof value}`);
+}
+
+/** Whether `promise` settles within the current turn of the event loop (before any I/O). */
+function settlesBeforeIO(promise: Promise<unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ready = (): void => resolve(true);
+    promise.then(ready, ready);
+    setImmediate(resolve, false);
+  });
 }
 
 /** Resolves when the socket wants more data or the response is gone. */

@@ -85,8 +85,7 @@ function sendResponseObject(res: ServerResponse, method: string, url: string, re
   }
 
   let length: number;
-  if (status === 204) length = NO_LENGTH;
-  else if (payload === undefined) length = status === 304 || method === 'HEAD' ? KEEP_GIVEN_LENGTH : 0;
+  if (payload === undefined || status === 204) length = emptyBodyLength(status, method);
   else length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
   // HEAD: Node sends the head only (RFC 9110 §9.3.2), Content-Length saying what GET would send.
   res.writeHead(status, buildHeaderList(headers, type, fallbackType, length));
@@ -96,13 +95,14 @@ function sendResponseObject(res: ServerResponse, method: string, url: string, re
 
 /** A fetch-style Response: its status, headers (Set-Cookie kept apart by Headers) and body stream. */
 function sendFetchResponse(res: ServerResponse, method: string, url: string, response: Response): Promise<void> | undefined {
-  checkStatus(response.status);
-  const headers = buildHeaderList(response.headers, undefined, undefined, KEEP_GIVEN_LENGTH);
-  if (response.body === null) {
-    res.writeHead(response.status, response.statusText || undefined, headers).end();
+  const { status, statusText, body } = response;
+  checkStatus(status);
+  const headers = buildHeaderList(response.headers, undefined, undefined, body === null ? emptyBodyLength(status, method) : KEEP_GIVEN_LENGTH);
+  if (body === null) {
+    res.writeHead(status, statusText || undefined, headers).end();
     return undefined;
   }
-  return sendStream(res, method, url, response.status, headers, response.body, response.statusText);
+  return sendStream(res, method, url, status, headers, body, statusText);
 }
 
 function sendStream(
@@ -121,6 +121,15 @@ function sendStream(
     return undefined;
   }
   return pipeStreamBody(res, body, method, url);
+}
+
+/**
+ * Content-Length of a response without body: none for 204 (RFC 9110 §8.6); the handler's own for
+ * HEAD and 304, where it describes the body a GET would get (§8.6, §15.4.5); else 0.
+ */
+function emptyBodyLength(status: number, method: string): number {
+  if (status === 204) return NO_LENGTH;
+  return status === 304 || method === 'HEAD' ? KEEP_GIVEN_LENGTH : 0;
 }
 
 /** RFC 9110 §15: a final status is 200–599 (1xx are interim, and Node handles 100 Continue). */

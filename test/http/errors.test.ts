@@ -73,8 +73,9 @@ describe('handler errors', () => {
   });
 
   it('cuts the response short when a stream yields something that is not a chunk', async () => {
-    const response = await fetch(server.url + '/bad-chunk');
-    await expect(response.text()).rejects.toThrow();
+    // The bad chunk comes first, so the connection may drop even before the head is sent.
+    const outcome = await fetch(server.url + '/bad-chunk').then((response) => response.text()).then(() => 'complete', () => 'cut short');
+    expect(outcome).toBe('cut short');
     expect(await stderrWith('got number')).toContain('a streamed body chunk must be a string or bytes, got number');
   });
 

@@ -64,6 +64,14 @@ describe('body kinds', () => {
     expect(await response.text()).toBe('stream body');
   });
 
+  it('sends the head of a stream at once when its first chunk is not ready (server-sent events)', async () => {
+    // fetch resolves on the head; were it held back with the first chunk, this would never resolve.
+    const response = await fetch(server.url + '/held');
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    await fetch(server.url + '/release');
+    expect(await response.text()).toBe('data: released\n\n');
+  });
+
   it('streams a Node Readable', async () => {
     const response = await fetch(server.url + '/node-readable');
     expect(await response.text()).toBe('node readable');
@@ -132,6 +140,7 @@ describe('WHATWG Response objects', () => {
   it('keeps several Set-Cookie of a Response apart, and sends a null body as empty', async () => {
     const response = await rawGet('/response-cookies');
     expect(response.headers.get('set-cookie')).toEqual(['x=1', 'y=2']);
+    expect(response.headers.get('content-length')).toEqual(['0']);
     expect(response.body.length).toBe(0);
   });
 
