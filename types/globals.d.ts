@@ -5,7 +5,17 @@
 // would clash with theirs. Its constructor options (`{ protocols, headers }`) are in their
 // WebSocketInit too. ./websocket.d.ts has the same class for `import type { WebSocket } from 'krandog'`.
 
+// CloseEvent and ErrorEvent are krandog globals too (Node 20 has neither). Declared the way
+// @types/node declares its web globals: only where the DOM lib has not already.
+type _KrandogCloseEvent = typeof globalThis extends { onmessage: any } ? {} : import('./websocket.js').WebSocketCloseEvent;
+type _KrandogErrorEvent = typeof globalThis extends { onmessage: any } ? {} : import('./websocket.js').WebSocketErrorEvent;
+
 declare global {
+  interface CloseEvent extends _KrandogCloseEvent {}
+  var CloseEvent: typeof globalThis extends { onmessage: any; CloseEvent: infer T } ? T : import('./websocket.js').CloseEventConstructor;
+  interface ErrorEvent extends _KrandogErrorEvent {}
+  var ErrorEvent: typeof globalThis extends { onmessage: any; ErrorEvent: infer T } ? T : import('./websocket.js').ErrorEventConstructor;
+
   /** krandog's http module, the same object `import http from 'http'` gives. */
   var http: typeof import('http');
   /** createServer(handler, options) plus listen(port). */

@@ -20,4 +20,13 @@ export type {
   WebSocketHooks,
   WebSocketMessage,
 } from 'http';
-export type { BinaryType, WebSocket, WebSocketCloseEvent, WebSocketMessageEvent, WebSocketOptions } from './websocket.js';
+export type {
+  BinaryType,
+  WebSocket,
+  WebSocketCloseEvent,
+  WebSocketCloseEventInit,
+  WebSocketErrorEvent,
+  WebSocketErrorEventInit,
+  WebSocketMessageEvent,
+  WebSocketOptions,
+} from './websocket.js';

@@ -5,15 +5,64 @@ export type BinaryType = 'blob' | 'arraybuffer';
 
 /** krandog's extension of the constructor's second argument, as Bun has it. */
 export interface WebSocketOptions {
-  protocols?: string | string[];
-  /** Extra request headers for the handshake (e.g. Authorization). */
-  headers?: Record<string, string>;
+  protocols?: string | Iterable<string>;
+  /**
+   * Extra request headers for the handshake (e.g. Authorization, Cookie, Origin). The handshake's
+   * own headers (Upgrade, Connection, Sec-WebSocket-*) are refused with a TypeError.
+   */
+  headers?: Record<string, string> | Array<[string, string]> | Headers;
 }
 
 export interface WebSocketCloseEvent extends Event {
   readonly code: number;
   readonly reason: string;
   readonly wasClean: boolean;
+}
+
+/**
+ * The `error` event: fired before `close` when the connection failed. Browsers fire a plain Event;
+ * krandog's is an ErrorEvent saying why.
+ */
+export interface WebSocketErrorEvent extends Event {
+  readonly message: string;
+  /** The failure: a Node error (ECONNREFUSED, a certificate error…) or one with a KRANDOG_WS_* `code`. */
+  readonly error: unknown;
+  readonly filename: string;
+  readonly lineno: number;
+  readonly colno: number;
+}
+
+/** What the CloseEvent and ErrorEvent constructors take besides the type. */
+interface KrandogEventInit {
+  bubbles?: boolean;
+  cancelable?: boolean;
+  composed?: boolean;
+}
+
+export interface WebSocketCloseEventInit extends KrandogEventInit {
+  code?: number;
+  reason?: string;
+  wasClean?: boolean;
+}
+
+export interface WebSocketErrorEventInit extends KrandogEventInit {
+  message?: string;
+  filename?: string;
+  lineno?: number;
+  colno?: number;
+  error?: unknown;
+}
+
+/** The global `CloseEvent` (krandog installs it; Node 20 has none). */
+export interface CloseEventConstructor {
+  readonly prototype: WebSocketCloseEvent;
+  new (type: string, init?: WebSocketCloseEventInit): WebSocketCloseEvent;
+}
+
+/** The global `ErrorEvent` (krandog installs it; Node has none). */
+export interface ErrorEventConstructor {
+  readonly prototype: WebSocketErrorEvent;
+  new (type: string, init?: WebSocketErrorEventInit): WebSocketErrorEvent;
 }
 
 export interface WebSocketMessageEvent extends Event {
@@ -23,7 +72,7 @@ export interface WebSocketMessageEvent extends Event {
 }
 
 export declare class WebSocket extends EventTarget {
-  constructor(url: string | URL, protocols?: string | string[] | WebSocketOptions);
+  constructor(url: string | URL, protocols?: string | Iterable<string> | WebSocketOptions);
   static readonly CONNECTING: 0;
   static readonly OPEN: 1;
   static readonly CLOSING: 2;
@@ -40,7 +89,7 @@ export declare class WebSocket extends EventTarget {
   binaryType: BinaryType;
   onopen: ((event: Event) => unknown) | null;
   onmessage: ((event: WebSocketMessageEvent) => unknown) | null;
-  onerror: ((event: Event) => unknown) | null;
+  onerror: ((event: WebSocketErrorEvent) => unknown) | null;
   onclose: ((event: WebSocketCloseEvent) => unknown) | null;
   /** Throws InvalidStateError while CONNECTING. */
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void;
