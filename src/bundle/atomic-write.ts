@@ -1,5 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { fs, path } from '../builtins.ts';
 
 /**
  * Writes a file so that readers see either the old or the whole new content, never a part:
@@ -7,13 +6,13 @@ import path from 'node:path';
  * one file system. Two krandog processes storing the same entry at once just replace each other.
  */
 export function writeFileAtomic(file: string, content: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    writeFileSync(temporary, content);
-    renameSync(temporary, file);
+    fs.writeFileSync(temporary, content);
+    fs.renameSync(temporary, file);
   } catch (error) {
-    rmSync(temporary, { force: true });
+    fs.rmSync(temporary, { force: true });
     throw error;
   }
 }

@@ -56,8 +56,10 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
       absWorkingDir: process.cwd(),
       outfile,
       define: locationDefines,
+      // No `import … from 'node:module'`: an ES-module facade of a builtin costs start-up time
+      // (see src/builtins.ts); Node before 20.16 takes the `await import` branch.
       banner: {
-        js: `import { createRequire as __krandogCreateRequire } from 'node:module'; const require = __krandogCreateRequire(${requireBase});`,
+        js: `const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(${requireBase});`,
       },
       plugins: [runtimeGlobalsPlugin(isRun), runtimeHttpPlugin(isRun), sourceLocationPlugin(entry, records)],
     });

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import os from 'node:os';
+import { os, path } from '../builtins.ts';
 
 /** Where krandog keeps its cache: $XDG_CACHE_HOME/krandog, else ~/.cache/krandog. */
 export function cacheDir(): string {

@@ -9,8 +9,7 @@
 // close to when it was recorded that a later write in the same clock tick could hide, the
 // "racy" case git also has); otherwise the content hash decides. Writes are atomic
 // (atomic-write.ts), so concurrent processes cannot leave a torn file behind.
-import path from 'node:path';
-import { readFileSync, statSync } from 'node:fs';
+import { fs, path } from '../builtins.ts';
 import { bundleDir, manifestDir } from './cache-dir.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { hashContent, type InputFile } from './input-files.ts';
@@ -41,13 +40,13 @@ export async function lookupBundle(entry: string): Promise<CachedBundle | undefi
   const manifest = readManifest(manifestFile);
   if (!manifest || manifest.key !== cacheKey(entry)) return undefined;
   const bundleFile = path.join(bundleDir(), manifest.bundle);
-  if (!statSync(bundleFile, { throwIfNoEntry: false })) return undefined;
+  if (!fs.statSync(bundleFile, { throwIfNoEntry: false })) return undefined;
   let restatted = false;
   for (const input of manifest.inputs) {
-    const stats = statSync(input.path, { throwIfNoEntry: false });
+    const stats = fs.statSync(input.path, { throwIfNoEntry: false });
     if (!stats || stats.size !== input.size) return undefined;
     if (stats.mtimeMs === input.mtimeMs && stats.mtimeMs < manifest.checkedAt - RACY_WINDOW_MS) continue;
-    if ((await hashContent(readFileSync(input.path))) !== input.hash) return undefined;
+    if ((await hashContent(fs.readFileSync(input.path))) !== input.hash) return undefined;
     input.mtimeMs = stats.mtimeMs;
     restatted = true;
   }
@@ -60,7 +59,7 @@ export async function lookupBundle(entry: string): Promise<CachedBundle | undefi
 export async function storeBundle(entry: string, code: string, inputs: InputFile[], checkedAt: number): Promise<string> {
   const bundle = `${(await hashContent(code)).slice(0, 32)}.mjs`;
   const bundleFile = path.join(bundleDir(), bundle);
-  if (!statSync(bundleFile, { throwIfNoEntry: false })) writeFileAtomic(bundleFile, code);
+  if (!fs.statSync(bundleFile, { throwIfNoEntry: false })) writeFileAtomic(bundleFile, code);
   writeFileAtomic(manifestPath(entry), JSON.stringify({ key: cacheKey(entry), bundle, checkedAt, inputs } satisfies Manifest));
   return bundleFile;
 }
@@ -68,7 +67,7 @@ export async function storeBundle(entry: string, code: string, inputs: InputFile
 function readManifest(file: string): Manifest | undefined {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }

@@ -1,7 +1,6 @@
 // What the cache remembers about each file a bundle was built from: size and mtime for the fast
 // check, a content hash for the real one (cache.ts).
-import path from 'node:path';
-import { promises as fs, statSync, readFileSync } from 'node:fs';
+import { fs, path } from '../builtins.ts';
 
 export interface InputFile {
   path: string;
@@ -23,16 +22,16 @@ export async function hashContent(content: Buffer | string): Promise<string> {
  * stale bundle.
  */
 export async function readInput(file: string): Promise<{ content: Buffer; record: InputFile }> {
-  const { size, mtimeMs } = await fs.stat(file);
-  const content = await fs.readFile(file);
+  const { size, mtimeMs } = await fs.promises.stat(file);
+  const content = await fs.promises.readFile(file);
   return { content, record: { path: file, size, mtimeMs, hash: await hashContent(content) } };
 }
 
 /** Records a file the bundler read by itself (or that steers resolution), or undefined if it is gone. */
 export async function recordInput(file: string): Promise<InputFile | undefined> {
-  const stats = statSync(file, { throwIfNoEntry: false });
+  const stats = fs.statSync(file, { throwIfNoEntry: false });
   if (!stats?.isFile()) return undefined;
-  return { path: file, size: stats.size, mtimeMs: stats.mtimeMs, hash: await hashContent(readFileSync(file)) };
+  return { path: file, size: stats.size, mtimeMs: stats.mtimeMs, hash: await hashContent(fs.readFileSync(file)) };
 }
 
 const CONFIG_FILES = ['package.json', 'tsconfig.json', 'jsconfig.json'];
@@ -56,7 +55,7 @@ export function resolutionConfigFiles(inputs: readonly string[]): string[] {
       visited.add(dir);
       for (const name of CONFIG_FILES) {
         const file = path.join(dir, name);
-        if (statSync(file, { throwIfNoEntry: false })?.isFile()) found.add(file);
+        if (fs.statSync(file, { throwIfNoEntry: false })?.isFile()) found.add(file);
       }
       if (path.dirname(dir) === dir) break;
     }

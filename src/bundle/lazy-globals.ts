@@ -4,8 +4,8 @@
 // globalThis that load the runtime on first use. A script that never touches `http`, `serve`,
 // `WebSocket` or the test globals never pays for them; one that does gets the very same module
 // instance an `import http from 'http'` gives. Loading is synchronous through require() of the
-// ES module, which Node has without a flag since 20.19 and 22.12; older versions get the runtime
-// imported up front.
+// ES module, which Node has without a flag since 20.19 and 22.12 (which also have
+// process.getBuiltinModule); older versions get the runtime imported up front.
 import { runtimeGlobals } from './runtime-paths.ts';
 
 /** JSON list of the names dist/runtime/globals.js defines (found by build.mjs), or "null". */
@@ -17,13 +17,12 @@ export function lazyGlobalsModule(): string {
   const names = KRANDOG_RUNTIME_GLOBALS;
   // 'krandog:globals' resolves to the runtime, kept external (plugins.ts).
   if (names === 'null') return `import 'krandog:globals';\n`;
-  return `import { createRequire } from 'node:module';
-const names = ${names};
+  return `const names = ${names};
 const runtime = ${runtime};
 function loadRuntime() {
   // The runtime assigns its globals itself: make room for plain values first.
   for (const name of names) delete globalThis[name];
-  createRequire(runtime)(runtime);
+  process.getBuiltinModule('node:module').createRequire(runtime)(runtime);
 }
 if (process.features.require_module) {
   for (const name of names) {

@@ -1,6 +1,4 @@
-import os from 'node:os';
-import path from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fs, os, path } from '../builtins.ts';
 import { lookupBundle, storeBundle } from './cache.ts';
 
 export interface PreparedBundle {
@@ -33,9 +31,9 @@ export async function prepareBundle(entry: string, options: { cache: boolean }):
 }
 
 function writeTemporaryBundle(code: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'krandog-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krandog-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'bundle.mjs');
-  writeFileSync(file, code);
+  fs.writeFileSync(file, code);
   return file;
 }

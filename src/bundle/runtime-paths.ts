@@ -1,7 +1,7 @@
-import { fileURLToPath } from 'node:url';
+import { url } from '../builtins.ts';
 
 /** dist/, where dist/cli.js (this code, once built) lives. */
-export const distDir = fileURLToPath(new URL('./', import.meta.url));
+export const distDir = url.fileURLToPath(new URL('./', import.meta.url));
 /** Folder of the built runtime (dist/runtime), next to dist/cli.js. */
 export const runtimeDir = distDir + 'runtime/';
 export const runtimeGlobals = runtimeDir + 'globals.js';

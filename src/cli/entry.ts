@@ -1,11 +1,10 @@
-import path from 'node:path';
-import { statSync } from 'node:fs';
+import { fs, path } from '../builtins.ts';
 import { KrandogError, USAGE_EXIT_CODE } from '../errors.ts';
 
 /** The script's absolute path; a clear usage error (exit 2) when it is not a file. */
 export function resolveEntry(script: string): string {
   const entry = path.resolve(script);
-  const stats = statSync(entry, { throwIfNoEntry: false });
+  const stats = fs.statSync(entry, { throwIfNoEntry: false });
   if (!stats) throw new KrandogError(`cannot find script '${script}' (no file at ${entry})`, USAGE_EXIT_CODE);
   if (!stats.isFile()) throw new KrandogError(`'${script}' is not a file; give the script to run`, USAGE_EXIT_CODE);
   return entry;

@@ -1,9 +1,7 @@
 // How an uncaught error of the user's script is shown: like Node shows it (the source line with a
 // caret, then the stack), with stack frames already mapped to the user's files by Node's source
 // map support, and without krandog's own frames (dist/, the cached bundle) or Node's internals.
-import { readFileSync } from 'node:fs';
-import { inspect } from 'node:util';
-import { pathToFileURL } from 'node:url';
+import { fs, url, util } from '../builtins.ts';
 
 const FRAME = /^\s+at .*$/;
 /** `at fn (/path/file.ts:3:9)` or `at /path/file.ts:3:9` (or a file: URL). */
@@ -14,13 +12,13 @@ const FRAME_LOCATION = /^\s+at (?:.*\()?(?:file:\/\/)?(\/[^():]*):(\d+):(\d+)\)?
  * krandog's, not the user's.
  */
 export function formatUncaughtError(error: unknown, internalPaths: readonly string[], colors: boolean): string {
-  const markers = internalPaths.flatMap((dir) => [dir, pathToFileURL(dir).href]);
+  const markers = internalPaths.flatMap((dir) => [dir, url.pathToFileURL(dir).href]);
   const isInternalFrame = (line: string) =>
     FRAME.test(line) &&
     (line.includes('node:internal') || line.includes('krandog:') || markers.some((marker) => line.includes(marker)));
-  if (!(error instanceof Error)) return `Uncaught ${inspect(error, { colors })}\n`;
+  if (!(error instanceof Error)) return `Uncaught ${util.inspect(error, { colors })}\n`;
   removeFrames(error, isInternalFrame, new Set());
-  return sourceContext(String(error.stack).split('\n')) + inspect(error, { colors }) + '\n';
+  return sourceContext(String(error.stack).split('\n')) + util.inspect(error, { colors }) + '\n';
 }
 
 /** Drops the matching frames from the error's stack, its cause's and an AggregateError's errors'. */
@@ -49,7 +47,7 @@ function sourceContext(lines: string[]): string {
     const [, file, lineNumber, column] = match;
     let code: string | undefined;
     try {
-      code = readFileSync(file, 'utf8').split('\n')[Number(lineNumber) - 1]?.replace(/\r$/, '');
+      code = fs.readFileSync(file, 'utf8').split('\n')[Number(lineNumber) - 1]?.replace(/\r$/, '');
     } catch {
       return '';
     }

@@ -1,5 +1,4 @@
-import { pathToFileURL } from 'node:url';
-import { existsSync } from 'node:fs';
+import { fs, url } from '../builtins.ts';
 import { useColor } from '../color.ts';
 import { distDir } from '../bundle/runtime-paths.ts';
 import { formatUncaughtError } from './error-report.ts';
@@ -20,9 +19,9 @@ export async function executeBundle(bundleFile: string, entry: string, args: str
   process.argv = [argv0, entry, ...args];
   process.setSourceMapsEnabled(true);
   try {
-    await import(pathToFileURL(bundleFile).href);
+    await import(url.pathToFileURL(bundleFile).href);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(bundleFile)) {
+    if ((error as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND' && !fs.existsSync(bundleFile)) {
       throw new BundleVanishedError(bundleFile);
     }
     // A throw or rejection at the top level of the script. Under plain Node it reaches the
