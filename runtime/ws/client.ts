@@ -215,12 +215,15 @@ export class WebSocket extends EventTarget {
       socket.destroy();
       return this.#failHandshake(error as Error);
     }
+    // One function per connection, handed to queueTask with each message's arguments (no closure
+    // per message). The class never names itself inside its body: esbuild would rename it.
+    const dispatchMessage = (data: string | Buffer, isText: boolean) => this.#dispatchMessage(data, isText);
     const events: ConnectionEvents = {
-      onMessage: (data, isText) => queueTask(WebSocket.#dispatchMessage, this, data, isText),
+      onMessage: (data, isText) => queueTask(dispatchMessage, data, isText),
       onError: (error) => {
         this.#failure ??= error;
       },
-      onClose: (code, reason, wasClean) => queueTask(WebSocket.#dispatchClose, this, code, reason, wasClean),
+      onClose: (code, reason, wasClean) => queueTask(() => this.#dispatchClose(code, reason, wasClean)),
     };
     const connection = new Connection(socket, { isServer: false, backpressureLimit: SEND_BUFFER_LIMIT }, events);
     this.#connection = connection;
@@ -230,7 +233,7 @@ export class WebSocket extends EventTarget {
       connection.terminate();
     });
     // Queued before start(): frames that came with the 101 are dispatched after `open`.
-    queueTask(WebSocket.#dispatchOpen, this, agreed.protocol, agreed.extensionsHeader);
+    queueTask(() => this.#dispatchOpen(agreed.protocol, agreed.extensionsHeader));
     connection.start(head);
   }
 
@@ -238,37 +241,37 @@ export class WebSocket extends EventTarget {
   #failHandshake(error: Error): void {
     this.#abandonHandshake = undefined;
     this.#failure ??= error;
-    queueTask(WebSocket.#dispatchClose, this, CloseCode.Abnormal, '', false);
+    queueTask(() => this.#dispatchClose(CloseCode.Abnormal, '', false));
   }
 
-  static #dispatchOpen(ws: WebSocket, protocol: string, extensions: string): void {
-    if (ws.#readyState !== CONNECTING) return;
-    ws.#readyState = OPEN;
-    ws.#protocol = protocol;
-    ws.#extensions = extensions;
-    ws.dispatchEvent(new Event('open'));
+  #dispatchOpen(protocol: string, extensions: string): void {
+    if (this.#readyState !== CONNECTING) return;
+    this.#readyState = OPEN;
+    this.#protocol = protocol;
+    this.#extensions = extensions;
+    this.dispatchEvent(new Event('open'));
   }
 
-  static #dispatchMessage(ws: WebSocket, data: string | Buffer, isText: boolean): void {
-    if (ws.#readyState !== OPEN) return;
+  #dispatchMessage(data: string | Buffer, isText: boolean): void {
+    if (this.#readyState !== OPEN) return;
     let payload: string | ArrayBuffer | Blob;
     if (isText) payload = data as string;
-    else if (ws.#binaryType === 'arraybuffer') payload = toArrayBuffer(data as Buffer);
+    else if (this.#binaryType === 'arraybuffer') payload = toArrayBuffer(data as Buffer);
     else payload = new Blob([data as Buffer]);
-    ws.dispatchEvent(new MessageEvent('message', { data: payload, origin: ws.#origin }));
+    this.dispatchEvent(new MessageEvent('message', { data: payload, origin: this.#origin }));
   }
 
   /** "When the WebSocket connection is closed": CLOSED, `error` if it was failed, then `close`. */
-  static #dispatchClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): void {
-    ws.#readyState = CLOSED;
-    ws.#sendQueue?.discard();
-    ws.#connection = undefined;
-    const failure = ws.#failure;
+  #dispatchClose(code: number, reason: string, wasClean: boolean): void {
+    this.#readyState = CLOSED;
+    this.#sendQueue?.discard();
+    this.#connection = undefined;
+    const failure = this.#failure;
     if (failure !== undefined) {
-      reportFailure(ws.#url, failure);
-      ws.dispatchEvent(new ErrorEvent('error', { message: failure.message, error: failure }));
+      reportFailure(this.#url, failure);
+      this.dispatchEvent(new ErrorEvent('error', { message: failure.message, error: failure }));
     }
-    ws.dispatchEvent(new CloseEvent('close', { wasClean, code, reason }));
+    this.dispatchEvent(new CloseEvent('close', { wasClean, code, reason }));
   }
 
   #getHandler(type: string): EventHandler {

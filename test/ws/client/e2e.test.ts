@@ -40,7 +40,7 @@ describe('global WebSocket in a script', () => {
     const { code, stdout, stderr } = await run.exited;
     expect(stderr).toBe('');
     expect(stdout).toBe(
-      ['function function function function', '0 1 2 3', 'true SyntaxError', 'true ws://127.0.0.1:1/ blob', 'close 1006 false', ''].join('\n'),
+      ['function function function function', '0 1 2 3', 'true SyntaxError', 'true ws://127.0.0.1:1/ blob', 'WebSocket CloseEvent ErrorEvent [object WebSocket]', 'close 1006 false', ''].join('\n'),
     );
     expect(code).toBe(0);
   });
