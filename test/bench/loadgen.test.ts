@@ -47,7 +47,8 @@ describe('bench/loadgen.mjs', () => {
   it('echoes large binary messages and reports bytes per second', async () => {
     const result = await loadgen({ ...quick, mode: 'echo', connections: 2, inFlight: 2, payloadBytes: 300_000, binary: true });
     expect(result).toMatchObject({ wrongLength: 0, unexpectedCloses: 0, errors: 0 });
-    expect(result.bytesPerSecond).toBe(result.messagesPerSecond * 300_000);
+    expect(result.messages).toBeGreaterThan(0);
+    expect(result.bytesPerSecond / (result.messagesPerSecond * 300_000)).toBeCloseTo(1, 9);
   });
 
   it('counts broadcast deliveries to every subscriber', async () => {
