@@ -134,6 +134,8 @@ export async function checkConnection(testCase: CodecCase): Promise<void> {
       expect(rest.length, `${label}: trailing bytes`).toBe(0);
       expect(toReplies(frames), label).toEqual(expectedReplies);
       expect(record, label).toMatchObject(expectedClose);
+      // A failed connection reports its one error through onError; a clean one reports none.
+      expect(peer.connectionErrors.length, `${label}: onError calls`).toBe(record.wasClean ? 0 : 1);
     } finally {
       await peer.dispose();
     }

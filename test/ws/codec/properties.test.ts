@@ -9,7 +9,10 @@ import { Utf8StreamValidator } from '../../../runtime/ws/utf8.ts';
 import { buildFrame, OP, type FrameSpec } from '../../helpers/frames.ts';
 import { parsePieces, RecordingParser, type ParserEvent } from '../../helpers/parser-run.ts';
 
-const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
+const DEFAULT_NUM_RUNS = 150;
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? DEFAULT_NUM_RUNS);
+/** A long campaign gets no per-test timeout; the default run keeps vitest's. */
+const TIMEOUT = NUM_RUNS > DEFAULT_NUM_RUNS ? 7 * 24 * 3600_000 : undefined;
 const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
 const params = (scale = 1) => ({ numRuns: Math.max(1, Math.round(NUM_RUNS * scale)), seed: SEED });
 
@@ -90,7 +93,7 @@ describe('properties: valid conversations', () => {
       }),
       params(),
     );
-  });
+  }, TIMEOUT);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -154,7 +157,7 @@ describe('properties: hostile input', () => {
       }),
       params(2),
     );
-  });
+  }, TIMEOUT);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -205,7 +208,7 @@ describe('properties: UTF-8', () => {
       }),
       params(4),
     );
-  });
+  }, TIMEOUT);
 
   it('a text frame fed byte by byte fails at exactly the byte where TextDecoder first fails (fail fast)', () => {
     fc.assert(
@@ -224,7 +227,7 @@ describe('properties: UTF-8', () => {
       }),
       params(2),
     );
-  });
+  }, TIMEOUT);
 });
 
 // ---------------------------------------------------------------------------------------------
