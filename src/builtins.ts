@@ -1,8 +1,8 @@
-// Node's built-in modules for krandog's start-up path (everything dist/cli.js runs on a cache
-// hit), taken with process.getBuiltinModule(). `import fs from 'node:fs'` makes Node build an
-// ES-module facade over every export of the builtin, which costs milliseconds on every start
-// (about 2 ms of CPU for these five, measured against a 45 ms `node hello.mjs`); this way costs
-// nearly nothing. Code that only runs off the start-up path imports builtins the usual way.
+// Node's built-in modules for krandog's CLI, taken with process.getBuiltinModule().
+// `import fs from 'node:fs'` makes Node build an ES-module facade over every export of the
+// builtin, which costs milliseconds on every start (about 2 ms of CPU for five of them, against a
+// 45 ms `node hello.mjs`); this way costs nearly nothing. Builtins needed only in one rare path
+// (node:crypto, node:child_process) are imported where they are used, when they are used.
 // Node before 20.16 has no getBuiltinModule and gets them through require().
 type LoadBuiltin = (id: string) => unknown;
 
@@ -14,3 +14,4 @@ export const path = loadBuiltin('node:path') as typeof import('node:path');
 export const os = loadBuiltin('node:os') as typeof import('node:os');
 export const url = loadBuiltin('node:url') as typeof import('node:url');
 export const util = loadBuiltin('node:util') as typeof import('node:util');
+export const module = loadBuiltin('node:module') as typeof import('node:module');

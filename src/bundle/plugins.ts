@@ -1,7 +1,6 @@
 // esbuild plugins that make a bundle behave like the user's files run one by one under krandog.
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
+import { path, url } from '../builtins.ts';
 import { distDir, runtimeGlobals, runtimeHttp } from './runtime-paths.ts';
 import { isInNodeModules, readInput, type InputFile } from './input-files.ts';
 import { lazyGlobalsModule } from './lazy-globals.ts';
@@ -79,7 +78,7 @@ export function sourceLocationPlugin(entry: string, records: LoadRecords): Plugi
         const prelude =
           `var __krandog_dirname = ${JSON.stringify(path.dirname(args.path))}, ` +
           `__krandog_filename = ${JSON.stringify(args.path)}, ` +
-          `__krandog_import_meta_url = ${JSON.stringify(pathToFileURL(args.path).href)};`;
+          `__krandog_import_meta_url = ${JSON.stringify(url.pathToFileURL(args.path).href)};`;
         if (source.startsWith('#!')) {
           const lineEnd = source.indexOf('\n');
           source = prelude + (lineEnd === -1 ? '' : source.slice(lineEnd));

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { path } from '../builtins.ts';
 import { bundleScript } from '../bundle/bundle.ts';
 import { writeFileAtomic } from '../bundle/atomic-write.ts';
 import { resolveEntry } from './entry.ts';

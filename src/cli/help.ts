@@ -1,6 +1,6 @@
 // `krandog --help`, in node's shape: usage, options in two aligned columns, environment
 // variables, examples, where the documentation is. Generated from the table in options.ts.
-import { fileURLToPath } from 'node:url';
+import { url } from '../builtins.ts';
 import {
   buildOptions,
   buildUsage,
@@ -38,5 +38,5 @@ export function formatHelp(): string {
 
 /** README.md at the root of the krandog install (dist/cli.js lives one folder below it). */
 function readmePath(): string {
-  return fileURLToPath(new URL('../README.md', import.meta.url));
+  return url.fileURLToPath(new URL('../README.md', import.meta.url));
 }

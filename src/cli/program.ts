@@ -2,6 +2,7 @@
 // with exit code 2 for anything it cannot parse. Only used off the fast path (main.ts), so
 // commander is imported when needed, not on every start.
 import type { Command } from 'commander';
+import { module } from '../builtins.ts';
 import { USAGE_EXIT_CODE } from '../errors.ts';
 import { formatHelp } from './help.ts';
 import { buildOptions, runOptions, type OptionSpec } from './options.ts';
@@ -16,7 +17,7 @@ interface RunFlags {
 
 /** Builds the commander program; no side effects until it is parsed. */
 export async function createProgram(): Promise<Command> {
-  const { Command } = await import('commander');
+  const { Command } = loadCommander();
   const program = configure(new Command('krandog'))
     .version(KRANDOG_VERSION, '-v, --version', "print krandog's version and exit")
     .usage('[options] <script> [args...]')
@@ -49,7 +50,7 @@ export async function createProgram(): Promise<Command> {
  * (`krandog: unknown option '--x' ...`) and set exit code 2; help and version exit 0.
  */
 export async function runProgram(argv: string[]): Promise<void> {
-  const { CommanderError } = await import('commander');
+  const { CommanderError } = loadCommander();
   const program = await createProgram();
   try {
     await program.parseAsync(argv);
@@ -57,6 +58,11 @@ export async function runProgram(argv: string[]): Promise<void> {
     if (!(error instanceof CommanderError)) throw error;
     process.exitCode = error.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
   }
+}
+
+/** require(), not import(): Node would first scan the CommonJS source for its export names. */
+function loadCommander(): typeof import('commander') {
+  return module.createRequire(import.meta.url)('commander') as typeof import('commander');
 }
 
 function configure(command: Command): Command {

@@ -1,5 +1,5 @@
-import path from 'node:path';
-import { watch, type FSWatcher } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import { fs, path } from '../builtins.ts';
 
 /** Changes that arrive this close together are one change (an editor's save is several events). */
 const SETTLE_MS = 100;
@@ -48,7 +48,7 @@ export class FileWatcher {
   #watchDir(dir: string): void {
     let watcher: FSWatcher;
     try {
-      watcher = watch(dir, (_event, name) => {
+      watcher = fs.watch(dir, (_event, name) => {
         const names = this.#files.get(dir);
         // No name means the platform could not say which file: assume ours.
         if (names && (!name || names.has(name.toString()))) this.#noteChange(path.join(dir, name ? name.toString() : ''));

@@ -2,9 +2,8 @@
 // bundles (which tells it every input), starts `node bin/krandog.js <script>` (a cache hit, so
 // the child does not bundle again), watches the inputs, and on a change stops the child
 // (SIGTERM, SIGKILL if it lingers) and starts the next one.
-import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
+import { os, path } from '../builtins.ts';
 import { prepareBundle } from '../bundle/prepare.ts';
 import { distDir } from '../bundle/runtime-paths.ts';
 import { isBundleError } from '../errors.ts';
@@ -76,7 +75,7 @@ export class WatchSupervisor {
         resolve(1);
       });
       child.on('exit', (code, signal) => {
-        const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
+        const exitCode = code ?? 128 + (signal ? os.constants.signals[signal] : 0);
         if (this.#child?.process === child) {
           this.#child = undefined;
           log(`script exited with ${signal ? `signal ${signal}` : `code ${code}`}; waiting for changes`);

@@ -5,8 +5,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, krandogBin, krandogEnv, makeTempDir, makeProject, runKrandog } from './runner-helpers.ts';
 
-/** NODE_OPTIONS that make krandog fail if it imports esbuild. */
-const withoutEsbuild = { NODE_OPTIONS: `--import=${fixture('hooks/forbid-esbuild.mjs')}` };
+/** NODE_OPTIONS that make krandog fail if it loads esbuild (by require() or import()). */
+const withoutEsbuild = {
+  NODE_OPTIONS: `--require=${fixture('hooks/forbid-esbuild.cjs')} --import=${fixture('hooks/forbid-esbuild.mjs')}`,
+};
 
 /** A temporary project: main.js prints what lib.js exports. */
 function makeScript(libText = "export const value = 'v1';\n") {
