@@ -47,6 +47,8 @@ function reset(socket) {
   closedByUs.add(socket);
   socket.resetAndDestroy();
 }
+
+/** Every connection's reply counter, to sum their wrong-length counts at the end. */
 const counters = [];
 
 function replyCounter(socket, expectedBytes) {
