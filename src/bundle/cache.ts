@@ -55,12 +55,21 @@ export async function lookupBundle(entry: string): Promise<CachedBundle | undefi
   return { file: bundleFile, inputs: manifest.inputs.map((input) => input.path) };
 }
 
-/** Stores a bundle and its inputs for `entry`; returns the bundle's path. */
+/**
+ * Stores a bundle and its inputs for `entry`; returns the bundle's path. The bundle it replaces is
+ * deleted, so editing a script does not fill the cache (bundles name their entry, so no other
+ * manifest uses it; a process that was about to import it bundles again, see execute.ts).
+ */
 export async function storeBundle(entry: string, code: string, inputs: InputFile[], checkedAt: number): Promise<string> {
   const bundle = `${(await hashContent(code)).slice(0, 32)}.mjs`;
   const bundleFile = path.join(bundleDir(), bundle);
   if (!fs.statSync(bundleFile, { throwIfNoEntry: false })) writeFileAtomic(bundleFile, code);
-  writeFileAtomic(manifestPath(entry), JSON.stringify({ key: cacheKey(entry), bundle, checkedAt, inputs } satisfies Manifest));
+  const manifestFile = manifestPath(entry);
+  const replaced = readManifest(manifestFile)?.bundle;
+  writeFileAtomic(manifestFile, JSON.stringify({ key: cacheKey(entry), bundle, checkedAt, inputs } satisfies Manifest));
+  if (replaced && replaced !== bundle && path.basename(replaced) === replaced) {
+    fs.rmSync(path.join(bundleDir(), replaced), { force: true });
+  }
   return bundleFile;
 }
 

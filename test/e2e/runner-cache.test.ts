@@ -56,6 +56,9 @@ describe('bundle cache', () => {
     writeFileSync(lib, "export const value = 'v3';\n");
     utimesSync(lib, mtime, mtime);
     expect(runKrandog([main], { cacheHome })).toMatchObject({ status: 0, stdout: 'v3\n' });
+    // Each new bundle replaced the previous one: the cache holds one bundle and one manifest.
+    expect(cacheFiles(cacheHome).filter((file) => file.startsWith('bundles/'))).toHaveLength(1);
+    expect(cacheFiles(cacheHome).filter((file) => file.startsWith('manifests/'))).toHaveLength(1);
   });
 
   it('keeps the cache when a file is touched but its content is the same', () => {
@@ -113,6 +116,14 @@ describe('bundle cache', () => {
     for (const file of readdirSync(manifests)) writeFileSync(path.join(manifests, file), '{"key": trunc');
     expect(runKrandog([main], { cacheHome })).toMatchObject({ status: 0, stdout: 'v1\n', stderr: '' });
     expect(runKrandog([main], { cacheHome, env: withoutEsbuild }).status).toBe(0);
+  });
+
+  it('bundles again when the cached bundle file was deleted', () => {
+    const cacheHome = makeTempDir('krandog-cache-');
+    const { main } = makeScript();
+    expect(runKrandog([main], { cacheHome }).status).toBe(0);
+    rmSync(path.join(cacheHome, 'krandog/bundles'), { recursive: true });
+    expect(runKrandog([main], { cacheHome })).toMatchObject({ status: 0, stdout: 'v1\n', stderr: '' });
   });
 
   it('--no-cache bundles every time and leaves the cache alone', () => {
