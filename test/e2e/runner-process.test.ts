@@ -51,6 +51,13 @@ describe('exit codes', () => {
   });
 });
 
+describe('no helper processes', () => {
+  it.skipIf(process.platform !== 'linux')('a first run bundles with esbuild and stops it before the script starts', () => {
+    const result = runKrandog([fixture('children.js')]); // a fresh cache: this run bundles
+    expect(result).toMatchObject({ status: 0, stdout: 'children: 0\n' });
+  });
+});
+
 describe('uncaught errors', () => {
   it.each([
     ['now', 'exploded at top level', 'lib/explode.ts:2:9', 'runtime-error.ts:8:29'],
