@@ -18,7 +18,9 @@ import {
   type WebSocketMessageRequest,
 } from './handler-spec.ts';
 import { selectProtocol, validateUpgradeRequest } from './handshake.ts';
+import { parseExtensions } from './extension-header.ts';
 import { KeepaliveSweep } from './keepalive.ts';
+import { acceptDeflateOffer, type PerMessageDeflate } from './permessage-deflate.ts';
 import { ServerWebSocket, type ServerSocketHost, type UpgradeInfo } from './server-socket.ts';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './server-options.ts';
 import { decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
@@ -63,6 +65,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   readonly #onMessageRequest: ((req: WebSocketMessageRequest) => unknown) | undefined;
   readonly #hooks: WebSocketHooks;
   readonly #keepalive: KeepaliveSweep;
+  readonly #deflaters = new Map<string, PerMessageDeflate>();
   #closing: Promise<void> | undefined;
   #allClosed: (() => void) | undefined;
   #shutdownTimer: NodeJS.Timeout | undefined;
@@ -90,6 +93,13 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     const check = validateUpgradeRequest(request, this.#options.allowOrigins);
     if (!check.ok) return rejectUpgrade(socket, check.status, check.message, check.headers);
 
+    let deflate: PerMessageDeflate | undefined;
+    try {
+      deflate = this.#negotiateDeflate(request.headers['sec-websocket-extensions']);
+    } catch (error) {
+      return rejectUpgrade(socket, 400, `malformed Sec-WebSocket-Extensions header: ${(error as Error).message}`);
+    }
+
     const url = request.url ?? '/';
     const { pathname, query } = parseTarget(url);
     const info: UpgradeInfo = {
@@ -98,6 +108,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       headers: request.headers,
       remoteAddress: displayAddress(socket.remoteAddress),
       protocol: selectProtocol(check.offeredProtocols, this.#options.protocols) ?? '',
+      deflate,
     };
     const upgradeHook = this.#hooks.upgrade;
     if (upgradeHook === undefined) return this.#accept(socket, head, check.key, info, undefined, '');
@@ -187,6 +198,23 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     this.#accept(socket, head, key, info, decision.data, decision.headerLines);
   }
 
+  /**
+   * The deflater for the client's permessage-deflate offers, or undefined for none. One deflater per
+   * agreed configuration serves every connection (it keeps no per-connection state), so a broadcast
+   * of one string is compressed once. A malformed header throws (the caller answers 400).
+   */
+  #negotiateDeflate(header: string | undefined): PerMessageDeflate | undefined {
+    if (header === undefined) return undefined;
+    const offers = parseExtensions(header);
+    const options = this.#options.perMessageDeflate;
+    if (options === false) return undefined;
+    const agreed = acceptDeflateOffer(offers, options);
+    if (agreed === null) return undefined;
+    let shared = this.#deflaters.get(agreed.extension);
+    if (shared === undefined) this.#deflaters.set(agreed.extension, (shared = agreed));
+    return shared;
+  }
+
   #failUpgrade(socket: Socket, error: unknown): void {
     logHandlerError('upgrade', error);
     rejectUpgrade(socket, 500, 'Internal Server Error');
@@ -195,7 +223,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   #accept(socket: Socket, head: Buffer, key: string, info: UpgradeInfo, data: unknown, headerLines: string): void {
     // The 101, whatever `open` sends and the answers to frames in `head` leave in one write.
     socket.cork();
-    writeSwitchingProtocols(socket, key, info.protocol === '' ? undefined : info.protocol, headerLines);
+    writeSwitchingProtocols(socket, key, info.protocol === '' ? undefined : info.protocol, headerLines, info.deflate?.extension);
     const ws = new ServerWebSocket(socket, this.#connectionOptions, this, info);
     if (data !== undefined) ws.data = data;
     this.sockets.add(ws);

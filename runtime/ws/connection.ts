@@ -131,7 +131,7 @@ export class Connection {
   send(data: string | Uint8Array, isText = typeof data === 'string'): number {
     if (this.readyState !== ReadyState.Open) return SendResult.Dropped;
     const deflate = this.#deflate;
-    if (deflate !== undefined && data.length >= deflate.threshold) return this.#sendCompressed(deflate, data, isText);
+    if (deflate !== undefined && deflate.shouldCompress(data.length)) return this.#sendCompressed(deflate, data, isText);
     if (typeof data === 'string') {
       if (!isText) data = Buffer.from(data);
       else return this.#write(this.#encodeText(data));

@@ -17,6 +17,11 @@ const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 export interface DeflateOptions {
   /** Messages smaller than this many bytes are sent uncompressed (default 1024). */
   threshold?: number;
+  /**
+   * Messages larger than this are sent uncompressed (default 1 MiB). Compression runs synchronously
+   * on the event loop; this bounds how long one message can hold it.
+   */
+  maxCompressBytes?: number;
   /** zlib compression level 0–9 (default 6: zlib's own default). */
   level?: number;
   /** zlib memLevel 1–9 (default 8). */
@@ -30,6 +35,7 @@ export class PerMessageDeflate {
   /** The agreed Sec-WebSocket-Extensions value (what `ws.extensions` reports). */
   readonly extension: string;
   readonly threshold: number;
+  readonly maxCompressBytes: number;
   readonly #zlibOptions: { windowBits: number; level: number; memLevel: number; finishFlush: number };
   #lastText: string | undefined;
   #lastCompressed: Buffer | undefined;
@@ -37,6 +43,7 @@ export class PerMessageDeflate {
   constructor(extension: string, windowBits: number, options: DeflateOptions = {}) {
     this.extension = extension;
     this.threshold = options.threshold ?? 1024;
+    this.maxCompressBytes = options.maxCompressBytes ?? 1024 * 1024;
     this.#zlibOptions = {
       // zlib cannot deflate raw streams with an 8-bit window; 9 is safe for a peer that asked for 8,
       // because zlib never emits distances beyond window - 262 bytes (250 < 256).
@@ -45,6 +52,11 @@ export class PerMessageDeflate {
       memLevel: options.memLevel ?? 8,
       finishFlush: zlibConstants.Z_SYNC_FLUSH,
     };
+  }
+
+  /** Whether a message of `size` bytes (or UTF-16 units, for text) is worth compressing. */
+  shouldCompress(size: number): boolean {
+    return size >= this.threshold && size <= this.maxCompressBytes;
   }
 
   /** The compressed payload of one message, without the 00 00 ff ff tail. */

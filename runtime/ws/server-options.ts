@@ -1,6 +1,7 @@
 // The WebSocket options of `http.createServer(handler, options)`: defaults and checks.
 import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from './constants.ts';
 import { isValidProtocolName, type AllowOrigins } from './handshake.ts';
+import type { DeflateOptions } from './permessage-deflate.ts';
 
 /** WebSocket options accepted by `http.createServer(handler, options)` and `serve()`. */
 export interface WebSocketServerOptions {
@@ -22,6 +23,12 @@ export interface WebSocketServerOptions {
   protocols?: readonly string[];
   /** Browser origins allowed to connect (`Origin` header); others get 403. Default: any. */
   allowOrigins?: AllowOrigins;
+  /**
+   * permessage-deflate (RFC 7692) when the client offers it. Default on: messages from 1 KiB to 1 MiB
+   * are compressed, each on its own (no context takeover), so idle connections hold no zlib memory.
+   * `false` turns it off; an object tunes it.
+   */
+  perMessageDeflate?: boolean | DeflateOptions;
 }
 
 /** The options after defaults and checks. Times in milliseconds, 0 meaning "off". */
@@ -35,6 +42,7 @@ export interface ResolvedWebSocketOptions {
   readonly closeTimeout: number;
   readonly protocols: readonly string[] | undefined;
   readonly allowOrigins: AllowOrigins | undefined;
+  readonly perMessageDeflate: DeflateOptions | false;
 }
 
 const MiB = 1024 * 1024;
@@ -77,7 +85,24 @@ export function resolveWebSocketOptions(options: WebSocketServerOptions | undefi
     closeTimeout: readPositive(given, 'closeTimeout'),
     protocols,
     allowOrigins,
+    perMessageDeflate: readDeflateOptions(given.perMessageDeflate),
   };
+}
+
+function readDeflateOptions(value: WebSocketServerOptions['perMessageDeflate']): DeflateOptions | false {
+  if (value === undefined || value === true) return {};
+  if (value === false) return false;
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError('http.createServer: options.perMessageDeflate must be a boolean or an object');
+  }
+  const ranges = { threshold: [0, Infinity], maxCompressBytes: [0, Infinity], level: [-1, 9], memLevel: [1, 9], serverMaxWindowBits: [8, 15] } as const;
+  for (const [name, [low, high]] of Object.entries(ranges)) {
+    const given = value[name as keyof DeflateOptions];
+    if (given !== undefined && (typeof given !== 'number' || !Number.isInteger(given) || given < low || given > high)) {
+      throw new TypeError(`http.createServer: options.perMessageDeflate.${name} must be an integer from ${low} to ${high}`);
+    }
+  }
+  return value;
 }
 
 function readCount(options: WebSocketServerOptions, name: NumericOption): number {

@@ -7,6 +7,7 @@ import { isValidCloseCode } from './close-payload.ts';
 import { CloseCode, MAX_CONTROL_PAYLOAD } from './constants.ts';
 import { Connection, ReadyState, type ConnectionEvents, type ConnectionOptions } from './connection.ts';
 import { isThenable } from './handler-spec.ts';
+import type { PerMessageDeflate } from './permessage-deflate.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
 
 /** Where a server socket reports what happens to it (the WebSocket server it belongs to). */
@@ -34,6 +35,8 @@ export interface UpgradeInfo {
   headers: IncomingHttpHeaders;
   remoteAddress: string;
   protocol: string;
+  /** permessage-deflate as agreed in the handshake, if it was. */
+  deflate: PerMessageDeflate | undefined;
 }
 
 /**
@@ -72,7 +75,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
 
   /** Wraps an upgraded socket (the 101 already written); call `connection.start(head)` to read. */
   constructor(socket: Socket, options: ConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
-    this.#connection = new Connection(socket, options, this);
+    this.#connection = new Connection(socket, info.deflate === undefined ? options : { ...options, deflate: info.deflate }, this);
     this.#host = host;
     this.pathname = info.pathname;
     this.query = info.query;

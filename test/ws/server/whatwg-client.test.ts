@@ -77,7 +77,8 @@ describe("Node's WHATWG WebSocket client", () => {
     const expectedEchoes = SIZES.flatMap((size) => [`text:${size}`, `binary:${size}`]);
     expect(report).toEqual({
       protocol: 'chat.v2',
-      extensions: '',
+      // Node's client offers permessage-deflate; the server agrees by default (issue 6).
+      extensions: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover',
       echoes: expectedEchoes,
       mismatches: 0,
       close: { code: 4000, reason: 'bye', wasClean: true },
