@@ -37,7 +37,8 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
   const requireBase = isRun ? JSON.stringify(url.pathToFileURL(entry).href) : 'import.meta.url';
   try {
     const result = await esbuild.build({
-      // The bundle's real entry: install the runtime's globals first, then run the user's script.
+      // The bundle's real entry: the runtime's globals first (in 'run' mode as getters that load the
+      // runtime on first use, lazy-globals.ts), then the user's script.
       stdin: {
         contents: `import '${isRun ? 'krandog:lazy-globals' : 'krandog:globals'}';\nimport ${JSON.stringify(entry)};\n`,
         resolveDir: path.dirname(entry),
@@ -49,7 +50,7 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      // External, so bundle.ts can fix the map up before inlining it (source-map.ts).
+      // External, so that the map can be fixed up (source-map.ts) before it is inlined.
       sourcemap: 'external',
       // The cache's bundles only need positions; a standalone build may run where the sources are not.
       sourcesContent: !isRun,
