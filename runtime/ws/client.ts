@@ -72,9 +72,10 @@ export class WebSocket extends EventTarget {
    * list of them, or krandog's `{ protocols, headers }`. Throws a SyntaxError DOMException for a
    * bad URL, a fragment, or an invalid or repeated subprotocol; the connection itself opens later.
    */
-  // Default values keep `WebSocket.length` at 1 and `close.length` at 0, as WebIDL counts them.
   constructor(url: string | URL, protocols: string | Iterable<string> | WebSocketInit | undefined = undefined) {
     super();
+    // (`protocols` and close()'s arguments have default values so that `WebSocket.length` is 1 and
+    // `close.length` 0, as WebIDL counts them.)
     if (arguments.length === 0) throw new TypeError("WebSocket: 1 argument required, but only 0 present");
     const href = toUSVString(url);
     const options = readClientOptions(protocols);
