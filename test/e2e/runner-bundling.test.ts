@@ -47,6 +47,27 @@ describe('krandog bundling', () => {
     ]);
   });
 
+  it("loads krandog's runtime on the first use of one of its globals", () => {
+    expect(run([fixture('lazy-globals.js')])).toMatchObject({
+      status: 0,
+      stderr: '',
+      stdout:
+        'defined before use true loaded false\n' +
+        'typeof http object typeof serve function loaded true\n' +
+        'assigned replaced by the script function\n',
+    });
+  });
+
+  it('loads the runtime up front where Node cannot require() an ES module (before 20.19)', () => {
+    const env = { NODE_OPTIONS: '--no-experimental-require-module' };
+    const lazy = runKrandog([fixture('lazy-globals.js')], { cacheHome, env });
+    expect(lazy).toMatchObject({ status: 0, stderr: '' });
+    expect(lazy.stdout).toContain('defined before use true loaded true\n');
+    const project = makeProject(['http-modules.js'], { packages: true });
+    const result = runKrandog([path.join(project, 'http-modules.js')], { cacheHome, env });
+    expect(result.stdout).toContain('global http is the same true true');
+  });
+
   it('gives each module its own __dirname, __filename and import.meta.url, naming the source file', () => {
     const result = run([fixture('locations.js')]);
     expect(result.status).toBe(0);
