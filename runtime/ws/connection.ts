@@ -3,10 +3,9 @@ import { CloseCode, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, MAX_CONTROL_PAYL
 import { encodeClosePayload, isValidCloseCode, parseClosePayload } from './close-payload.ts';
 import { COPY_PAYLOAD_LIMIT, encodeFrame, encodeFrameHeader, encodeTextFrame } from './frame-encoder.ts';
 import { FrameParser } from './frame-parser.ts';
-import type { ReceivedMessage } from './message-assembler.ts';
 import type { PerMessageDeflate } from './permessage-deflate.ts';
 import { ProtocolError } from './protocol-error.ts';
-import { isValidUtf8 } from './utf8.ts';
+import { invalidUtf8, isValidUtf8 } from './utf8.ts';
 
 // The close handshake (RFC 6455 §5.5.1, §7):
 //
@@ -53,6 +52,19 @@ export const SendResult = { Backpressure: -1, Dropped: 0 } as const;
 const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 const DEFAULT_BACKPRESSURE_LIMIT = 16 * 1024 * 1024;
 
+/** A control frame may exceed the backpressure limit by this much (a pong after a large echo). */
+const CONTROL_ALLOWANCE_BYTES = 64 * 1024;
+
+const kConnection = Symbol('krandog.connection');
+type SocketWithConnection = Socket & { [kConnection]: Connection };
+
+/**
+ * Connections that wrote since this tick began. Their sockets stay corked until the next tick, so
+ * everything a tick sends to one peer (replies to a whole read, a burst of broadcasts) leaves in a
+ * single writev instead of one system call per frame.
+ */
+let corkedConnections: Connection[] = [];
+
 /** The most recent text frame a server encoded, so a broadcast of one string encodes it once. */
 let lastBroadcastText: string | undefined;
 let lastBroadcastFrame: Buffer | undefined;
@@ -82,6 +94,7 @@ export class Connection {
   #closeTimer: NodeJS.Timeout | undefined;
   #failed = false;
   #awaitingDrain = false;
+  #isCorked = false;
 
   constructor(socket: Socket, options: ConnectionOptions, events: ConnectionEvents) {
     this.socket = socket;
@@ -109,14 +122,17 @@ export class Connection {
 
   /** Starts reading; `head` holds bytes that arrived with the handshake (they are the first frames). */
   start(head?: Buffer): void {
-    const socket = this.socket;
+    const socket = this.socket as SocketWithConnection;
+    // Listeners are shared functions that find the connection on the socket: no closures per
+    // connection, which matters for the memory of many idle connections.
+    socket[kConnection] = this;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#onSocketData(chunk));
-    socket.on('close', () => this.#onSocketClose());
-    socket.on('error', (error) => this.#onSocketError(error));
-    socket.on('end', () => this.#onSocketEnd());
-    socket.on('drain', () => this.#onSocketDrain());
-    if (head !== undefined && head.length > 0) this.#onSocketData(head);
+    socket.on('data', Connection.#onSocketData);
+    socket.on('close', Connection.#onSocketClose);
+    socket.on('error', Connection.#onSocketError);
+    socket.on('end', Connection.#onSocketEnd);
+    socket.on('drain', Connection.#onSocketDrain);
+    if (head !== undefined && head.length > 0) this.#receive(head);
   }
 
   get bufferedAmount(): number {
@@ -138,11 +154,10 @@ export class Connection {
     }
     const opcode = isText ? Opcode.Text : Opcode.Binary;
     if (this.#isServer && data.length > COPY_PAYLOAD_LIMIT) {
-      // Large payloads go out by reference behind a separate header: no copy of the data.
-      this.socket.cork();
+      // Large payloads go out by reference behind a separate header: no copy of the data. Both
+      // leave in one writev (see corkedConnections).
       this.#write(encodeFrameHeader(opcode, data.length, true, false));
       const result = this.#write(data);
-      this.socket.uncork();
       return result <= 0 ? result : data.length;
     }
     return this.#write(encodeFrame(opcode, data, true, false, !this.#isServer));
@@ -192,20 +207,18 @@ export class Connection {
 
   // FrameParserEvents: called synchronously while the parser reads a chunk.
 
-  onMessage(message: ReceivedMessage): void {
+  onMessage(data: string | Buffer, isText: boolean, isCompressed: boolean): void {
     if (this.readyState !== ReadyState.Open) return;
-    if (!message.isCompressed) return this.#events.onMessage(message.data, message.isText);
-    let data: Buffer;
+    if (!isCompressed) return this.#events.onMessage(data, isText);
+    let inflated: Buffer;
     try {
-      data = this.#deflate!.decompress(message.data as Buffer, this.#maxPayload);
+      inflated = this.#deflate!.decompress(data as Buffer, this.#maxPayload);
     } catch (error) {
       return this.onError(error as ProtocolError);
     }
-    if (!message.isText) return this.#events.onMessage(data, false);
-    if (!isValidUtf8(data)) {
-      return this.onError(new ProtocolError('KRANDOG_WS_INVALID_UTF8', 'text message is not valid UTF-8', CloseCode.InvalidPayload));
-    }
-    this.#events.onMessage(data.toString(), true);
+    if (!isText) return this.#events.onMessage(inflated, false);
+    if (!isValidUtf8(inflated)) return this.onError(invalidUtf8());
+    this.#events.onMessage(inflated.toString(), true);
   }
 
   onControl(opcode: number, payload: Buffer): void {
@@ -270,7 +283,7 @@ export class Connection {
   #sendControl(opcode: number, payload: Uint8Array): void {
     if (this.readyState !== ReadyState.Open && opcode !== Opcode.Close) return;
     if (payload.length > MAX_CONTROL_PAYLOAD) throw new RangeError('control frame payload is longer than 125 bytes');
-    this.#write(encodeFrame(opcode, payload, true, false, !this.#isServer));
+    this.#write(encodeFrame(opcode, payload, true, false, !this.#isServer), CONTROL_ALLOWANCE_BYTES);
   }
 
   #sendClose(code: number | undefined, reason: string | undefined): void {
@@ -278,15 +291,17 @@ export class Connection {
     this.#sendControl(Opcode.Close, encodeClosePayload(code, reason));
   }
 
-  #write(bytes: Uint8Array): number {
+  /** Writes a frame; `allowanceBytes` lets control frames pass a little over the backpressure limit. */
+  #write(bytes: Uint8Array, allowanceBytes = 0): number {
     const socket = this.socket;
     if (socket.destroyed) return SendResult.Dropped;
+    if (!this.#isCorked) this.#corkUntilNextTick();
     if (socket.write(bytes)) return bytes.length;
     // Judge the peer by what it left unread before this write: a single message larger than the
     // limit (or one written while the socket is corked for a read) is not a peer that stopped reading.
     // The close frame is exempt: it is sent once and is at most 127 bytes, and failing it would turn
     // a clean close (say, right after echoing a 16 MiB message) into 1008 and drop the queued echo.
-    if (!this.#closeSent && socket.writableLength - bytes.length > this.#backpressureLimit) {
+    if (!this.#closeSent && socket.writableLength - bytes.length > this.#backpressureLimit + allowanceBytes) {
       // A peer that stopped reading must not make us buffer without bound.
       this.#fail(CloseCode.PolicyViolation, new Error('peer is not reading: send buffer over the backpressure limit'));
       this.socket.destroy();
@@ -302,32 +317,58 @@ export class Connection {
     this.#closeTimer.unref();
   }
 
-  #onSocketData(chunk: Buffer): void {
-    this.hasActivity = true;
-    // Replies written while this chunk is parsed leave in one write (writev) when it is done.
+  #corkUntilNextTick(): void {
+    this.#isCorked = true;
     this.socket.cork();
+    if (corkedConnections.length === 0) process.nextTick(Connection.#uncorkAll);
+    corkedConnections.push(this);
+  }
+
+  static #uncorkAll(): void {
+    const connections = corkedConnections;
+    corkedConnections = [];
+    for (const connection of connections) {
+      connection.#isCorked = false;
+      connection.socket.uncork();
+    }
+  }
+
+  #receive(chunk: Buffer): void {
+    this.hasActivity = true;
     this.#parser.push(chunk);
-    this.socket.uncork();
   }
 
-  #onSocketEnd(): void {
+  // Socket listeners, shared by all connections (`this` is the socket).
+
+  static #onSocketData(this: SocketWithConnection, chunk: Buffer): void {
+    this[kConnection].#receive(chunk);
+  }
+
+  static #onSocketEnd(this: SocketWithConnection): void {
     // The peer finished sending. Without its Close frame that is an abnormal end (1006).
-    if (this.readyState === ReadyState.Open) this.readyState = ReadyState.Closing;
-    this.socket.end();
+    const connection = this[kConnection];
+    if (connection.readyState === ReadyState.Open) connection.readyState = ReadyState.Closing;
+    this.end();
   }
 
-  #onSocketDrain(): void {
-    if (!this.#awaitingDrain) return;
-    this.#awaitingDrain = false;
-    if (this.readyState === ReadyState.Open) this.#events.onDrain?.();
+  static #onSocketDrain(this: SocketWithConnection): void {
+    const connection = this[kConnection];
+    if (!connection.#awaitingDrain) return;
+    connection.#awaitingDrain = false;
+    if (connection.readyState === ReadyState.Open) connection.#events.onDrain?.();
   }
 
-  #onSocketError(error: Error): void {
+  static #onSocketError(this: SocketWithConnection, error: Error): void {
     // ECONNRESET and friends end this connection only; 'close' follows.
-    if (this.readyState === ReadyState.Open && !this.#failed) this.#events.onError?.(error);
+    const connection = this[kConnection];
+    if (connection.readyState === ReadyState.Open && !connection.#failed) connection.#events.onError?.(error);
   }
 
-  #onSocketClose(): void {
+  static #onSocketClose(this: SocketWithConnection): void {
+    this[kConnection].#onClosed();
+  }
+
+  #onClosed(): void {
     if (this.readyState === ReadyState.Closed) return;
     this.readyState = ReadyState.Closed;
     clearTimeout(this.#closeTimer);

@@ -1,11 +1,16 @@
 import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.ts';
 import { applyMask } from './mask.ts';
-import { MessageAssembler, type ReceivedMessage } from './message-assembler.ts';
+import { MessageAssembler } from './message-assembler.ts';
 import { ProtocolError } from './protocol-error.ts';
+import { invalidUtf8, isValidUtf8 } from './utf8.ts';
 
 /** What the parser reports; called synchronously from `push`. */
 export interface FrameParserEvents {
-  onMessage(message: ReceivedMessage): void;
+  /**
+   * A complete data message: text as a string, binary as a Buffer. When `isCompressed` (RSV1 under
+   * permessage-deflate), `data` is the raw compressed payload, still to be inflated and checked.
+   */
+  onMessage(data: string | Buffer, isText: boolean, isCompressed: boolean): void;
   /** A ping, pong or close frame; `payload` is at most 125 bytes and the caller's to keep. */
   onControl(opcode: number, payload: Buffer): void;
   /** The peer broke the protocol: the parser has stopped and ignores all further bytes. */
@@ -44,10 +49,13 @@ export class FrameParser {
   readonly #events: FrameParserEvents;
   readonly #isServer: boolean;
   readonly #maxPayload: number;
-  readonly #assembler: MessageAssembler;
+  readonly #maxFragments: number;
+  // Allocated on first need: most connections only ever see whole frames in whole reads, and an
+  // idle connection should cost as little memory as possible.
+  #assembler: MessageAssembler | null = null;
+  #header: Buffer | null = null;
 
   #state = State.Header;
-  readonly #header = Buffer.allocUnsafe(MAX_HEADER_BYTES);
   #headerFilled = 0;
 
   // The frame being read.
@@ -66,7 +74,11 @@ export class FrameParser {
     this.#events = events;
     this.#isServer = options.isServer;
     this.#maxPayload = options.maxPayload;
-    this.#assembler = new MessageAssembler(options.maxPayload, options.maxFragments);
+    this.#maxFragments = options.maxFragments;
+  }
+
+  #messageAssembler(): MessageAssembler {
+    return (this.#assembler ??= new MessageAssembler(this.#maxPayload, this.#maxFragments));
   }
 
   /** Whether the parser stopped (after a close frame or a protocol error). */
@@ -103,7 +115,7 @@ export class FrameParser {
         return offset + size;
       }
     }
-    const header = this.#header;
+    const header = (this.#header ??= Buffer.allocUnsafe(MAX_HEADER_BYTES));
     // Copy the first two bytes, then as many more as the second byte says the header has.
     while (this.#headerFilled < 2 && offset < end) header[this.#headerFilled++] = chunk[offset++];
     if (this.#headerFilled < 2) return offset;
@@ -169,7 +181,7 @@ export class FrameParser {
     }
 
     if (opcode < Opcode.Close) {
-      const messageBytes = opcode === Opcode.Continuation ? this.#assembler.length : 0;
+      const messageBytes = opcode === Opcode.Continuation ? this.#messageAssembler().length : 0;
       if (messageBytes + payloadBytes > this.#maxPayload) {
         return this.#fail('KRANDOG_WS_MESSAGE_TOO_BIG', `message over ${this.#maxPayload} bytes`, CloseCode.MessageTooBig);
       }
@@ -194,10 +206,10 @@ export class FrameParser {
       this.#control = null;
     } else if (opcode !== Opcode.Continuation && !fin) {
       this.#messageOpcode = opcode;
-      this.#assembler.begin(opcode, rsv1);
+      this.#messageAssembler().begin(opcode, rsv1);
     }
     if (opcode < Opcode.Close && (opcode === Opcode.Continuation || !fin)) {
-      const error = this.#assembler.addFrame();
+      const error = this.#messageAssembler().addFrame();
       if (error) return this.#failWith(error);
     }
     if (payloadBytes === 0) this.#endFrame(EMPTY, 0, 0);
@@ -219,9 +231,9 @@ export class FrameParser {
     if (this.#messageOpcode === 0) {
       // An unfragmented message split across reads: assemble it like a one-fragment message.
       this.#messageOpcode = this.#opcode;
-      this.#assembler.begin(this.#opcode, this.#rsv1);
+      this.#messageAssembler().begin(this.#opcode, this.#rsv1);
     }
-    const error = this.#assembler.append(
+    const error = this.#assembler!.append(
       chunk,
       offset,
       offset + take,
@@ -268,15 +280,18 @@ export class FrameParser {
       return;
     }
     if (!this.#fin) return;
-    let message: ReceivedMessage | ProtocolError;
     if (this.#messageOpcode === 0) {
-      message = this.#assembler.whole(source.subarray(start, end), opcode, this.#rsv1);
-    } else {
-      this.#messageOpcode = 0;
-      message = this.#assembler.finish();
+      // Hot path: one whole frame, decoded without the assembler.
+      const payload = source.subarray(start, end);
+      if (opcode === Opcode.Binary || this.#rsv1) return this.#events.onMessage(payload, opcode === Opcode.Text, this.#rsv1);
+      if (!isValidUtf8(payload)) return this.#failWith(invalidUtf8());
+      return this.#events.onMessage(payload.toString(), true, false);
     }
-    if (message instanceof ProtocolError) this.#failWith(message);
-    else this.#events.onMessage(message);
+    this.#messageOpcode = 0;
+    const assembler = this.#assembler!;
+    const data = assembler.finish();
+    if (data instanceof ProtocolError) this.#failWith(data);
+    else this.#events.onMessage(data, assembler.isText, assembler.isCompressed);
   }
 
   #fail(code: ProtocolError['code'], reason: string, closeCode: number = CloseCode.ProtocolError): void {

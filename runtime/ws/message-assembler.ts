@@ -1,15 +1,7 @@
 import { CloseCode, Opcode } from './constants.ts';
 import { applyMask } from './mask.ts';
 import { ProtocolError } from './protocol-error.ts';
-import { Utf8StreamValidator, isValidUtf8 } from './utf8.ts';
-
-/** A received data message: text as a string, binary as a Buffer; compressed ones still raw. */
-export interface ReceivedMessage {
-  data: string | Buffer;
-  isText: boolean;
-  /** RSV1 was set (permessage-deflate): `data` is the compressed payload, not yet inflated. */
-  isCompressed: boolean;
-}
+import { Utf8StreamValidator, invalidUtf8 } from './utf8.ts';
 
 const INITIAL_CAPACITY_LIMIT = 256 * 1024;
 /** A message buffer up to this size is kept for the next message once its bytes became a string. */
@@ -25,8 +17,10 @@ const REUSE_CAPACITY_LIMIT = 64 * 1024;
 export class MessageAssembler {
   #buffer: Buffer | null = null;
   #length = 0;
-  #isText = false;
-  #isCompressed = false;
+  /** Whether the message being assembled is text (else binary). */
+  isText = false;
+  /** Whether its first frame had RSV1 set (permessage-deflate): the bytes are still compressed. */
+  isCompressed = false;
   #fragments = 0;
   readonly #validator = new Utf8StreamValidator();
   readonly #maxPayload: number;
@@ -44,8 +38,8 @@ export class MessageAssembler {
 
   /** Starts a message (text or binary opcode); `isCompressed` is the first frame's RSV1. */
   begin(opcode: number, isCompressed: boolean): void {
-    this.#isText = opcode === Opcode.Text;
-    this.#isCompressed = isCompressed;
+    this.isText = opcode === Opcode.Text;
+    this.isCompressed = isCompressed;
     this.#length = 0;
     this.#fragments = 0;
     this.#validator.reset();
@@ -86,40 +80,27 @@ export class MessageAssembler {
     buffer.set(source.subarray(start, end), this.#length);
     if (mask !== null) applyMask(buffer, mask, maskOffset, this.#length, needed);
     this.#length = needed;
-    if (this.#isText && !this.#isCompressed && !this.#validator.validate(buffer, needed)) {
+    if (this.isText && !this.isCompressed && !this.#validator.validate(buffer, needed)) {
       return invalidUtf8();
     }
     return undefined;
   }
 
-  /** Ends the message and returns it; invalid or truncated text is an error (1007). */
-  finish(): ReceivedMessage | ProtocolError {
+  /** Ends the message: text as a string, else the bytes; invalid or truncated text is an error (1007). */
+  finish(): string | Buffer | ProtocolError {
     const buffer = this.#buffer;
     const length = this.#length;
     this.#length = 0;
-    if (buffer === null) return this.#message(Buffer.alloc(0));
-    if (this.#isText && !this.#isCompressed) {
+    if (buffer === null) return this.isText && !this.isCompressed ? '' : Buffer.alloc(0);
+    if (this.isText && !this.isCompressed) {
       if (!this.#validator.isComplete(length)) return invalidUtf8();
+      // The bytes became a string: the buffer can take the next message, unless it grew large.
       if (buffer.length > REUSE_CAPACITY_LIMIT) this.#buffer = null;
-      return { data: buffer.toString('utf8', 0, length), isText: true, isCompressed: false };
+      return buffer.toString('utf8', 0, length);
     }
     // The bytes now belong to the receiver of the message: the next one starts a new buffer.
     this.#buffer = null;
-    return this.#message(buffer.subarray(0, length));
-  }
-
-  /** A message that arrived as one frame in one read, already unmasked: no copy. */
-  whole(payload: Buffer, opcode: number, isCompressed: boolean): ReceivedMessage | ProtocolError {
-    this.#isText = opcode === Opcode.Text;
-    this.#isCompressed = isCompressed;
-    return this.#message(payload);
-  }
-
-  #message(payload: Buffer): ReceivedMessage | ProtocolError {
-    if (!this.#isText) return { data: payload, isText: false, isCompressed: this.#isCompressed };
-    if (this.#isCompressed) return { data: payload, isText: true, isCompressed: true };
-    if (!isValidUtf8(payload)) return invalidUtf8();
-    return { data: payload.toString(), isText: true, isCompressed: false };
+    return buffer.subarray(0, length);
   }
 
   /**
@@ -134,8 +115,4 @@ export class MessageAssembler {
     if (this.#buffer !== null && this.#length > 0) this.#buffer.copy(grown, 0, 0, this.#length);
     this.#buffer = grown;
   }
-}
-
-function invalidUtf8(): ProtocolError {
-  return new ProtocolError('KRANDOG_WS_INVALID_UTF8', 'text message is not valid UTF-8', CloseCode.InvalidPayload);
 }

@@ -1,4 +1,6 @@
 import { isUtf8 } from 'node:buffer';
+import { CloseCode } from './constants.ts';
+import { ProtocolError } from './protocol-error.ts';
 
 /**
  * Validates UTF-8 that arrives in pieces, failing as soon as a byte makes the text invalid
@@ -71,3 +73,8 @@ function isValidPrefix(buffer: Uint8Array, start: number, end: number): boolean 
 
 /** Whole-message check for the common case of a message that arrived in one piece. */
 export { isUtf8 as isValidUtf8 };
+
+/** The error for text that is not UTF-8 (RFC 6455 §8.1: fail with 1007). */
+export function invalidUtf8(): ProtocolError {
+  return new ProtocolError('KRANDOG_WS_INVALID_UTF8', 'text message is not valid UTF-8', CloseCode.InvalidPayload);
+}

@@ -41,13 +41,13 @@ export class RecordingParser {
         maxFragments: options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,
       },
       {
-        onMessage: (message) => {
-          if (message.isCompressed) {
-            this.#record({ compressed: (message.data as Buffer).toString('hex'), isText: message.isText });
-          } else if (message.isText) {
-            this.#record({ text: message.data as string });
+        onMessage: (data, isText, isCompressed) => {
+          if (isCompressed) {
+            this.#record({ compressed: (data as Buffer).toString('hex'), isText });
+          } else if (isText) {
+            this.#record({ text: data as string });
           } else {
-            this.#record({ binary: (message.data as Buffer).toString('hex') });
+            this.#record({ binary: (data as Buffer).toString('hex') });
           }
         },
         onControl: (opcode, payload) => {

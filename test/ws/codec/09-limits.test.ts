@@ -34,7 +34,7 @@ function receive(pieces: readonly Buffer[], isServer: boolean): Array<Digest | {
   const parser = new FrameParser(
     { isServer, maxPayload: DEFAULT_MAX_PAYLOAD, maxFragments: DEFAULT_MAX_FRAGMENTS },
     {
-      onMessage: (message) => out.push(digest(message.isText, message.data)),
+      onMessage: (data, isText) => out.push(digest(isText, data)),
       onControl: () => {},
       onError: (error: ProtocolError) => out.push({ error: error.closeCode }),
     },
