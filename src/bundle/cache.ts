@@ -1,11 +1,11 @@
 // The bundle cache: an unchanged script starts without loading esbuild.
 //
-// <cache>/bundles/<sha256 of code>.mjs   bundles, named by content
-// <cache>/manifests/<name>-<key>.json    per entry: the bundle's name and every input's
-//                                        size, mtime and sha256
+// <cache>/bundles/<sha256 of code>.mjs      bundles, named by content
+// <cache>/manifests/<name>-<entry hash>.json per entry: the key, the bundle's name, and every
+//                                           input's size, mtime and sha256
 //
-// The key covers the entry path, the mode, krandog's version and build, and where its runtime
-// lives. A lookup stats each input: same size and mtime means unchanged (unless the mtime is so
+// The key covers the entry path, krandog's version and build, and where its runtime lives; a
+// manifest with another key (another krandog) is replaced, with its bundle. A lookup stats each input: same size and mtime means unchanged (unless the mtime is so
 // close to when it was recorded that a later write in the same clock tick could hide, the
 // "racy" case git also has); otherwise the content hash decides. Writes are atomic
 // (atomic-write.ts), so concurrent processes cannot leave a torn file behind.
@@ -17,6 +17,9 @@ import { runtimeDir } from './runtime-paths.ts';
 
 declare const KRANDOG_VERSION: string;
 declare const KRANDOG_BUILD_ID: string;
+
+/** A bundle's file name: the start of its sha256, so a manifest cannot point outside the cache. */
+const BUNDLE_NAME = /^[0-9a-f]{32}\.mjs$/;
 
 /** Inputs whose mtime is this close to the recording time are checked by content. */
 const RACY_WINDOW_MS = 2_000;
@@ -67,7 +70,7 @@ export async function storeBundle(entry: string, code: string, inputs: InputFile
   const manifestFile = manifestPath(entry);
   const replaced = readManifest(manifestFile)?.bundle;
   writeFileAtomic(manifestFile, JSON.stringify({ key: cacheKey(entry), bundle, checkedAt, inputs } satisfies Manifest));
-  if (replaced && replaced !== bundle && path.basename(replaced) === replaced) {
+  if (replaced && replaced !== bundle) {
     fs.rmSync(path.join(bundleDir(), replaced), { force: true });
   }
   return bundleFile;
@@ -82,7 +85,7 @@ function readManifest(file: string): Manifest | undefined {
   }
   try {
     const manifest = JSON.parse(text) as Manifest;
-    return typeof manifest.bundle === 'string' && Array.isArray(manifest.inputs) ? manifest : undefined;
+    return BUNDLE_NAME.test(manifest.bundle) && Array.isArray(manifest.inputs) ? manifest : undefined;
   } catch {
     return undefined; // unreadable: bundle again and overwrite it
   }
@@ -100,13 +103,13 @@ function cacheKey(entry: string): string {
   return [KRANDOG_VERSION, KRANDOG_BUILD_ID, 'run', runtimeDir, entry].join('\0');
 }
 
-/** `<manifests>/<script name>-<hash of the key>.json`; the name is only there to help a person looking. */
+/** `<manifests>/<script name>-<hash of its path>.json`; the name is only there to help a person looking. */
 function manifestPath(entry: string): string {
   const name = path.basename(entry).replace(/[^\w.-]/g, '_').slice(0, 40);
-  return path.join(manifestDir(), `${name}-${hashString(cacheKey(entry))}.json`);
+  return path.join(manifestDir(), `${name}-${hashString(entry)}.json`);
 }
 
-/** cyrb53, a fast 53-bit string hash; enough to spread file names (the manifest stores the full key). */
+/** cyrb53, a fast 53-bit string hash; enough to spread file names (the manifest stores the full key and entry). */
 function hashString(text: string): string {
   let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {
