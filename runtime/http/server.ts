@@ -4,6 +4,8 @@ import nodeHttp from 'node:http';
 import type { AddressInfo } from 'node:net';
 import diagnostics from 'node:diagnostics_channel';
 import { attachWebSockets, type WebSocketAttachment } from '../ws/attach.ts';
+import type { PubSubStatus } from '../pubsub/hub.ts';
+import { closeOnWorkerShutdown, forgetOnWorkerShutdown } from './worker-shutdown.ts';
 import { RequestDispatcher, type RequestHandler } from './dispatch.ts';
 import { describeListenError } from './errors.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
@@ -60,6 +62,25 @@ export class Server {
   }
 
   /**
+   * Sends a message to every WebSocket subscribed to `topic` (`ws.subscribe`), in every process when
+   * a backplane is configured (`options.pubsub`, KRANDOG_PUBSUB, `krandog --workers`). The message is
+   * framed once for all of them. Returns its size in bytes, or 0 when nobody could get it.
+   */
+  publish(topic: string, data: string | ArrayBuffer | ArrayBufferView): number {
+    return this.#websockets.publish(topic, data);
+  }
+
+  /** How many WebSockets of this process are subscribed to `topic`. */
+  subscriberCount(topic: string): number {
+    return this.#websockets.subscriberCount(topic);
+  }
+
+  /** The pub/sub backplane: which kind (`'none'`, `'cluster'`, `'redis'`) and whether it is connected. */
+  get pubsub(): PubSubStatus {
+    return this.#websockets.pubsub;
+  }
+
+  /**
    * Starts listening and prints `Server listening on http://localhost:<port>` (unless quiet).
    * Port 0 picks a free port. If the port cannot be used, prints why (e.g. `port 3000 is already
    * in use`) on stderr and exits the process with code 1.
@@ -83,6 +104,7 @@ export class Server {
       // Errors after this point (accept() failing under EMFILE, say) must not kill the process.
       this.#node.on('error', (error) => console.error('krandog: http server error:', error));
       this.#port = (this.#node.address() as AddressInfo).port;
+      closeOnWorkerShutdown(this);
       if (!this.#options.quiet) console.log(`Server listening on http://${displayHost(host)}:${this.#port}`);
       callback?.call(this);
     });
@@ -95,6 +117,7 @@ export class Server {
    * their connections) and closes the WebSockets. Settles when every connection is closed.
    */
   close(options: CloseOptions = {}): Promise<void> {
+    forgetOnWorkerShutdown(this);
     this.#closed ??= this.#drain();
     if (options.force === true) this.#node.closeAllConnections();
     return this.#closed;

@@ -22,6 +22,9 @@ import { parseExtensions } from './extension-header.ts';
 import { KeepaliveSweep } from './keepalive.ts';
 import { acceptDeflateOffer, type PerMessageDeflate } from './permessage-deflate.ts';
 import { ServerWebSocket, type ServerSocketHost, type UpgradeInfo } from './server-socket.ts';
+import { resolveBackplane, type BackplaneConfig } from '../pubsub/backplane.ts';
+import { PubSubHub, type PubSubStatus } from '../pubsub/hub.ts';
+import { checkTopic, toPayload, TopicRegistry } from './topics.ts';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './server-options.ts';
 import { decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
 
@@ -34,7 +37,31 @@ export interface WebSocketAttachment {
    * for the peers to answer, then drops the rest. Settles when all are closed.
    */
   closeAll(): Promise<void>;
+  /**
+   * `server.publish(topic, data)`: to every subscriber of the topic (in every process, with a
+   * backplane). Returns the message's size in bytes, or 0 when it was dropped (see PubSubHub).
+   */
+  publish(topic: string, data: unknown): number;
+  /** How many of this process's sockets are subscribed to `topic`. */
+  subscriberCount(topic: string): number;
+  /** Which backplane publish goes through, and whether it is connected. */
+  readonly pubsub: PubSubStatus;
 }
+
+/** A server without WebSocket support has no subscribers: publish reaches nobody. */
+const WITHOUT_WEBSOCKETS: WebSocketAttachment = {
+  closeAll: () => Promise.resolve(),
+  publish(topic, data) {
+    checkTopic(topic, 'server.publish');
+    toPayload(data, 'server.publish');
+    return 0;
+  },
+  subscriberCount(topic) {
+    checkTopic(topic, 'server.subscriberCount');
+    return 0;
+  },
+  pubsub: { backplane: 'none', connected: false },
+};
 
 /** How long closeAll() lets peers answer the 1001 close before dropping their connections. */
 export const SHUTDOWN_GRACE_MS = 1_000;
@@ -47,10 +74,11 @@ export const SHUTDOWN_GRACE_MS = 1_000;
  */
 export function attachWebSockets(server: Server, handler: unknown, options: WebSocketServerOptions = {}): WebSocketAttachment {
   const resolved = resolveWebSocketOptions(options);
+  const backplane = resolveBackplane(options.pubsub);
   // A function declaring (req, res) is a Node listener (see isNodeStyle in runtime/http/server.ts).
   const webSocketHandler = typeof handler === 'function' && handler.length >= 2 ? undefined : webSocketHandlerOf(handler);
-  if (webSocketHandler === undefined) return { closeAll: () => Promise.resolve() };
-  const webSocketServer = new WebSocketServer(webSocketHandler, resolved);
+  if (webSocketHandler === undefined) return WITHOUT_WEBSOCKETS;
+  const webSocketServer = new WebSocketServer(webSocketHandler, resolved, backplane);
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => webSocketServer.handleUpgrade(request, socket, head));
   return webSocketServer;
 }
@@ -59,6 +87,8 @@ export function attachWebSockets(server: Server, handler: unknown, options: WebS
 export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   /** The open connections (for closeAll, keepalive and, later, broadcasting). */
   readonly sockets = new Set<ServerWebSocket>();
+  /** Who subscribes to what (ws.subscribe), for publish. */
+  readonly topics: TopicRegistry;
 
   readonly #options: ResolvedWebSocketOptions;
   readonly #connectionOptions: ConnectionOptions;
@@ -66,11 +96,12 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   readonly #hooks: WebSocketHooks;
   readonly #keepalive: KeepaliveSweep;
   readonly #deflaters = new Map<string, PerMessageDeflate>();
+  readonly #pubsub: PubSubHub;
   #closing: Promise<void> | undefined;
   #allClosed: (() => void) | undefined;
   #shutdownTimer: NodeJS.Timeout | undefined;
 
-  constructor(handler: WebSocketHandler, options: ResolvedWebSocketOptions) {
+  constructor(handler: WebSocketHandler, options: ResolvedWebSocketOptions, backplane: BackplaneConfig = { kind: 'none' }) {
     this.#options = options;
     this.#onMessageRequest = handler.onMessageRequest;
     this.#hooks = handler.hooks;
@@ -82,6 +113,8 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       closeTimeoutMs: options.closeTimeout,
     };
     this.#keepalive = new KeepaliveSweep(this.sockets, options);
+    this.topics = new TopicRegistry((extension) => this.#deflaters.get(extension));
+    this.#pubsub = new PubSubHub(this.topics, backplane);
   }
 
   /** Node's 'upgrade' event: check the handshake, ask the `upgrade` hook, then accept or refuse. */
@@ -137,8 +170,31 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     );
   }
 
+  publish(topic: string, data: unknown): number {
+    checkTopic(topic, 'server.publish');
+    return this.#pubsub.publish(topic, toPayload(data, 'server.publish'), undefined);
+  }
+
+  subscriberCount(topic: string): number {
+    checkTopic(topic, 'server.subscriberCount');
+    return this.topics.subscriberCount(topic);
+  }
+
+  get pubsub(): PubSubStatus {
+    return this.#pubsub.status;
+  }
+
+  publishFrom(sender: ServerWebSocket, topic: string, data: string | Uint8Array): number {
+    return this.#pubsub.publish(topic, data, sender);
+  }
+
   closeAll(): Promise<void> {
-    this.#closing ??= new Promise<void>((resolve) => {
+    this.#closing ??= Promise.all([this.#closeSockets(), this.#pubsub.close()]).then(() => undefined);
+    return this.#closing;
+  }
+
+  #closeSockets(): Promise<void> {
+    return new Promise<void>((resolve) => {
       this.#keepalive.stop();
       if (this.sockets.size === 0) return resolve();
       this.#allClosed = resolve;
@@ -148,7 +204,6 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       }, SHUTDOWN_GRACE_MS);
       this.#shutdownTimer.unref();
     });
-    return this.#closing;
   }
 
   // ServerSocketHost: events of the accepted connections.
@@ -174,6 +229,8 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
 
   dispatchClose(ws: ServerWebSocket, code: number, reason: string, wasClean: boolean): void {
     this.sockets.delete(ws);
+    // Before the close hook, so that subscriberCount() there no longer counts this socket.
+    this.topics.removeSocket(ws);
     if (this.sockets.size === 0) {
       this.#keepalive.stop();
       clearTimeout(this.#shutdownTimer);

@@ -2,6 +2,7 @@
 import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from './constants.ts';
 import { isValidProtocolName, type AllowOrigins } from './handshake.ts';
 import type { DeflateOptions } from './permessage-deflate.ts';
+import type { PubSubOption } from '../pubsub/backplane.ts';
 
 /** WebSocket options accepted by `http.createServer(handler, options)` and `serve()`. */
 export interface WebSocketServerOptions {
@@ -29,6 +30,12 @@ export interface WebSocketServerOptions {
    * `false` turns it off; an object tunes it.
    */
   perMessageDeflate?: boolean | DeflateOptions;
+  /**
+   * Where publish goes beyond this process: a `redis://host:port` URL (or `{ url, channel }`) for
+   * Redis pub/sub, `false` for this process only. Default: the KRANDOG_PUBSUB environment variable,
+   * else the cluster primary under `krandog --workers`, else this process only.
+   */
+  pubsub?: PubSubOption;
 }
 
 /** The options after defaults and checks. Times in milliseconds, 0 meaning "off". */

@@ -9,12 +9,17 @@ import { Connection, ReadyState, type ConnectionEvents, type ConnectionOptions }
 import { isThenable } from './handler-spec.ts';
 import type { PerMessageDeflate } from './permessage-deflate.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
+import { checkTopic, toPayload, type TopicRegistry } from './topics.ts';
 
 /** Where a server socket reports what happens to it (the WebSocket server it belongs to). */
 export interface ServerSocketHost {
   dispatchMessage(ws: ServerWebSocket, data: string | Buffer): void;
   dispatchDrain(ws: ServerWebSocket): void;
   dispatchClose(ws: ServerWebSocket, code: number, reason: string, wasClean: boolean): void;
+  /** The server's topics (subscriptions live there, not on the socket). */
+  readonly topics: TopicRegistry;
+  /** ws.publish: to the topic's subscribers, the sender excepted. */
+  publishFrom(sender: ServerWebSocket, topic: string, data: string | Uint8Array): number;
 }
 
 /** What `onclose` and `close` listeners receive. */
@@ -132,6 +137,43 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
     const payload = data === undefined ? undefined : toBytes(data, 'ping');
     if (payload !== undefined && payload.length > MAX_CONTROL_PAYLOAD) throw new RangeError('ws.ping(): payload is longer than 125 bytes');
     this.#connection.ping(payload);
+  }
+
+  /**
+   * Subscribes to `topic`: messages published to it reach this socket. Does nothing when already
+   * subscribed, or once the connection is closed (a closed socket leaves its topics by itself).
+   */
+  subscribe(topic: string): void {
+    checkTopic(topic, 'ws.subscribe');
+    if (this.#connection.readyState !== ReadyState.Closed) this.#host.topics.subscribe(this, topic);
+  }
+
+  /** Leaves `topic`; does nothing when not subscribed. */
+  unsubscribe(topic: string): void {
+    checkTopic(topic, 'ws.unsubscribe');
+    this.#host.topics.unsubscribe(this, topic);
+  }
+
+  isSubscribed(topic: string): boolean {
+    checkTopic(topic, 'ws.isSubscribed');
+    return this.#host.topics.isSubscribed(this, topic);
+  }
+
+  /** The topics this socket is subscribed to (a new array each time). */
+  get subscriptions(): string[] {
+    return this.#host.topics.topicsOf(this);
+  }
+
+  /**
+   * Sends a message to every subscriber of `topic` but this socket, in every process of the
+   * application when a backplane is configured. Returns the message's size in bytes, or 0 when it
+   * was dropped (no subscriber, or this connection is not open).
+   */
+  publish(topic: string, data: string | ArrayBuffer | ArrayBufferView): number {
+    checkTopic(topic, 'ws.publish');
+    const payload = toPayload(data, 'ws.publish');
+    if (this.#connection.readyState !== ReadyState.Open) return 0;
+    return this.#host.publishFrom(this, topic, payload);
   }
 
   /** Adds a listener; only the `close` event exists on the server side. */

@@ -1,0 +1,162 @@
+// Topics of one WebSocket server (Bun and uWebSockets call them the same): which sockets subscribe to
+// what, and the fan-out of one message to a topic's subscribers. A message is framed once and the
+// same Buffer is written to every subscriber; subscribers that agreed on permessage-deflate get a
+// compressed frame, made once per agreed configuration (the server shares one deflater per
+// configuration, see WebSocketServer#negotiateDeflate).
+import { Opcode } from './constants.ts';
+import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
+import type { PerMessageDeflate } from './permessage-deflate.ts';
+import type { ServerWebSocket } from './server-socket.ts';
+
+/** Throws a TypeError naming `method` unless `topic` is a string. */
+export function checkTopic(topic: unknown, method: string): asserts topic is string {
+  if (typeof topic !== 'string') throw new TypeError(`${method}(): the topic must be a string, got ${topic === null ? 'null' : typeof topic}`);
+}
+
+/** A published message as a string (text) or bytes (binary): views, never copies. */
+export function toPayload(data: unknown, method: string): string | Uint8Array {
+  if (typeof data === 'string' || data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) return new Uint8Array(data);
+  const kind = data === null ? 'null' : typeof data === 'object' ? (data.constructor?.name ?? 'object') : typeof data;
+  throw new TypeError(
+    `${method}() takes a string, Buffer, ArrayBuffer or typed array, got ${kind}` +
+      (data !== null && typeof data === 'object' ? ' (use JSON.stringify for objects)' : ''),
+  );
+}
+
+/** Finds the server's shared deflater for an agreed Sec-WebSocket-Extensions value. */
+export type DeflaterLookup = (extension: string) => PerMessageDeflate | undefined;
+
+/**
+ * Both directions of the subscription relation. Sockets with no subscription appear in neither
+ * map, so they cost nothing here; empty topics and empty per-socket sets are deleted.
+ */
+export class TopicRegistry {
+  readonly #subscribers = new Map<string, Set<ServerWebSocket>>();
+  readonly #topicsOf = new Map<ServerWebSocket, Set<string>>();
+  readonly #deflaterFor: DeflaterLookup;
+
+  constructor(deflaterFor: DeflaterLookup) {
+    this.#deflaterFor = deflaterFor;
+  }
+
+  /** Adds `ws` to `topic`; false when it was already subscribed. */
+  subscribe(ws: ServerWebSocket, topic: string): boolean {
+    let subscribers = this.#subscribers.get(topic);
+    if (subscribers === undefined) this.#subscribers.set(topic, (subscribers = new Set()));
+    else if (subscribers.has(ws)) return false;
+    subscribers.add(ws);
+    let topics = this.#topicsOf.get(ws);
+    if (topics === undefined) this.#topicsOf.set(ws, (topics = new Set()));
+    topics.add(topic);
+    return true;
+  }
+
+  /** Removes `ws` from `topic`; false when it was not subscribed. */
+  unsubscribe(ws: ServerWebSocket, topic: string): boolean {
+    const subscribers = this.#subscribers.get(topic);
+    if (subscribers === undefined || !subscribers.delete(ws)) return false;
+    if (subscribers.size === 0) this.#subscribers.delete(topic);
+    const topics = this.#topicsOf.get(ws)!;
+    topics.delete(topic);
+    if (topics.size === 0) this.#topicsOf.delete(ws);
+    return true;
+  }
+
+  isSubscribed(ws: ServerWebSocket, topic: string): boolean {
+    return this.#subscribers.get(topic)?.has(ws) ?? false;
+  }
+
+  /** The topics of `ws`, in the order it subscribed to them. */
+  topicsOf(ws: ServerWebSocket): string[] {
+    const topics = this.#topicsOf.get(ws);
+    return topics === undefined ? [] : [...topics];
+  }
+
+  subscriberCount(topic: string): number {
+    return this.#subscribers.get(topic)?.size ?? 0;
+  }
+
+  /** How many topics have at least one subscriber. */
+  get topicCount(): number {
+    return this.#subscribers.size;
+  }
+
+  /** A closed socket leaves every topic it was in. */
+  removeSocket(ws: ServerWebSocket): void {
+    const topics = this.#topicsOf.get(ws);
+    if (topics === undefined) return;
+    this.#topicsOf.delete(ws);
+    for (const topic of topics) {
+      const subscribers = this.#subscribers.get(topic)!;
+      subscribers.delete(ws);
+      if (subscribers.size === 0) this.#subscribers.delete(topic);
+    }
+  }
+
+  /**
+   * Writes one message to every open subscriber of `topic` except `exclude`. `payload` is the
+   * message: a string, or bytes that are text (UTF-8) when `isText`. Returns how many sockets it
+   * was written to.
+   */
+  deliver(topic: string, payload: string | Uint8Array, isText: boolean, exclude: ServerWebSocket | undefined): number {
+    const subscribers = this.#subscribers.get(topic);
+    if (subscribers === undefined) return 0;
+    const frames = new FanoutFrames(payload, isText, this.#deflaterFor);
+    let written = 0;
+    for (const ws of subscribers) {
+      if (ws === exclude) continue;
+      const connection = ws.connection;
+      if (connection.sendEncoded(frames.for(connection.extensions)) !== 0) written++;
+    }
+    return written;
+  }
+}
+
+/**
+ * The frames of one published message, each encoded on first need: the plain frame, and one
+ * compressed frame per deflater (extension value) among the subscribers.
+ */
+class FanoutFrames {
+  readonly #payload: string | Uint8Array;
+  readonly #opcode: number;
+  readonly #deflaterFor: DeflaterLookup;
+  #plain: Buffer | undefined;
+  // Usually zero or one configuration: a short list beats a Map.
+  #extensions: string[] | undefined;
+  #compressed: Buffer[] | undefined;
+
+  constructor(payload: string | Uint8Array, isText: boolean, deflaterFor: DeflaterLookup) {
+    this.#payload = payload;
+    this.#opcode = isText ? Opcode.Text : Opcode.Binary;
+    this.#deflaterFor = deflaterFor;
+  }
+
+  /** The frame for a connection whose agreed extensions are `extension` ('' for none). */
+  for(extension: string): Buffer {
+    if (extension === '') return (this.#plain ??= this.#encodePlain());
+    const extensions = (this.#extensions ??= []);
+    const index = extensions.indexOf(extension);
+    if (index !== -1) return this.#compressed![index];
+    const frame = this.#encodeFor(extension);
+    extensions.push(extension);
+    (this.#compressed ??= []).push(frame);
+    return frame;
+  }
+
+  #encodePlain(): Buffer {
+    const payload = this.#payload;
+    if (typeof payload === 'string') return encodeTextFrame(payload, false);
+    return encodeFrame(this.#opcode, payload, true, false, false);
+  }
+
+  /** RFC 7692 §6: a compressed message is one frame with RSV1 set; small and huge ones go plain. */
+  #encodeFor(extension: string): Buffer {
+    const deflate = this.#deflaterFor(extension);
+    const payload = this.#payload;
+    if (deflate === undefined || !deflate.shouldCompress(payload.length)) return (this.#plain ??= this.#encodePlain());
+    const compressed = typeof payload === 'string' ? deflate.compressText(payload) : deflate.compress(payload);
+    return encodeFrame(this.#opcode, compressed, true, true, false);
+  }
+}
