@@ -16,6 +16,11 @@ export interface OptionSpec {
 export const runOptions: readonly OptionSpec[] = [
   { flags: '-w, --watch', description: 'rerun the script when any bundled input changes', command: 'run' },
   { flags: '--no-cache', description: 'bundle afresh; neither read nor write the bundle cache', command: 'run', fastPath: true },
+  {
+    flags: '--workers <n>',
+    description: "run the script in n processes sharing its ports (node:cluster); 'auto': one per core",
+    command: 'run',
+  },
   { flags: '-h, --help', description: 'print this help and exit', command: 'global' },
   { flags: '-v, --version', description: "print krandog's version and exit", command: 'global' },
 ];
@@ -32,6 +37,7 @@ export interface EnvironmentSpec {
 export const environmentVariables: readonly EnvironmentSpec[] = [
   { name: 'NO_COLOR', description: 'set to any non-empty value to turn coloured output off' },
   { name: 'XDG_CACHE_HOME', description: 'the bundle cache lives in $XDG_CACHE_HOME/krandog (default ~/.cache/krandog)' },
+  { name: 'KRANDOG_PUBSUB', description: "redis://host:port: publish reaches WebSocket subscribers in every process through Redis" },
 ];
 
 export interface ExampleSpec {
@@ -44,6 +50,7 @@ export const examples: readonly ExampleSpec[] = [
   { command: 'krandog server.ts --port 3000', description: 'everything after the script is passed to it' },
   { command: 'krandog --watch server.ts', description: 'rerun the script whenever one of its files changes' },
   { command: 'krandog --no-cache script.js', description: 'bundle again even if nothing changed' },
+  { command: 'krandog --workers auto server.js', description: 'one server process per core, restarted if it crashes' },
   { command: 'krandog build server.ts -o server.mjs', description: 'write one standalone file; run it with `node server.mjs`' },
 ];
 

@@ -3,7 +3,7 @@
 // commander is imported when needed, not on every start.
 import type { Command } from 'commander';
 import { module } from '../builtins.ts';
-import { USAGE_EXIT_CODE } from '../errors.ts';
+import { KrandogError, USAGE_EXIT_CODE } from '../errors.ts';
 import { formatHelp } from './help.ts';
 import { buildOptions, runOptions, type OptionSpec } from './options.ts';
 import { runScript } from './run-command.ts';
@@ -13,6 +13,7 @@ declare const KRANDOG_VERSION: string;
 interface RunFlags {
   watch?: boolean;
   cache: boolean;
+  workers?: string;
 }
 
 /** Builds the commander program; no side effects until it is parsed. */
@@ -27,7 +28,11 @@ export async function createProgram(): Promise<Command> {
     .enablePositionalOptions()
     .passThroughOptions()
     .action(async (script: string, args: string[], flags: RunFlags) => {
-      if (flags.watch) {
+      if (flags.workers !== undefined) {
+        if (flags.watch) throw new KrandogError('--workers cannot be combined with --watch', USAGE_EXIT_CODE);
+        const { parseWorkerCount, runWorkers } = await import('../exec/workers.ts');
+        await runWorkers(script, args, { cache: flags.cache, workers: parseWorkerCount(flags.workers) });
+      } else if (flags.watch) {
         const { watchScript } = await import('./watch-command.ts');
         await watchScript(script, args, { cache: flags.cache });
       } else {
