@@ -3,7 +3,9 @@ import { applyMask } from './mask.ts';
 import { ProtocolError } from './protocol-error.ts';
 import { Utf8StreamValidator, invalidUtf8 } from './utf8.ts';
 
-const INITIAL_CAPACITY_LIMIT = 256 * 1024;
+/** Buffer growth: at most this many times the bytes received (bounds what a slow peer can reserve). */
+const GROWTH_FACTOR = 8;
+const MIN_CAPACITY = 4096;
 /** A message buffer up to this size is kept for the next message once its bytes became a string. */
 const REUSE_CAPACITY_LIMIT = 64 * 1024;
 
@@ -104,13 +106,14 @@ export class MessageAssembler {
   }
 
   /**
-   * Grows by doubling, starting at most at 256 KiB: a peer's declared frame length is not trusted
-   * to reserve memory before the bytes arrive, yet the last step lands on the message's exact size.
+   * Grows to at most eight times the bytes received so far: a peer's declared frame length is not
+   * trusted to reserve memory before the bytes arrive, yet a large message needs only a step or two
+   * of regrowth (one for 1 MiB in 64 KiB reads), and the last step lands on the exact size.
    */
   #grow(needed: number, frameEnd: number, isFinalFrame: boolean): void {
-    const limit = isFinalFrame ? frameEnd : Math.max(frameEnd * 2, 4096);
-    const step = this.#buffer === null ? INITIAL_CAPACITY_LIMIT : this.#buffer.length * 2;
-    const capacity = Math.max(needed, Math.min(limit, step, this.#maxPayload));
+    const limit = isFinalFrame ? frameEnd : Math.max(frameEnd * 2, MIN_CAPACITY);
+    const target = Math.max(needed * GROWTH_FACTOR, MIN_CAPACITY);
+    const capacity = Math.max(needed, Math.min(limit, target, this.#maxPayload));
     const grown = Buffer.allocUnsafe(capacity);
     if (this.#buffer !== null && this.#length > 0) this.#buffer.copy(grown, 0, 0, this.#length);
     this.#buffer = grown;
