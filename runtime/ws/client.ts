@@ -15,12 +15,14 @@ import type { Socket } from 'node:net';
 import { types } from 'node:util';
 import { queueTask } from '../loop.ts';
 import { sendHandshakeRequest } from './client-connect.ts';
-import { generateKey, handshakeHeaders, validateHandshakeResponse, type HandshakeOffer } from './client-handshake.ts';
+import { HandshakeError, generateKey, handshakeHeaders, validateHandshakeResponse, type HandshakeOffer } from './client-handshake.ts';
 import { parseWebSocketUrl, readClientOptions, validateProtocols, type WebSocketInit } from './client-options.ts';
 import { SendQueue } from './client-send-queue.ts';
 import { CloseCode } from './constants.ts';
 import { Connection, type ConnectionEvents } from './connection.ts';
 import { CloseEvent, ErrorEvent, exposeAsInterface, toUSVString } from './events.ts';
+import type { ExtensionOffer } from './extension-header.ts';
+import { EXTENSION_NAME as DEFLATE_EXTENSION, acceptDeflateResponse, deflateOffer, type PerMessageDeflate } from './permessage-deflate.ts';
 
 export type { WebSocketInit } from './client-options.ts';
 export type BinaryType = 'blob' | 'arraybuffer';
@@ -82,7 +84,8 @@ export class WebSocket extends EventTarget {
     this.#url = parseWebSocketUrl(href);
     validateProtocols(options.protocols);
     this.#origin = this.#url.origin;
-    this.#offer = { key: generateKey(), protocols: options.protocols, extensionOffers: [] };
+    // Offer permessage-deflate as browsers do (RFC 7692; see permessage-deflate.ts for the terms).
+    this.#offer = { key: generateKey(), protocols: options.protocols, extensionOffers: [deflateOffer()] };
     const headers = { ...Object.fromEntries(options.headers), ...handshakeHeaders(this.#offer) };
     try {
       this.#abandonHandshake = sendHandshakeRequest(this.#url, headers, {
@@ -107,7 +110,7 @@ export class WebSocket extends EventTarget {
     return (this.#sendQueue?.bufferedAmount ?? 0) + this.#unsentBytes;
   }
 
-  /** The extensions the server agreed to, '' until open (none are offered yet). */
+  /** The extensions the server agreed to, '' until open or when it agreed to none. */
   get extensions(): string {
     return this.#extensions;
   }
@@ -210,8 +213,10 @@ export class WebSocket extends EventTarget {
   #onUpgrade(response: IncomingMessage, socket: Socket, head: Buffer): void {
     this.#abandonHandshake = undefined;
     let agreed;
+    let deflate: PerMessageDeflate | undefined;
     try {
       agreed = validateHandshakeResponse(response.statusCode, response.headers, this.#offer);
+      deflate = agreedDeflate(agreed.extensions, agreed.extensionsHeader);
     } catch (error) {
       socket.destroy();
       return this.#failHandshake(error as Error);
@@ -226,7 +231,7 @@ export class WebSocket extends EventTarget {
       },
       onClose: (code, reason, wasClean) => queueTask(() => this.#dispatchClose(code, reason, wasClean)),
     };
-    const connection = new Connection(socket, { isServer: false, backpressureLimit: SEND_BUFFER_LIMIT }, events);
+    const connection = new Connection(socket, { isServer: false, backpressureLimit: SEND_BUFFER_LIMIT, deflate }, events);
     this.#connection = connection;
     this.#sendQueue = new SendQueue(connection, (error) => {
       // A Blob that cannot be read cannot be sent: the standard's "cannot be sent" fails the connection.
@@ -369,4 +374,15 @@ function reportFailure(url: URL, error: Error): void {
   if (debug === undefined || debug === '' || debug === '0') return;
   const code = (error as NodeJS.ErrnoException).code;
   process.stderr.write(`krandog: WebSocket ${url.href} failed: ${error.message}${code ? ` (${code})` : ''}\n`);
+}
+
+/** permessage-deflate as the server agreed to it; a response the client cannot work with throws. */
+function agreedDeflate(extensions: readonly ExtensionOffer[], header: string): PerMessageDeflate | undefined {
+  const agreed = extensions.find((extension) => extension.name === DEFLATE_EXTENSION);
+  if (agreed === undefined) return undefined;
+  try {
+    return acceptDeflateResponse(agreed, header);
+  } catch (error) {
+    throw new HandshakeError('KRANDOG_WS_HANDSHAKE_EXTENSION', (error as Error).message);
+  }
 }

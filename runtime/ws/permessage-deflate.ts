@@ -3,12 +3,13 @@ import { CloseCode } from './constants.ts';
 import { type ExtensionOffer, formatExtension } from './extension-header.ts';
 import { ProtocolError } from './protocol-error.ts';
 
-// permessage-deflate (RFC 7692), built for memory: every message is compressed on its own
-// (no context takeover, in both directions), so a connection holds no zlib state between messages
-// and an idle connection costs nothing extra. The server asks for this in every response (§7.1.1:
-// it may add both *_no_context_takeover parameters unasked); the client offers it. Compressing
-// without context is always decodable, whatever the peer agreed to, and one-shot synchronous zlib
-// calls keep message order with no queue.
+// permessage-deflate (RFC 7692), built for memory: krandog compresses every message on its own (no
+// context takeover), which any peer can decode whatever it agreed to, and holds no zlib state
+// between messages: one-shot synchronous zlib calls, which also keep message order with no queue.
+// The server asks its peers to do the same (§7.1.1 lets it add both *_no_context_takeover
+// parameters unasked), so an idle server connection costs nothing extra. The client offers what
+// browsers offer; a server that keeps its context (takes it over) is decoded by inflating each
+// message with the previous window as a preset dictionary: 32 KiB of history, not a zlib stream.
 
 export const EXTENSION_NAME = 'permessage-deflate';
 /** RFC 7692 §7.2.1: the tail every sync-flushed message ends with, removed on the wire. */
@@ -30,7 +31,10 @@ export interface DeflateOptions {
   serverMaxWindowBits?: number;
 }
 
-/** Compresses and inflates messages for one negotiated configuration; stateless between messages. */
+/**
+ * Compresses and inflates messages for one negotiated configuration. Stateless between messages
+ * (so one instance serves many connections) unless the peer takes over its context.
+ */
 export class PerMessageDeflate {
   /** The agreed Sec-WebSocket-Extensions value (what `ws.extensions` reports). */
   readonly extension: string;
@@ -39,9 +43,14 @@ export class PerMessageDeflate {
   readonly #zlibOptions: { windowBits: number; level: number; memLevel: number; finishFlush: number };
   #lastText: string | undefined;
   #lastCompressed: Buffer | undefined;
+  /** The peer's LZ77 window size when it takes over context; 0 when each message stands alone. */
+  readonly #peerWindowBytes: number;
+  /** The end of everything inflated so far, as long as the peer's window (context takeover). */
+  #history: Buffer | undefined;
 
-  constructor(extension: string, windowBits: number, options: DeflateOptions = {}) {
+  constructor(extension: string, windowBits: number, options: DeflateOptions = {}, peerContextWindowBits = 0) {
     this.extension = extension;
+    this.#peerWindowBytes = peerContextWindowBits === 0 ? 0 : 1 << peerContextWindowBits;
     this.threshold = options.threshold ?? 1024;
     this.maxCompressBytes = options.maxCompressBytes ?? 1024 * 1024;
     this.#zlibOptions = {
@@ -82,17 +91,35 @@ export class PerMessageDeflate {
     const input = Buffer.allocUnsafe(payload.length + TAIL.length);
     payload.copy(input);
     TAIL.copy(input, payload.length);
+    let output: Buffer;
     try {
-      return inflateRawSync(input, {
+      output = inflateRawSync(input, {
         windowBits: 15,
         maxOutputLength: maxPayload,
         finishFlush: zlibConstants.Z_SYNC_FLUSH,
+        dictionary: this.#history,
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         throw new ProtocolError('KRANDOG_WS_MESSAGE_TOO_BIG', `inflated message over ${maxPayload} bytes`, CloseCode.MessageTooBig);
       }
       throw new ProtocolError('KRANDOG_WS_BAD_COMPRESSION', 'compressed message is not valid DEFLATE data', CloseCode.InvalidPayload);
+    }
+    if (this.#peerWindowBytes > 0) this.#remember(output);
+    return output;
+  }
+
+  /** Keeps the last window of inflated bytes: the peer's next message may refer back into it. */
+  #remember(output: Buffer): void {
+    const window = this.#peerWindowBytes;
+    if (output.length >= window) {
+      this.#history = Buffer.from(output.subarray(output.length - window));
+    } else if (output.length > 0) {
+      const kept = this.#history === undefined ? 0 : Math.min(this.#history.length, window - output.length);
+      const history = Buffer.allocUnsafe(kept + output.length);
+      if (kept > 0) this.#history!.copy(history, 0, this.#history!.length - kept);
+      output.copy(history, kept);
+      this.#history = history;
     }
   }
 }
@@ -123,9 +150,9 @@ export function acceptDeflateOffer(offers: ExtensionOffer[], options: DeflateOpt
   return null;
 }
 
-/** Client side: what the client offers (as browsers do, plus the no-context-takeover it relies on). */
+/** Client side: what the client offers, as browsers do. */
 export function deflateOffer(): string {
-  return `${EXTENSION_NAME}; client_max_window_bits; server_no_context_takeover; client_no_context_takeover`;
+  return `${EXTENSION_NAME}; client_max_window_bits`;
 }
 
 /**
@@ -136,13 +163,12 @@ export function acceptDeflateResponse(response: ExtensionOffer, header: string, 
   if (response.name !== EXTENSION_NAME) throw new Error(`server accepted an extension that was not offered: ${response.name}`);
   const params = readParams(response);
   if (params === null) throw new Error(`invalid permessage-deflate response: ${header}`);
-  // We inflate each message on its own, so the server must have agreed not to take over context.
-  if (!params.has('server_no_context_takeover')) {
-    throw new Error('server did not accept server_no_context_takeover');
-  }
   const clientBits = params.get('client_max_window_bits');
   if (clientBits === true) throw new Error('client_max_window_bits in a response needs a value');
-  return new PerMessageDeflate(header, clientBits === undefined ? 15 : Number(clientBits), options);
+  const serverBits = params.get('server_max_window_bits');
+  // Without server_no_context_takeover the server may refer back into earlier messages.
+  const serverContextBits = params.has('server_no_context_takeover') ? 0 : serverBits === undefined ? 15 : Number(serverBits);
+  return new PerMessageDeflate(header, clientBits === undefined ? 15 : Number(clientBits), options, serverContextBits);
 }
 
 const PARAMETERS = new Set([

@@ -44,7 +44,9 @@ describe('handshake failures: error, then close 1006, never open', () => {
     ['a subprotocol other than those offered', (c) => c.accept({ 'Sec-WebSocket-Protocol': 'c' }), 'a,b', 'KRANDOG_WS_HANDSHAKE_PROTOCOL'],
     ['no subprotocol when some were offered', (c) => c.accept(), 'a,b', 'KRANDOG_WS_HANDSHAKE_PROTOCOL'],
     ['both offered subprotocols at once', (c) => c.accept({ 'Sec-WebSocket-Protocol': 'a, b' }), 'a,b', 'KRANDOG_WS_HANDSHAKE_PROTOCOL'],
-    ['an unoffered extension', (c) => c.accept({ 'Sec-WebSocket-Extensions': 'permessage-deflate' }), undefined, 'KRANDOG_WS_HANDSHAKE_EXTENSION'],
+    ['an unoffered extension', (c) => c.accept({ 'Sec-WebSocket-Extensions': 'x-unoffered' }), undefined, 'KRANDOG_WS_HANDSHAKE_EXTENSION'],
+    ['permessage-deflate with client_max_window_bits but no value', (c) => c.accept({ 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' }), undefined, 'KRANDOG_WS_HANDSHAKE_EXTENSION'],
+    ['permessage-deflate with an unknown parameter', (c) => c.accept({ 'Sec-WebSocket-Extensions': 'permessage-deflate; server_no_context_takeover; x=1' }), undefined, 'KRANDOG_WS_HANDSHAKE_EXTENSION'],
     ['a malformed extension header', (c) => c.accept({ 'Sec-WebSocket-Extensions': 'x; y="' }), undefined, 'KRANDOG_WS_HANDSHAKE_EXTENSION'],
     ['200 OK', (c) => c.write(responseHead('HTTP/1.1 200 OK', { 'Content-Length': '2' }) + 'hi'), undefined, 'KRANDOG_WS_HANDSHAKE_STATUS'],
     ['403 Forbidden', (c) => c.write(responseHead('HTTP/1.1 403 Forbidden', { 'Content-Length': '0' })), undefined, 'KRANDOG_WS_HANDSHAKE_STATUS'],
@@ -179,7 +181,7 @@ describe('the TCP connection lost', () => {
 });
 
 describe('well-behaved raw server', () => {
-  it('sends a correct handshake request: GET, Host, Upgrade, a 16-byte key, version 13, no Origin, no extensions', async () => {
+  it('sends a correct handshake request: GET, Host, Upgrade, a 16-byte key, version 13, no Origin, the permessage-deflate offer', async () => {
     const server = await startRawServer();
     const ws = new WebSocket(`${server.url}/chat/room?user=1`);
     const { requestLine, headers } = (await server.nextConnection()).request;
@@ -190,7 +192,7 @@ describe('well-behaved raw server', () => {
     expect(headers['sec-websocket-version']).toBe('13');
     expect(Buffer.from(headers['sec-websocket-key'], 'base64')).toHaveLength(16);
     expect(headers).not.toHaveProperty('origin');
-    expect(headers).not.toHaveProperty('sec-websocket-extensions');
+    expect(headers['sec-websocket-extensions']).toBe('permessage-deflate; client_max_window_bits');
     expect(headers).not.toHaveProperty('sec-websocket-protocol');
     ws.close();
   });

@@ -62,8 +62,13 @@ describe('server negotiation (RFC 7692 §7)', () => {
 });
 
 describe('client negotiation', () => {
-  it('offers permessage-deflate with the parameters it relies on', () => {
-    expect(parseExtensions(deflateOffer())[0].name).toBe('permessage-deflate');
+  it('offers permessage-deflate as browsers do', () => {
+    expect(deflateOffer()).toBe('permessage-deflate; client_max_window_bits');
+  });
+
+  it('accepts a plain response: the server may take over its context', () => {
+    const header = 'permessage-deflate';
+    expect(acceptDeflateResponse(parseExtensions(header)[0], header).extension).toBe(header);
   });
 
   it('accepts a response that keeps server_no_context_takeover', () => {
@@ -72,7 +77,6 @@ describe('client negotiation', () => {
   });
 
   it.each([
-    'permessage-deflate',
     'permessage-deflate; server_no_context_takeover; client_max_window_bits',
     'permessage-deflate; server_no_context_takeover; mystery',
     'x-other; server_no_context_takeover',
