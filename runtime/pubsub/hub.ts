@@ -8,7 +8,7 @@
 import { isValidUtf8 } from '../ws/utf8.ts';
 import type { ServerWebSocket } from '../ws/server-socket.ts';
 import type { TopicRegistry } from '../ws/topics.ts';
-import type { Backplane, BackplaneConfig } from './backplane.ts';
+import type { Backplane, BackplaneConfig, EnvelopeListener } from './backplane.ts';
 import { ClusterBackplane } from './cluster-backplane.ts';
 import { decodeEnvelope, encodeEnvelope, newOrigin } from './envelope.ts';
 import { RedisBackplane } from './redis-backplane.ts';
@@ -19,6 +19,16 @@ export interface PubSubStatus {
   readonly backplane: 'none' | 'cluster' | 'redis';
   /** Whether published messages currently reach the other processes. */
   readonly connected: boolean;
+}
+
+/** Opens a backplane that hands what arrives to the listener. */
+export type BackplaneOpener = (onEnvelope: EnvelopeListener) => Backplane;
+
+/** How to open the configured backplane; undefined for none. */
+export function backplaneOpener(config: BackplaneConfig): BackplaneOpener | undefined {
+  if (config.kind === 'redis') return (onEnvelope) => new RedisBackplane(config.url, config.channel, onEnvelope);
+  if (config.kind === 'cluster') return (onEnvelope) => new ClusterBackplane(config.channel, onEnvelope);
+  return undefined;
 }
 
 /** At most this many of our own messages are remembered while they travel (for ws.publish's sender). */
@@ -35,11 +45,10 @@ export class PubSubHub {
   #inFlightSenders: Array<ServerWebSocket | undefined> = [];
   #inFlightHead = 0;
 
-  constructor(registry: TopicRegistry, config: BackplaneConfig) {
+  /** `openBackplane` (see backplaneOpener) connects the hub to other processes; without it topics stay local. */
+  constructor(registry: TopicRegistry, openBackplane?: BackplaneOpener) {
     this.#registry = registry;
-    const onEnvelope = (envelope: Buffer): void => this.#receive(envelope);
-    if (config.kind === 'redis') this.#backplane = new RedisBackplane(config.url, config.channel, onEnvelope);
-    else if (config.kind === 'cluster') this.#backplane = new ClusterBackplane(config.channel, onEnvelope);
+    this.#backplane = openBackplane?.((envelope) => this.#receive(envelope));
   }
 
   get status(): PubSubStatus {

@@ -23,7 +23,7 @@ import { KeepaliveSweep } from './keepalive.ts';
 import { acceptDeflateOffer, type PerMessageDeflate } from './permessage-deflate.ts';
 import { ServerWebSocket, type ServerSocketHost, type UpgradeInfo } from './server-socket.ts';
 import { resolveBackplane, type BackplaneConfig } from '../pubsub/backplane.ts';
-import { PubSubHub, type PubSubStatus } from '../pubsub/hub.ts';
+import { backplaneOpener, PubSubHub, type PubSubStatus } from '../pubsub/hub.ts';
 import { checkTopic, toPayload, TopicRegistry } from './topics.ts';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './server-options.ts';
 import { decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
@@ -114,7 +114,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     };
     this.#keepalive = new KeepaliveSweep(this.sockets, options);
     this.topics = new TopicRegistry((extension) => this.#deflaters.get(extension));
-    this.#pubsub = new PubSubHub(this.topics, backplane);
+    this.#pubsub = new PubSubHub(this.topics, backplaneOpener(backplane));
   }
 
   /** Node's 'upgrade' event: check the handshake, ask the `upgrade` hook, then accept or refuse. */

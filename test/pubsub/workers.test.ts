@@ -1,0 +1,115 @@
+// `krandog --workers N`: worker processes share one port, publish crosses workers through the
+// primary (or Redis), a killed worker is replaced, and SIGTERM stops everything gracefully.
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../e2e/runner-helpers.ts';
+import { call, killAll, startKrandog, startTopicServer, Subscriber } from './helpers/processes.ts';
+import { redisUnavailableReason, sharedRedis } from './helpers/redis-server.ts';
+
+afterEach(killAll);
+
+/** Connects until clients have reached `count` different worker processes (the primary hands connections round-robin). */
+async function clientsOnWorkers(port: number, count: number, topic = 'chat'): Promise<Subscriber[]> {
+  const clients: Subscriber[] = [];
+  while (new Set(clients.map((client) => client.pid)).size < count) {
+    if (clients.length >= 40) throw new Error(`40 clients reached only pids ${[...new Set(clients.map((c) => c.pid))]}`);
+    clients.push(await Subscriber.connect(port, topic));
+  }
+  return clients;
+}
+
+describe('krandog --workers 2', () => {
+  it('serves WebSockets from two processes on one port, and publish reaches subscribers on both', async () => {
+    const run = await startTopicServer({}, ['--workers', '2']);
+    const listening = await run.waitFor(/Server listening on http:\/\/localhost:(\d+)/g, 2);
+    expect(listening.map((match) => Number(match[1]))).toEqual([run.port, run.port]);
+    const clients = await clientsOnWorkers(run.port, 2);
+    const pids = [...new Set(clients.map((client) => client.pid))];
+    expect(pids).toHaveLength(2);
+    expect(pids).not.toContain(run.child.pid);
+    expect((await call(run.port, '/status')).pubsub).toEqual({ backplane: 'cluster', connected: true });
+
+    // ws.publish from a client of one worker: every other client, on either worker, gets it once.
+    const [sender, ...others] = clients;
+    for (let i = 0; i < 100; i++) sender.send(`from ${sender.pid}: ${i}`);
+    await Promise.all(others.map((client) => client.received(100)));
+    const expected = Array.from({ length: 100 }, (_, i) => `from ${sender.pid}: ${i}`);
+    for (const client of others) expect(client.messages).toEqual(expected);
+    // server.publish in the other worker reaches the sender too.
+    const other = others.find((client) => client.pid !== sender.pid)!;
+    other.send('to everyone else');
+    await sender.received(1);
+    expect(sender.messages).toEqual(['to everyone else']);
+    expect(run.stderr()).toBe('');
+  });
+
+  it('replaces a worker killed with SIGKILL, and SIGTERM stops all gracefully with exit code 0', async () => {
+    const run = await startTopicServer({}, ['--workers', '2']);
+    await run.waitFor(/Server listening/g, 2);
+    const clients = await clientsOnWorkers(run.port, 2);
+    const victim = clients[0].pid;
+    const victimClients = clients.filter((client) => client.pid === victim);
+    const survivors = clients.filter((client) => client.pid !== victim);
+
+    const victimsClosed = Promise.all(victimClients.map((client) => new Promise((resolve) => client.socket.once('close', resolve))));
+    process.kill(victim, 'SIGKILL');
+    await run.waitFor(new RegExp(`worker \\d \\(pid ${victim}\\) was killed by SIGKILL; restarting it in \\d+ ms`, 'g'), 1, 'stderr');
+    await run.waitFor(/Server listening/g, 3);
+    const replacement = (await clientsOnWorkers(run.port, 2)).map((client) => client.pid);
+    expect(replacement).not.toContain(victim);
+    expect(new Set(replacement).size).toBe(2);
+    expect(isAlive(run.child.pid!)).toBe(true);
+    // Their connections died with the worker (1006: no close frame).
+    expect(await victimsClosed).toEqual(victimClients.map(() => 1006));
+
+    // SIGTERM to the primary: each worker closes its WebSockets with 1001 and exits; krandog exits 0.
+    const closes = survivors.map((client) => new Promise<number>((resolve) => client.socket.once('close', resolve)));
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(await Promise.all(closes)).toEqual(survivors.map(() => 1001));
+  });
+
+  it('gives up on a script that crashes at start-up, after a few restarts with growing delays', async () => {
+    const run = startKrandog(['--workers', '1', 'test/fixtures/pubsub/crash-at-start.js']);
+    expect(await run.exited).toBe(1);
+    const delays = [...run.stderr().matchAll(/restarting it in (\d+) ms/g)].map((match) => Number(match[1]));
+    expect(delays).toEqual([100, 200, 400, 800]);
+    expect(run.stderr()).toMatch(/exited with code 1, 5 times in a row within 5 s of starting; giving up/);
+  });
+
+  it('refuses a bad worker count, and --watch with --workers, as usage errors', async () => {
+    for (const args of [['--workers', '0'], ['--workers', 'many'], ['--workers', '2', '--watch']]) {
+      const run = startKrandog([...args, 'test/fixtures/pubsub/topic-server.js']);
+      expect(await run.exited).toBe(2);
+      expect(run.stderr()).toMatch(/^krandog: (--workers takes a number from 1 to 256 or 'auto'|--workers cannot be combined with --watch)/);
+    }
+  });
+});
+
+const redisSkip = redisUnavailableReason() !== undefined;
+
+describe.skipIf(redisSkip)('krandog --workers 2 with KRANDOG_PUBSUB', () => {
+  let redis: { url: string; stop(): Promise<void> };
+  beforeAll(async () => {
+    redis = await sharedRedis();
+  });
+  afterAll(() => redis?.stop());
+
+  it('publishes across workers through Redis', async () => {
+    const run = await startTopicServer({ KRANDOG_PUBSUB: redis.url, PUBSUB_CHANNEL: `test-${randomUUID()}` }, ['--workers', '2']);
+    await run.waitFor(/Server listening/g, 2);
+    const clients = await clientsOnWorkers(run.port, 2);
+    // Both workers' backplanes must be up: ask until each worker has answered connected.
+    const connected = new Set<number>();
+    while (connected.size < 2) {
+      const status = await call<{ pid: number; pubsub: { backplane: string; connected: boolean } }>(run.port, '/status');
+      expect(status.pubsub.backplane).toBe('redis');
+      if (status.pubsub.connected) connected.add(status.pid);
+      else await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const [sender, ...others] = clients;
+    sender.send('through redis');
+    await Promise.all(others.map((client) => client.received(1)));
+    for (const client of others) expect(client.messages).toEqual(['through redis']);
+  });
+});
