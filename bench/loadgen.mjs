@@ -237,6 +237,7 @@ async function measureThroughput(drive) {
   const seconds = (after.time - before.time) / 1000;
   return {
     seconds,
+    warmupMessages: before.messages,
     messages: after.messages - before.messages,
     messagesPerSecond: (after.messages - before.messages) / seconds,
     bytesPerSecond: (after.bytes - before.bytes) / seconds,

@@ -38,7 +38,10 @@ export function measureLoadgen(workload, contender, settings) {
       settleMs: settings.settleMs,
     }, settings.pin ? LOADGEN_CORE : undefined);
     if (result.error) throw new Error(result.error);
-    if (workload.load.mode !== 'idle' && !(result.messages > 0)) throw new Error('no replies in the timed window');
+    if (workload.load.mode !== 'idle' && !(result.messages > 0)) {
+      const seen = `${result.warmupMessages} replies during warm-up, ${loadNotes(result).join(', ') || 'no socket errors or closes'}`;
+      throw new Error(`no replies in the timed window (${seen})`);
+    }
     if (workload.load.mode === 'idle' && !Number.isFinite(result.bytesPerConnection)) throw new Error('could not read the server RSS');
     return { ...result, notes: loadNotes(result) };
   });
