@@ -110,6 +110,18 @@ declare module 'http' {
     terminate(): void;
     /** Sends a ping of at most 125 bytes. */
     ping(data?: string | ArrayBuffer | ArrayBufferView): void;
+    /** Subscribes to a topic: `publish` to it reaches this socket. No effect when already subscribed or closed. */
+    subscribe(topic: string): void;
+    /** Leaves a topic; no effect when not subscribed. A closed socket leaves its topics by itself. */
+    unsubscribe(topic: string): void;
+    isSubscribed(topic: string): boolean;
+    /** The topics this socket is subscribed to (a copy). */
+    readonly subscriptions: string[];
+    /**
+     * Sends a message to every subscriber of `topic` but this socket (in every process, with a
+     * backplane). Returns the message's size in bytes, 0 when it was dropped.
+     */
+    publish(topic: string, data: string | ArrayBuffer | ArrayBufferView): number;
     onclose: ((event: ServerCloseEvent) => unknown) | null;
     addEventListener(type: 'close', listener: ServerCloseListener): void;
     removeEventListener(type: 'close', listener: ServerCloseListener): void;
@@ -192,6 +204,12 @@ declare module 'http' {
     protocols?: readonly string[];
     /** Browser origins allowed to open WebSockets (others get 403); requests without an Origin header pass. */
     allowOrigins?: readonly string[] | ((origin: string) => boolean);
+    /**
+     * Where publish goes beyond this process: a `redis://host:port` URL or `{ url, channel }` for Redis
+     * pub/sub; `false` for this process only. Default: KRANDOG_PUBSUB, else the cluster primary under
+     * `krandog --workers`, else this process only.
+     */
+    pubsub?: string | false | { url?: string; channel?: string };
   }
 
   /** What createServer() and serve() return (krandog's server, not Node's http.Server). */
@@ -204,6 +222,15 @@ declare module 'http' {
     listen(port: number | string, callback: () => void): this;
     /** Stops accepting; settles when the server and all its connections are closed. */
     close(options?: { force?: boolean }): Promise<void>;
+    /**
+     * Sends a message to every WebSocket subscribed to `topic` (in every process, with a backplane),
+     * framed once for all. Returns the message's size in bytes, 0 when nobody could get it.
+     */
+    publish(topic: string, data: string | ArrayBuffer | ArrayBufferView): number;
+    /** How many WebSockets of this process are subscribed to `topic`. */
+    subscriberCount(topic: string): number;
+    /** The pub/sub backplane and whether it is connected. */
+    readonly pubsub: { readonly backplane: 'none' | 'cluster' | 'redis'; readonly connected: boolean };
   }
 
   export function createServer(handler: Handler | HandlerObject, options?: KrandogServerOptions): KrandogServer;
