@@ -56,9 +56,6 @@ await esbuild.build({
   entryPoints: { globals: 'runtime/globals.ts', http: 'runtime/http/index.ts' },
   outdir: 'dist/runtime',
   splitting: true,
-  // The Redis client of the pub/sub backplane: imported at run time from krandog's node_modules,
-  // and only when a backplane is configured (runtime/pubsub/redis-backplane.ts).
-  external: ['ioredis'],
   chunkNames: 'chunks/[name]-[hash]',
 });
 

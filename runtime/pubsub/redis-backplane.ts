@@ -16,6 +16,12 @@ export function reconnectDelay(attempt: number): number {
   return Math.min(100 * 2 ** Math.min(attempt - 1, 10), 2_000);
 }
 
+/**
+ * A variable, not a literal, so esbuild leaves the import alone: dist/runtime loads the client from
+ * krandog's node_modules at run time, and `krandog build` files do not carry it (they load it from
+ * node_modules next to them when a backplane is configured).
+ */
+const CLIENT_MODULE: string = 'ioredis';
 const CLIENT_OPTIONS: RedisOptions = {
   retryStrategy: reconnectDelay,
   // Never queue or resend: a message published while disconnected goes to local subscribers only,
@@ -67,10 +73,10 @@ export class RedisBackplane implements Backplane {
   async #start(): Promise<void> {
     let Redis: typeof RedisClient;
     try {
-      // Loaded only when a backplane is configured: plain scripts never pay for the client.
-      Redis = (await import('ioredis')).default as unknown as typeof RedisClient;
+      // Loaded only when a backplane is configured: other scripts never pay for the client.
+      Redis = (await import(CLIENT_MODULE)).default as unknown as typeof RedisClient;
     } catch (error) {
-      report(`pub/sub: cannot load the Redis client (ioredis): ${(error as Error).message}; topics stay within this process`);
+      report(`pub/sub: cannot load the Redis client: ${(error as Error).message}; \`npm install ioredis\` next to the script; topics stay within this process`);
       return;
     }
     if (this.#closed) return;
