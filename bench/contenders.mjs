@@ -7,7 +7,7 @@ export const REPO_ROOT = path.dirname(BENCH_DIR);
 const SERVERS = path.join(BENCH_DIR, 'servers');
 
 /** Ids accepted by `--peers`. */
-export const CONTENDER_IDS = ['krandog', 'ws', 'ws-bufferutil', 'bun', 'deno', 'node'];
+export const CONTENDER_IDS = ['krandog', 'krandog-topics', 'ws', 'ws-bufferutil', 'bun', 'deno', 'node'];
 
 /**
  * `{ id: { label, version, reason?, server(mode) → { command, args, env }, checkInfo?(info) } }`.
@@ -24,6 +24,16 @@ export function contenders(peers, krandog) {
       server: (mode) => ({
         command: path.join(REPO_ROOT, 'krandog'),
         args: [path.join(SERVERS, `krandog-${mode}.js`)],
+        env: { KRANDOG_QUIET: '1' },
+      }),
+    },
+    'krandog-topics': {
+      label: 'krandog (topics)',
+      version: krandog.version,
+      reason: krandog.reason,
+      server: () => ({
+        command: path.join(REPO_ROOT, 'krandog'),
+        args: [path.join(SERVERS, 'krandog-topics.js')],
         env: { KRANDOG_QUIET: '1' },
       }),
     },

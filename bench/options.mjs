@@ -14,6 +14,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --out FILE         where to write the markdown report
   --codec            run the codec microbenchmarks (bench/codec.mjs) instead
   --profile          write CPU profiles of the krandog servers to bench/.peers/profiles
+                     (summary: node bench/profile-summary.mjs FILE.cpuprofile)
   --no-build         do not run \`node build.mjs\` first
   --no-install       do not install missing peers
   -h, --help         this text

@@ -127,7 +127,8 @@ const METHOD = `- Every server runs alone on core 0 and the load generator on co
 - WebSocket rows use bench/loadgen.mjs: raw sockets, frames encoded once with a fixed mask, replies
   counted from frame headers. Echo keeps N messages in flight per connection (closed loop); p99
   latency is taken over the echo 64 B runs. Broadcast: one of 500 connections publishes, all 500
-  receive (krandog, ws and Deno loop over their clients; Bun uses \`server.publish\`); at most 16
+  receive (krandog, ws and Deno loop over their clients; krandog (topics) and Bun use
+  \`server.publish\`); at most 16
   messages' worth of deliveries are outstanding.
 - \`ws\` = ws with JavaScript masking (\`WS_NO_BUFFER_UTIL=1\`), the baseline; \`ws + bufferutil\` uses
   the native add-on.

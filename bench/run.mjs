@@ -32,12 +32,12 @@ function prepareKrandog(build) {
 }
 
 /**
- * Runs a krandog server under `node --cpu-prof` (a profile per server process, per workload, in
- * bench/.peers/profiles/<workload>/); `./krandog` is `exec node bin/krandog.js`, so this is the same
- * process. --cpu-prof is not allowed in NODE_OPTIONS, hence the explicit command.
+ * Runs a krandog server under `node --cpu-prof`, one profile per server process in
+ * bench/.peers/profiles/<workload>/<server>/. `./krandog` is `exec node bin/krandog.js`, so this is
+ * the same process; --cpu-prof is not allowed in NODE_OPTIONS, hence the explicit command.
  */
-function profiled(workload) {
-  const dir = path.join(PEERS_DIR, 'profiles', workload.id);
+function profiled(workload, key) {
+  const dir = path.join(PEERS_DIR, 'profiles', workload.id, key);
   mkdirSync(dir, { recursive: true });
   const preload = pathToFileURL(path.join(BENCH_DIR, 'exit-on-signal.mjs')).href;
   return (spec) => ({
@@ -65,7 +65,7 @@ async function runServerWorkload(workload, ids, all, settings, peers) {
       const contender = all[entry.key];
       const runSettings = {
         ...settings,
-        adjustServer: settings.profile && entry.key === 'krandog' ? profiled(workload) : undefined,
+        adjustServer: settings.profile && entry.key.startsWith('krandog') ? profiled(workload, entry.key) : undefined,
       };
       const prefix = `[${workload.id} ${round}/${settings.runs}] ${entry.label}`;
       try {

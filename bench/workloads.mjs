@@ -39,7 +39,7 @@ export const WORKLOADS = [
     kind: 'loadgen',
     serverMode: 'broadcast',
     load: { mode: 'broadcast', connections: 500, inFlight: 16, payloadBytes: 64 },
-    contenders: WS_SERVERS,
+    contenders: ['krandog', 'krandog-topics', 'ws', 'ws-bufferutil', 'bun', 'deno'],
     base: 'ws',
     unit: 'deliveries/s',
     higherIsBetter: true,
