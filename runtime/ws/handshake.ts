@@ -66,8 +66,9 @@ export function validateUpgradeRequest(request: UpgradeRequestHead, allowOrigins
   }
   const offeredProtocols = parseProtocols(headers['sec-websocket-protocol']);
   if (offeredProtocols === undefined) return reject(400, 'Sec-WebSocket-Protocol must be a list of distinct tokens');
-  const origin = headers.origin;
-  if (allowOrigins !== undefined && origin !== undefined && !isOriginAllowed(origin, allowOrigins)) {
+  const origin: unknown = headers.origin;
+  // An Origin repeated (RFC 6454 §7.3: at most once) cannot be checked: refuse it like a foreign one.
+  if (allowOrigins !== undefined && origin !== undefined && (typeof origin !== 'string' || !isOriginAllowed(origin, allowOrigins))) {
     return reject(403, 'origin not allowed');
   }
   return { ok: true, key: key.trim(), offeredProtocols };
@@ -121,10 +122,13 @@ function hasToken(value: string | string[] | undefined, token: string): boolean 
   return false;
 }
 
-/** The offered subprotocols; undefined when the header is malformed (empty or repeated names). */
-function parseProtocols(value: string | undefined): string[] | undefined {
+/**
+ * The offered subprotocols; undefined when the header is malformed (empty or repeated names).
+ * A header sent several times is one list (RFC 9110 §5.3), whether or not Node joined it.
+ */
+function parseProtocols(value: string | readonly string[] | undefined): string[] | undefined {
   if (value === undefined) return [];
-  const names = value.split(',').map((name) => name.trim());
+  const names = (typeof value === 'string' ? value : value.join(',')).split(',').map((name) => name.trim());
   for (let i = 0; i < names.length; i++) {
     if (!TOKEN_PATTERN.test(names[i]) || names.indexOf(names[i]) !== i) return undefined;
   }
