@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 
 /** A short plain-text error response. The peer never sees a stack or an error message. */
-export function sendErrorResponse(res: ServerResponse, status: number, reason: string, body: string, close = false): void {
+export function sendErrorResponse(res: ServerResponse, status: number, reason: string, body: string, close = false, extraHeaders: string[] = []): void {
   if (res.headersSent) {
     // The status line is gone: the only honest signal left is a truncated response.
     res.destroy();
@@ -10,6 +10,7 @@ export function sendErrorResponse(res: ServerResponse, status: number, reason: s
   }
   const headers: (string | number)[] = ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', Buffer.byteLength(body)];
   if (close) headers.push('Connection', 'close');
+  headers.push(...extraHeaders);
   // A writeHead() for the handler's response that threw (bad header) has already applied part of
   // it: its reason phrase (so ours is explicit) and, for 204/304, Node's "no body" flag, which
   // would send our Content-Length without the body and hang the client.
@@ -25,6 +26,11 @@ export function sendInternalError(res: ServerResponse, detail = ''): void {
 /** 413 (RFC 9110 §15.5.14). The connection closes: the rest of the body is not worth reading. */
 export function sendPayloadTooLarge(res: ServerResponse, maxBodySize: number): void {
   sendErrorResponse(res, 413, 'Content Too Large', `Request body larger than ${maxBodySize} bytes`, true);
+}
+
+/** 503 (RFC 9110 §15.6.4) to a request the server will not serve now; the connection closes. */
+export function sendServiceUnavailable(res: ServerResponse, why: string): void {
+  sendErrorResponse(res, 503, 'Service Unavailable', `Service Unavailable: ${why}`, true, ['Retry-After', '1']);
 }
 
 /** Logs an error raised while answering `method url`; console.error prints the source-mapped stack. */

@@ -1,5 +1,9 @@
 // Server options: what a script may pass to createServer/serve, their defaults, and their checks.
+import type { TlsOptions } from 'node:tls';
 import type { WebSocketServerOptions } from '../ws/attach.ts';
+
+/** TLS options of an HTTPS server: `key` and `cert` (or `pfx`), and anything else node:tls takes. */
+export type ServerTlsOptions = TlsOptions;
 
 /** Options of `http.createServer(handler, options)` and `serve(port, handler, options)`. */
 export interface ServerOptions extends WebSocketServerOptions {
@@ -17,6 +21,18 @@ export interface ServerOptions extends WebSocketServerOptions {
   maxHeaderSize?: number;
   /** Host to bind when using `serve()` (`listen()` takes it as an argument). Default: all interfaces. */
   host?: string;
+  /**
+   * Most connections (HTTP and WebSocket together) the server holds at once. A connection past it
+   * gets 503 to its first request or upgrade, then is closed. Default 10 000.
+   */
+  maxConnections?: number;
+  /**
+   * Milliseconds `server.close()` (or SIGINT/SIGTERM) lets responses in progress and WebSocket close
+   * handshakes take before the connections left are dropped. Default 10 000.
+   */
+  shutdownTimeout?: number;
+  /** Serve HTTPS and wss:// with these TLS options (`{ key, cert }` at least). */
+  tls?: ServerTlsOptions;
 }
 
 /** The options after defaults and checks; what the server code reads. */
@@ -29,6 +45,10 @@ export interface ResolvedOptions {
   readonly maxHeaderSize: number;
   /** How often Node checks connections against the two timeouts above (it only checks on this tick). */
   readonly connectionsCheckingInterval: number;
+  readonly maxConnections: number;
+  readonly shutdownTimeout: number;
+  /** undefined for plain HTTP. */
+  readonly tls: ServerTlsOptions | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -39,6 +59,10 @@ const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+// Well below the file descriptors a server can usually open (raise `ulimit -n` with it), far above
+// what one process serves well.
+const DEFAULT_MAX_CONNECTIONS = 10_000;
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** Applies defaults and rejects values of the wrong kind with a message that names the option. */
 export function resolveOptions(options: ServerOptions | undefined): ResolvedOptions {
@@ -63,7 +87,20 @@ export function resolveOptions(options: ServerOptions | undefined): ResolvedOpti
     keepAliveTimeout: readCount(given, 'keepAliveTimeout', DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
     maxHeaderSize: readCount(given, 'maxHeaderSize', DEFAULT_MAX_HEADER_SIZE),
     connectionsCheckingInterval: checkingIntervalFor(headersTimeout, requestTimeout),
+    maxConnections: readCount(given, 'maxConnections', DEFAULT_MAX_CONNECTIONS) || Infinity,
+    shutdownTimeout: readCount(given, 'shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS),
+    tls: readTls(given.tls),
   };
+}
+
+function readTls(tls: unknown): ServerTlsOptions | undefined {
+  if (tls === undefined) return undefined;
+  if (tls === null || typeof tls !== 'object') throw new TypeError(`http.createServer: options.tls must be an object { key, cert }, got ${describe(tls)}`);
+  const given = tls as ServerTlsOptions;
+  if (given.pfx === undefined && given.SNICallback === undefined && (given.key === undefined || given.cert === undefined)) {
+    throw new TypeError('http.createServer: options.tls needs a key and a cert (or a pfx)');
+  }
+  return given;
 }
 
 /** Node's default check runs every 30 s, which would let a 20 s timeout last 50 s; check at 1/10 of it. */

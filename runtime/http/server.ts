@@ -1,13 +1,16 @@
-// krandog's HTTP server: a node:http server (its parser, keep-alive and timeouts) with the
-// handler-returns-response adapter on top, listen() that announces itself, and a close() to await.
+// krandog's HTTP server: a node:http server (node:https with `options.tls`: its parser, keep-alive
+// and timeouts) with the handler-returns-response adapter on top, listen() that announces itself,
+// and a close() to await.
 import nodeHttp from 'node:http';
+import nodeHttps from 'node:https';
 import type { AddressInfo } from 'node:net';
 import diagnostics from 'node:diagnostics_channel';
 import { attachWebSockets, type WebSocketAttachment } from '../ws/attach.ts';
 import type { PubSubStatus } from '../pubsub/hub.ts';
-import { closeOnWorkerShutdown, forgetOnWorkerShutdown } from './worker-shutdown.ts';
+import { closeOnSignal, forgetOnSignal } from './signal-shutdown.ts';
+import { ConnectionLimit } from './connection-limit.ts';
 import { RequestDispatcher, type RequestHandler } from './dispatch.ts';
-import { describeListenError } from './errors.ts';
+import { describeListenError, sendServiceUnavailable } from './errors.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
 
 /** A Node-style listener, `(req, res) => …`, accepted so existing Node scripts keep working. */
@@ -18,7 +21,10 @@ export type HandlerSpec = RequestHandler | NodeRequestListener | { request?: Req
 
 /** Options of {@link Server.close}. */
 export interface CloseOptions {
-  /** Destroy connections still busy with a response instead of letting them finish. */
+  /**
+   * Destroy connections still busy with a response instead of letting them finish, and drop the
+   * WebSockets right after their close 1001 instead of waiting for the answers.
+   */
   force?: boolean;
 }
 
@@ -32,23 +38,38 @@ export class Server {
   readonly #options: ResolvedOptions;
   readonly #dispatcher: RequestDispatcher | undefined;
   readonly #websockets: WebSocketAttachment;
+  readonly #limit: ConnectionLimit;
   #port: number | undefined;
   #listenCalled = false;
   #closed: Promise<void> | undefined;
 
   constructor(handler: HandlerSpec, options?: ServerOptions) {
     this.#options = resolveOptions(options);
-    const { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval } = this.#options;
-    this.#node = nodeHttp.createServer({ headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval });
+    const { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval, tls } = this.#options;
+    const httpOptions = { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval };
+    // A TLS handshake that never finishes is a slowloris too: it gets no longer than the headers.
+    this.#node = tls === undefined ? nodeHttp.createServer(httpOptions) : nodeHttps.createServer({ handshakeTimeout: headersTimeout || undefined, ...tls, ...httpOptions });
+    this.#limit = new ConnectionLimit(this.#node, this.#options.maxConnections, tls === undefined ? 'connection' : 'secureConnection');
     const requestHandler = requestHandlerOf(handler);
     if (isNodeStyle(requestHandler)) {
-      this.#node.on('request', requestHandler);
+      this.#node.on('request', this.#refusingPastLimit(requestHandler));
     } else {
       this.#dispatcher = new RequestDispatcher(requestHandler, this.#options.maxBodySize);
-      this.#node.on('request', this.#dispatcher.onRequest);
-      this.#node.on('checkContinue', this.#dispatcher.onCheckContinue);
+      this.#node.on('request', this.#refusingPastLimit(this.#dispatcher.onRequest));
+      this.#node.on('checkContinue', this.#refusingPastLimit(this.#dispatcher.onCheckContinue));
     }
-    this.#websockets = attachWebSockets(this.#node, handler, options ?? {});
+    this.#websockets = attachWebSockets(this.#node, handler, options ?? {}, (socket) => !this.#limit.refuses(socket));
+  }
+
+  /** The listener, behind the connection limit: a request on a connection past it gets 503. */
+  #refusingPastLimit(listener: NodeRequestListener): NodeRequestListener {
+    const limit = this.#limit;
+    return (req, res) => (limit.refuses(req.socket) ? sendServiceUnavailable(res, 'too many connections') : listener(req, res));
+  }
+
+  /** `'https'` when the server was given `options.tls`, else `'http'`. */
+  get protocol(): 'http' | 'https' {
+    return this.#options.tls === undefined ? 'http' : 'https';
   }
 
   /** The port the server listens on (the real one after `listen(0)`); undefined before it listens. */
@@ -104,8 +125,8 @@ export class Server {
       // Errors after this point (accept() failing under EMFILE, say) must not kill the process.
       this.#node.on('error', (error) => console.error('krandog: http server error:', error));
       this.#port = (this.#node.address() as AddressInfo).port;
-      closeOnWorkerShutdown(this);
-      if (!this.#options.quiet) console.log(`Server listening on http://${displayHost(host)}:${this.#port}`);
+      closeOnSignal(this);
+      if (!this.#options.quiet) console.log(`Server listening on ${this.protocol}://${displayHost(host)}:${this.#port}`);
       callback?.call(this);
     });
     this.#node.listen(portNumber, host);
@@ -114,16 +135,18 @@ export class Server {
 
   /**
    * Stops accepting connections, closes idle ones, lets responses in progress finish (then closes
-   * their connections) and closes the WebSockets. Settles when every connection is closed.
+   * their connections) and closes the WebSockets (1001, behind what each had accepted for sending).
+   * What is still open after `shutdownTimeout` is dropped. Settles when every connection is closed.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    forgetOnWorkerShutdown(this);
-    this.#closed ??= this.#drain();
-    if (options.force === true) this.#node.closeAllConnections();
+    forgetOnSignal(this);
+    const force = options.force === true;
+    this.#closed ??= this.#drain(force ? 0 : this.#options.shutdownTimeout);
+    if (force) this.#node.closeAllConnections();
     return this.#closed;
   }
 
-  async #drain(): Promise<void> {
+  async #drain(graceMs: number): Promise<void> {
     if (this.#dispatcher !== undefined) this.#dispatcher.draining = true;
     const serverClosed = new Promise<void>((resolve) => {
       // Without a listening socket Node calls back at once (with ERR_SERVER_NOT_RUNNING): nothing to wait for.
@@ -135,9 +158,12 @@ export class Server {
       if ((message as { server?: unknown }).server === this.#node) setImmediate(() => this.#node.closeIdleConnections());
     };
     diagnostics.subscribe(RESPONSE_FINISH_CHANNEL, onResponseFinish);
+    const deadline = setTimeout(() => this.#node.closeAllConnections(), graceMs);
+    deadline.unref();
     try {
-      await Promise.all([serverClosed, this.#websockets.closeAll()]);
+      await Promise.all([serverClosed, this.#websockets.closeAll(graceMs)]);
     } finally {
+      clearTimeout(deadline);
       diagnostics.unsubscribe(RESPONSE_FINISH_CHANNEL, onResponseFinish);
     }
   }
@@ -147,8 +173,23 @@ export class Server {
 export function createServer(handler: HandlerSpec, options?: ServerOptions): Server;
 export function createServer(options: ServerOptions, handler: HandlerSpec): Server;
 export function createServer(first: HandlerSpec | ServerOptions, second?: HandlerSpec | ServerOptions): Server {
-  if (typeof second === 'function') return new Server(second, first as ServerOptions);
-  return new Server(first as HandlerSpec, second as ServerOptions | undefined);
+  const [handler, options] = orderArguments(first, second);
+  return new Server(handler, options);
+}
+
+/**
+ * `(handler, options)` from either order. The handler is a function or an object with `request` or
+ * `websocket`; options have neither, so `({ tls }, { websocket })` reads unambiguously too.
+ */
+export function orderArguments(first: unknown, second: unknown): [HandlerSpec, ServerOptions | undefined] {
+  if (typeof second === 'function' || (isHandlerObject(second) && !isHandlerObject(first) && typeof first !== 'function')) {
+    return [second as HandlerSpec, first as ServerOptions];
+  }
+  return [first as HandlerSpec, second as ServerOptions | undefined];
+}
+
+function isHandlerObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && ('request' in value || 'websocket' in value);
 }
 
 /** `serve(port, handler, options?)`: createServer + listen (on `options.host` if given). */

@@ -27,16 +27,18 @@ import { backplaneOpener, PubSubHub, type PubSubStatus } from '../pubsub/hub.ts'
 import { checkTopic, toPayload, TopicRegistry } from './topics.ts';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './server-options.ts';
 import { decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
+import { settleWithin } from './settle-within.ts';
 
 export type { WebSocketServerOptions } from './server-options.ts';
 
 /** What attaching returns to the http server. */
 export interface WebSocketAttachment {
   /**
-   * Closes every open WebSocket of the server: sends close 1001, waits up to {@link SHUTDOWN_GRACE_MS}
-   * for the peers to answer, then drops the rest. Settles when all are closed.
+   * Closes every open WebSocket of the server: sends close 1001 (behind what each had accepted for
+   * sending), waits up to `graceMs` (default {@link SHUTDOWN_GRACE_MS}) for the peers to answer,
+   * then drops the rest. Settles when all are closed.
    */
-  closeAll(): Promise<void>;
+  closeAll(graceMs?: number): Promise<void>;
   /**
    * `server.publish(topic, data)`: to every subscriber of the topic (in every process, with a
    * backplane). Returns the message's size in bytes, or 0 when it was dropped (see PubSubHub).
@@ -47,6 +49,9 @@ export interface WebSocketAttachment {
   /** Which backplane publish goes through, and whether it is connected. */
   readonly pubsub: PubSubStatus;
 }
+
+/** Sent with a 503: the client may try again shortly (RFC 9110 §10.2.3). */
+const RETRY_SOON = { 'Retry-After': '1' };
 
 /** A server without WebSocket support has no subscribers: publish reaches nobody. */
 const WITHOUT_WEBSOCKETS: WebSocketAttachment = {
@@ -66,19 +71,28 @@ const WITHOUT_WEBSOCKETS: WebSocketAttachment = {
 /** How long closeAll() lets peers answer the 1001 close before dropping their connections. */
 export const SHUTDOWN_GRACE_MS = 1_000;
 
+/** Whether a connection may be upgraded; the http server refuses those past its connection limit. */
+export type UpgradeAdmission = (socket: Socket) => boolean;
+const admitAll: UpgradeAdmission = () => true;
+
 /**
  * Makes `server` answer WebSocket upgrades with `handler`: a function (every message calls it with
  * `{ type: 'websocket', ws, data, pathname, headers, query }`) or `{ request, websocket: hooks }`.
  * A handler without WebSocket support (a Node-style `(req, res)` listener, or an object without
  * `websocket`) attaches nothing, so Node passes upgrade requests to the HTTP handler.
  */
-export function attachWebSockets(server: Server, handler: unknown, options: WebSocketServerOptions = {}): WebSocketAttachment {
+export function attachWebSockets(
+  server: Server,
+  handler: unknown,
+  options: WebSocketServerOptions = {},
+  admits: UpgradeAdmission = admitAll,
+): WebSocketAttachment {
   const resolved = resolveWebSocketOptions(options);
   const backplane = resolveBackplane(options.pubsub);
   // A function declaring (req, res) is a Node listener (see isNodeStyle in runtime/http/server.ts).
   const webSocketHandler = typeof handler === 'function' && handler.length >= 2 ? undefined : webSocketHandlerOf(handler);
   if (webSocketHandler === undefined) return WITHOUT_WEBSOCKETS;
-  const webSocketServer = new WebSocketServer(webSocketHandler, resolved, backplane);
+  const webSocketServer = new WebSocketServer(webSocketHandler, resolved, backplane, admits);
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => webSocketServer.handleUpgrade(request, socket, head));
   return webSocketServer;
 }
@@ -97,12 +111,14 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   readonly #keepalive: KeepaliveSweep;
   readonly #deflaters = new Map<string, PerMessageDeflate>();
   readonly #pubsub: PubSubHub;
+  readonly #admits: UpgradeAdmission;
   #closing: Promise<void> | undefined;
   #allClosed: (() => void) | undefined;
   #shutdownTimer: NodeJS.Timeout | undefined;
 
-  constructor(handler: WebSocketHandler, options: ResolvedWebSocketOptions, backplane: BackplaneConfig = { kind: 'none' }) {
+  constructor(handler: WebSocketHandler, options: ResolvedWebSocketOptions, backplane: BackplaneConfig = { kind: 'none' }, admits = admitAll) {
     this.#options = options;
+    this.#admits = admits;
     this.#onMessageRequest = handler.onMessageRequest;
     this.#hooks = handler.hooks;
     this.#connectionOptions = {
@@ -123,6 +139,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     // (a reset mid-handshake) must end only this socket, not the process.
     socket.on('error', destroyOnError);
     if (this.#closing !== undefined) return rejectUpgrade(socket, 503, 'server is shutting down');
+    if (!this.#admits(socket)) return rejectUpgrade(socket, 503, 'too many connections', RETRY_SOON);
     const check = validateUpgradeRequest(request, this.#options.allowOrigins);
     if (!check.ok) return rejectUpgrade(socket, check.status, check.message, check.headers);
 
@@ -163,10 +180,17 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       return this.#failUpgrade(socket, error);
     }
     if (!isThenable(verdict)) return this.#settleUpgrade(socket, head, check.key, info, check.offeredProtocols, verdict);
-    // The socket is paused (Node leaves it so): frames the client sends meanwhile wait in it.
-    verdict.then(
+    // The socket is paused (Node leaves it so): frames the client sends meanwhile wait in it. The
+    // headers timeout no longer covers it: a hook that never settles is answered 503 in its place.
+    settleWithin(
+      verdict,
+      this.#options.upgradeTimeout,
       (settled) => this.#settleUpgrade(socket, head, check.key, info, check.offeredProtocols, settled),
       (error) => this.#failUpgrade(socket, error),
+      () => {
+        console.error(`krandog: WebSocket upgrade hook did not settle within ${this.#options.upgradeTimeout} ms; answered 503 (${upgradeRequest.method} ${url})`);
+        rejectUpgrade(socket, 503, 'Service Unavailable', RETRY_SOON);
+      },
     );
   }
 
@@ -188,12 +212,12 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     return this.#pubsub.publish(topic, data, sender);
   }
 
-  closeAll(): Promise<void> {
-    this.#closing ??= Promise.all([this.#closeSockets(), this.#pubsub.close()]).then(() => undefined);
+  closeAll(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+    this.#closing ??= Promise.all([this.#closeSockets(graceMs), this.#pubsub.close()]).then(() => undefined);
     return this.#closing;
   }
 
-  #closeSockets(): Promise<void> {
+  #closeSockets(graceMs: number): Promise<void> {
     return new Promise<void>((resolve) => {
       this.#keepalive.stop();
       if (this.sockets.size === 0) return resolve();
@@ -201,7 +225,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       for (const ws of this.sockets) ws.connection.close(CloseCode.GoingAway, 'server shutting down');
       this.#shutdownTimer = setTimeout(() => {
         for (const ws of this.sockets) ws.connection.terminate();
-      }, SHUTDOWN_GRACE_MS);
+      }, graceMs);
       this.#shutdownTimer.unref();
     });
   }

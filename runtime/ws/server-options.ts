@@ -20,6 +20,8 @@ export interface WebSocketServerOptions {
   pongTimeout?: number;
   /** Milliseconds to wait for the peer's half of the close handshake before dropping TCP. Default 5 000. */
   closeTimeout?: number;
+  /** Milliseconds an async `upgrade` hook has to settle; past it the client gets 503. Default 10 000. */
+  upgradeTimeout?: number;
   /** Subprotocols the server speaks; the first one the client offers from this list is chosen. */
   protocols?: readonly string[];
   /** Browser origins allowed to connect (`Origin` header); others get 403. Default: any. */
@@ -47,6 +49,7 @@ export interface ResolvedWebSocketOptions {
   readonly pingInterval: number;
   readonly pongTimeout: number;
   readonly closeTimeout: number;
+  readonly upgradeTimeout: number;
   readonly protocols: readonly string[] | undefined;
   readonly allowOrigins: AllowOrigins | undefined;
   readonly perMessageDeflate: DeflateOptions | false;
@@ -63,6 +66,7 @@ export const WEBSOCKET_DEFAULTS = {
   pingInterval: 30_000,
   pongTimeout: 10_000,
   closeTimeout: 5_000,
+  upgradeTimeout: 10_000,
 } as const;
 
 type NumericOption = keyof typeof WEBSOCKET_DEFAULTS;
@@ -90,6 +94,7 @@ export function resolveWebSocketOptions(options: WebSocketServerOptions | undefi
     pingInterval: readCount(given, 'pingInterval'),
     pongTimeout: readPositive(given, 'pongTimeout'),
     closeTimeout: readPositive(given, 'closeTimeout'),
+    upgradeTimeout: readPositive(given, 'upgradeTimeout'),
     protocols,
     allowOrigins,
     perMessageDeflate: readDeflateOptions(given.perMessageDeflate),

@@ -13,6 +13,7 @@ describe('resolveWebSocketOptions', () => {
       pingInterval: 30_000,
       pongTimeout: 10_000,
       closeTimeout: 5_000,
+      upgradeTimeout: 10_000,
     });
   });
 
