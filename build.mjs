@@ -53,7 +53,7 @@ function cliBuildId(globalNames) {
 
 await esbuild.build({
   ...common,
-  entryPoints: { globals: 'runtime/globals.ts', http: 'runtime/http/index.ts' },
+  entryPoints: { globals: 'runtime/globals.ts', http: 'runtime/http/index.ts', https: 'runtime/https/index.ts' },
   outdir: 'dist/runtime',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

@@ -210,6 +210,14 @@ declare module 'http' {
      * `krandog --workers`, else this process only.
      */
     pubsub?: string | false | { url?: string; channel?: string };
+    /** Most connections (HTTP and WebSocket together) held at once; a request or upgrade past it gets 503. Default 10 000; 0 = no limit. */
+    maxConnections?: number;
+    /** Milliseconds server.close() (and SIGINT/SIGTERM) waits for responses in progress and WebSocket closes. Default 10 000. */
+    shutdownTimeout?: number;
+    /** Milliseconds an async `upgrade` hook has to settle; past it the client gets 503. Default 10 000. */
+    upgradeTimeout?: number;
+    /** Serve HTTPS and wss:// with these TLS options: `{ key, cert }` (or `pfx`) and anything node:tls takes. */
+    tls?: import('node:tls').TlsOptions;
   }
 
   /** What createServer() and serve() return (krandog's server, not Node's http.Server). */
@@ -217,6 +225,8 @@ declare module 'http' {
     /** The port listened on (the real one after listen(0)); undefined before. */
     readonly port: number | undefined;
     readonly listening: boolean;
+    /** 'https' when created with `tls`, else 'http'. */
+    readonly protocol: 'http' | 'https';
     /** Starts listening and prints `Server listening on http://localhost:<port>`; port 0 picks a free one. */
     listen(port?: number | string, host?: string, callback?: () => void): this;
     listen(port: number | string, callback: () => void): this;
@@ -234,6 +244,8 @@ declare module 'http' {
   }
 
   export function createServer(handler: Handler | HandlerObject, options?: KrandogServerOptions): KrandogServer;
+  /** Options first, as Node orders them: `createServer({ tls: { key, cert } }, handler)`. */
+  export function createServer(options: KrandogServerOptions, handler: Handler | HandlerObject): KrandogServer;
   /** createServer(handler, options) plus listen(port). */
   export function serve(port: number | string, handler: Handler | HandlerObject, options?: KrandogServerOptions): KrandogServer;
 }

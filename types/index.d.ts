@@ -1,6 +1,7 @@
 // Entry of krandog's type declarations ("types" in package.json; `"types": ["node", "krandog"]`
 // in a tsconfig): the globals, the `http` module, and its types for `import type … from 'krandog'`.
 /// <reference path="./http.d.ts" />
+/// <reference path="./https.d.ts" />
 /// <reference path="./globals.d.ts" />
 export type {
   Handler,

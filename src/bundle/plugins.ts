@@ -1,7 +1,7 @@
 // esbuild plugins that make a bundle behave like the user's files run one by one under krandog.
 import type { Plugin } from 'esbuild';
 import { path, url } from '../builtins.ts';
-import { distDir, runtimeGlobals, runtimeHttp } from './runtime-paths.ts';
+import { distDir, runtimeGlobals, runtimeHttp, runtimeHttps } from './runtime-paths.ts';
 import { isInNodeModules, readInput, type InputFile } from './input-files.ts';
 import { lazyGlobalsModule } from './lazy-globals.ts';
 
@@ -34,17 +34,17 @@ export function runtimeGlobalsPlugin(external: boolean): Plugin {
 }
 
 /**
- * `http` and `node:http` in the user's own modules mean krandog's http; node_modules, and
- * krandog's runtime itself (inlined by `krandog build`), keep Node's.
+ * `http` and `node:http` in the user's own modules mean krandog's http (`https`, `node:https`:
+ * krandog's https); node_modules, and krandog's runtime itself (inlined by `krandog build`), keep Node's.
  */
 export function runtimeHttpPlugin(external: boolean): Plugin {
   return {
     name: 'krandog-http',
     setup(build) {
-      build.onResolve({ filter: /^(?:node:)?http$/ }, (args) =>
+      build.onResolve({ filter: /^(?:node:)?https?$/ }, (args) =>
         isInNodeModules(args.importer) || args.importer.startsWith(distDir)
           ? { path: args.path, external: true }
-          : { path: runtimeHttp, external },
+          : { path: args.path.endsWith('s') ? runtimeHttps : runtimeHttp, external },
       );
     },
   };

@@ -6,3 +6,4 @@ export const distDir = url.fileURLToPath(new URL('./', import.meta.url));
 export const runtimeDir = distDir + 'runtime/';
 export const runtimeGlobals = runtimeDir + 'globals.js';
 export const runtimeHttp = runtimeDir + 'http.js';
+export const runtimeHttps = runtimeDir + 'https.js';

@@ -125,7 +125,7 @@ class WorkerPool {
   }
 
   /**
-   * Stops every worker with SIGTERM (a worker closes its servers, see runtime/http/worker-shutdown.ts),
+   * Stops every worker with SIGTERM (a worker closes its servers, see runtime/http/signal-shutdown.ts),
    * kills those still running after SHUTDOWN_GRACE_MS, then exits. A second signal kills at once.
    */
   #stop(exitCode: number): void {
