@@ -3,7 +3,10 @@
 // closes every listening server as server.close() does (no new connections; HTTP responses in
 // progress finish; every WebSocket gets close 1001 behind what it had accepted for sending; all
 // within the servers' shutdownTimeout) and then exits with code 0 (or process.exitCode).
-// A second signal during that wait ends the process at once, as the signal would by default.
+// The same signal again during that wait ends the process at once, as the signal would by default.
+// Another signal is ignored: a terminal's Ctrl-C sends SIGINT to the primary of `krandog --workers`
+// and to every worker, and the primary then sends each worker SIGTERM, which must not cut short a
+// shutdown already under way.
 //
 // The listeners are installed only while a server listens, so a script whose servers are closed is
 // stopped by a signal as under Node; and a script that listens for the signal itself decides for
@@ -16,6 +19,7 @@ interface Closable {
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 const listening = new Set<Closable>();
 let stopping = false;
+let stoppedBy: NodeJS.Signals | undefined;
 
 /** Closes `server` when the process is asked to stop, while it listens. */
 export function closeOnSignal(server: Closable): void {
@@ -31,6 +35,7 @@ export function forgetOnSignal(server: Closable): void {
 
 function onSignal(signal: NodeJS.Signals): void {
   if (stopping) {
+    if (signal !== stoppedBy) return;
     // Impatient: die of the signal now (exit status 128 + its number, as without krandog).
     for (const name of SIGNALS) process.off(name, onSignal);
     process.kill(process.pid, signal);
@@ -39,5 +44,6 @@ function onSignal(signal: NodeJS.Signals): void {
   // Another listener is the script's own.
   if (process.listenerCount(signal) > 1) return;
   stopping = true;
+  stoppedBy = signal;
   void Promise.allSettled([...listening].map((server) => server.close())).then(() => process.exit());
 }

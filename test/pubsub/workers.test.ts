@@ -69,6 +69,21 @@ describe('krandog --workers 2', () => {
     expect(await Promise.all(closes)).toEqual(survivors.map(() => 1001));
   });
 
+  it("stops gracefully on a terminal's Ctrl-C, which sends SIGINT to the primary and every worker", async () => {
+    const run = await startTopicServer({}, ['--workers', '2'], true);
+    await run.waitFor(/Server listening/g, 2);
+    const clients = await clientsOnWorkers(run.port, 2);
+    const closes = clients.map((client) => new Promise<number>((resolve) => client.socket.once('close', resolve)));
+    // Responses in progress on both workers (each call is a new connection: they go round the workers).
+    const slow = [call<{ pid: number }>(run.port, '/slow?ms=1000'), call<{ pid: number }>(run.port, '/slow?ms=1000')];
+    await run.waitFor(/slow request in \d+/g, 2);
+    // The primary forwards SIGTERM to workers that are already closing: that must not cut them short.
+    process.kill(-run.child.pid!, 'SIGINT');
+    expect(new Set((await Promise.all(slow)).map((answer) => answer.pid)).size).toBe(2);
+    expect(await run.exited).toBe(0);
+    expect(await Promise.all(closes)).toEqual(clients.map(() => 1001));
+  });
+
   it('gives up on a script that crashes at start-up, after a few restarts with growing delays', async () => {
     const run = startKrandog(['--workers', '1', 'test/fixtures/pubsub/crash-at-start.js']);
     expect(await run.exited).toBe(1);

@@ -31,10 +31,11 @@ export async function killAll(): Promise<void> {
   await Promise.all(runs.map((run) => run.kill()));
 }
 
-export function startKrandog(args: string[], env: NodeJS.ProcessEnv = {}): KrandogRun {
+/** `ownProcessGroup`: the process (and its workers) in a group of their own, as a terminal's job is. */
+export function startKrandog(args: string[], env: NodeJS.ProcessEnv = {}, ownProcessGroup = false): KrandogRun {
   const childEnv = { ...process.env, ...env };
   if (env.KRANDOG_DEBUG === undefined) delete childEnv.KRANDOG_DEBUG;
-  const child = spawn('./krandog', args, { cwd: repoRoot, env: childEnv });
+  const child = spawn('./krandog', args, { cwd: repoRoot, env: childEnv, detached: ownProcessGroup });
   const text = { stdout: '', stderr: '' };
   const waiters = new Set<() => void>();
   const wake = (): void => {
@@ -86,8 +87,8 @@ export function startKrandog(args: string[], env: NodeJS.ProcessEnv = {}): Krand
 }
 
 /** Starts the topic server fixture; resolves with its port once it listens. */
-export async function startTopicServer(env: NodeJS.ProcessEnv, args: string[] = []): Promise<KrandogRun & { port: number }> {
-  const run = startKrandog([...args, topicServer], env);
+export async function startTopicServer(env: NodeJS.ProcessEnv, args: string[] = [], ownProcessGroup = false): Promise<KrandogRun & { port: number }> {
+  const run = startKrandog([...args, topicServer], env, ownProcessGroup);
   const [match] = await run.waitFor(/Server listening on http:\/\/localhost:(\d+)/g);
   return Object.assign(run, { port: Number(match[1]) });
 }
