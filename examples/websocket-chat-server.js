@@ -37,6 +37,9 @@ const server = http.createServer({
       broadcast(`* ${ws.data.name} left`);
     },
   },
+}, {
+  // Browsers offer permessage-deflate; long messages (1 KiB and up) then travel compressed.
+  perMessageDeflate: true,
 });
 
 const PAGE = `<!doctype html>

@@ -41,7 +41,7 @@ describe('permessage-deflate against hostile clients', () => {
   });
 
   it('closes a compression bomb with 1009 before it fills memory, and keeps serving others', async () => {
-    const { port } = await startServer(echo, { maxPayload: 16 * MiB });
+    const { port } = await startServer(echo, { maxPayload: 16 * MiB, perMessageDeflate: true });
     const bomb = compressed(Buffer.alloc(256 * MiB));
     expect(bomb.length).toBeLessThan(512 * 1024);
     const raw = await deflateClient(port);
@@ -62,7 +62,7 @@ describe('permessage-deflate against hostile clients', () => {
   });
 
   it('fails RSV1 on a continuation frame with 1002 (RFC 7692 §6.1)', async () => {
-    const { port } = await startServer(echo);
+    const { port } = await startServer(echo, { perMessageDeflate: true });
     const raw = await deflateClient(port);
     raw.write(buildFrame({ opcode: OP.text, payload: compressed(Buffer.from('ab')), rsv: 4, fin: false, mask: true }));
     raw.write(buildFrame({ opcode: OP.cont, payload: Buffer.alloc(0), rsv: 4, mask: true }));
@@ -71,7 +71,7 @@ describe('permessage-deflate against hostile clients', () => {
   });
 
   it('fails invalid UTF-8 inside a compressed text message with 1007', async () => {
-    const { port } = await startServer(echo);
+    const { port } = await startServer(echo, { perMessageDeflate: true });
     const raw = await deflateClient(port);
     raw.write(buildFrame({ opcode: OP.text, payload: compressed(Buffer.from([0xce, 0xba, 0xed, 0xa0, 0x80])), rsv: 4, mask: true }));
     const [closeFrame] = await raw.waitForFrames(1);
@@ -79,7 +79,7 @@ describe('permessage-deflate against hostile clients', () => {
   });
 
   it('fails RSV1 when no extension was agreed with 1002', async () => {
-    const { port } = await startServer(echo, { perMessageDeflate: false });
+    const { port } = await startServer(echo);
     const raw = await RawClient.connect(port);
     raw.write(upgradeRequest('/', { 'Sec-WebSocket-Extensions': 'permessage-deflate' }));
     const response = await raw.response();

@@ -74,6 +74,13 @@ describe.skipIf(!hasChromium && !inCi)('chat example in headless Chromium', () =
     // The message was shown as text, not parsed as HTML.
     expect(await bob.locator('#log b').count()).toBe(0);
 
+    // The browser offered permessage-deflate and the example accepts it: a long message travels
+    // compressed both ways (Chromium compresses what it sends; the server compresses from 1 KiB).
+    expect(await alice.evaluate('socket.extensions')).toContain('permessage-deflate');
+    const long = 'compress me, '.repeat(150).trim();
+    await say(alice, long);
+    await expect.poll(() => log(bob)).toContain(`Alice: ${long}`);
+
     await bob.close();
     await expect.poll(() => log(alice)).toContain('* Bob left');
     await alice.close();
