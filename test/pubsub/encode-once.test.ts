@@ -38,14 +38,17 @@ function countCalls(action: () => void): { encodeFrame: number; encodeTextFrame:
 describe('one publish to many subscribers', () => {
   it(`encodes once for ${PLAIN} plain subscribers and once per deflate configuration for the others`, async () => {
     const sockets: ServerWebSocket[] = [];
-    const { server, url } = await startServer({
-      websocket: {
-        open(ws: ServerWebSocket) {
-          ws.subscribe('t');
-          sockets.push(ws);
+    const { server, url } = await startServer(
+      {
+        websocket: {
+          open(ws: ServerWebSocket) {
+            ws.subscribe('t');
+            sockets.push(ws);
+          },
         },
       },
-    });
+      { perMessageDeflate: true },
+    );
     const clients: WebSocket[] = [];
     for (let i = 0; i < PLAIN; i++) clients.push(await openClient(url));
     for (let i = 0; i < DEFLATE; i++) clients.push(await openClient(url, undefined, { perMessageDeflate: true }));
@@ -80,7 +83,7 @@ describe('one publish to many subscribers', () => {
   });
 
   it('puts the same bytes on every plain wire, and RSV1-compressed frames on deflate wires', async () => {
-    const { server, port } = await startServer({ websocket: { open: (ws: ServerWebSocket) => ws.subscribe('t') } });
+    const { server, port } = await startServer({ websocket: { open: (ws: ServerWebSocket) => ws.subscribe('t') } }, { perMessageDeflate: true });
     const plain = await Promise.all([RawClient.connect(port), RawClient.connect(port)]);
     const deflating = await RawClient.connect(port);
     for (const client of plain) client.write(upgradeRequest('/'));

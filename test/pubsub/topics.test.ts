@@ -2,6 +2,7 @@
 // ws.publish skips the sender, server.publish reaches all, subscriberCount, closed sockets leave.
 import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
+import type { ServerOptions } from '../../runtime/http/options.ts';
 import type { ServerWebSocket } from '../../runtime/ws/server-socket.ts';
 import { clientClosed, deferred, nextMessage, nextMessages, openClient, startServer, stopServers } from '../ws/server/harness.ts';
 
@@ -17,11 +18,11 @@ interface Room {
 }
 
 /** A server whose sockets do what the test says; messages `sub:<t>`, `unsub:<t>`, `pub:<t>:<text>` act. */
-async function startRoom(): Promise<Room> {
+async function startRoom(options: ServerOptions = {}): Promise<Room> {
   const sockets: ServerWebSocket[] = [];
   const closed: ServerWebSocket[] = [];
   let wake: (() => void) | undefined;
-  const { server, url } = await startServer({
+  const handler = {
     websocket: {
       open(ws: ServerWebSocket) {
         sockets.push(ws);
@@ -38,7 +39,8 @@ async function startRoom(): Promise<Room> {
         closed.push(ws);
       },
     },
-  });
+  };
+  const { server, url } = await startServer(handler, options);
   const opened = async (count: number): Promise<void> => {
     while (sockets.length < count) await new Promise<void>((resolve) => (wake = resolve));
   };
@@ -174,7 +176,7 @@ describe('topics on one server', () => {
 
 describe('topics with permessage-deflate subscribers', () => {
   it('compressed and plain subscribers both get the message intact', async () => {
-    const room = await startRoom();
+    const room = await startRoom({ perMessageDeflate: true });
     const plain = await openClient(room.url);
     const deflating = await openClient(room.url, undefined, { perMessageDeflate: true });
     await room.opened(2);
