@@ -19,6 +19,9 @@ function maskingImplementation() {
 }
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+// A peer's protocol error (garbage, in `npm run soak`) is an 'error' event on its socket, after which
+// ws closes it; with no listener it would crash the process, as ws's README warns.
+wss.on('connection', (ws) => ws.on('error', () => {}));
 
 if (mode === 'broadcast') {
   // The send loop over all clients, as in ws's README.
