@@ -48,7 +48,10 @@ export class Server {
     const { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval, tls } = this.#options;
     const httpOptions = { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval };
     // A TLS handshake that never finishes is a slowloris too: it gets no longer than the headers.
-    this.#node = tls === undefined ? nodeHttp.createServer(httpOptions) : nodeHttps.createServer({ handshakeTimeout: headersTimeout || undefined, ...tls, ...httpOptions });
+    this.#node =
+      tls === undefined
+        ? nodeHttp.createServer(httpOptions)
+        : nodeHttps.createServer({ handshakeTimeout: headersTimeout || undefined, ...tls, ...httpOptions });
     this.#limit = new ConnectionLimit(this.#node, this.#options.maxConnections, tls === undefined ? 'connection' : 'secureConnection');
     const requestHandler = requestHandlerOf(handler);
     if (isNodeStyle(requestHandler)) {
