@@ -154,7 +154,7 @@ describe('handshake', () => {
 
 describe('maxPayload applies to the inflated size (permessage-deflate)', () => {
   it('closes with 1009 a compressed message that inflates past maxPayload, and passes one that inflates to exactly it', async () => {
-    const { url } = await echoServer({ maxPayload: 4096 });
+    const { url } = await echoServer({ maxPayload: 4096, perMessageDeflate: true });
     const deflating = { perMessageDeflate: { threshold: 0 } };
     const fits = await openClient(url, undefined, deflating);
     expect(fits.extensions).toMatch(/permessage-deflate/);

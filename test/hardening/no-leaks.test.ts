@@ -59,7 +59,7 @@ describe('WebSocket close reasons from the server', () => {
   });
 
   it('compressed messages that are not DEFLATE (1007) or inflate past maxPayload (1009) the same', async () => {
-    const { port } = await startServer(echo, { maxPayload: 1000 });
+    const { port } = await startServer(echo, { maxPayload: 1000, perMessageDeflate: true });
     const offer = { 'Sec-WebSocket-Extensions': 'permessage-deflate' };
     const cases: Array<[number, Buffer]> = [
       [1007, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00])],
