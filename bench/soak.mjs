@@ -93,7 +93,7 @@ function report(runs) {
     ['vanished without a close frame', (r) => `${r.hostile.vanish.cycles} (refused ${r.hostile.vanish.refused})`],
     ['garbage: closed by the server / left open 30 s', (r) => `${r.hostile.garbage.closedByServer} / ${r.hostile.garbage.unanswered}`],
     ['slowloris: closed by the server, after (median)', (r) => `${r.hostile.slowloris.closedByServer}, ${seconds(r.hostile.slowloris.medianLifetimeMs)}`],
-    ['slow consumers: closed by the server, after (median), having sent', (r) => {
+    ['slow consumers: connection ended, after (median), having sent', (r) => {
       const slow = r.hostile.slow;
       return slow.closedByServer === 0 ? `0 of ${r.hostileSlots.slow} (never)` : `${slow.closedByServer}, ${seconds(slow.medianLifetimeMs)}, ${mib(slow.medianBytesSentBeforeClose)} MiB`;
     }],
