@@ -19,8 +19,11 @@ const FIRST_RESTART_DELAY_MS = 100;
 const MAX_RESTART_DELAY_MS = 10_000;
 /** Crashes in a row, each within STABLE_AFTER_MS of starting, after which krandog gives up. */
 const MAX_QUICK_CRASHES = 5;
-/** How long workers have to finish after SIGTERM before they are killed. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * How long workers have to finish after SIGTERM before they are killed: longer than a server's
+ * default shutdownTimeout (10 s), so a worker's own graceful shutdown can run its course.
+ */
+const SHUTDOWN_GRACE_MS = 15_000;
 
 export interface WorkersOptions {
   cache: boolean;
