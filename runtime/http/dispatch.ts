@@ -1,7 +1,7 @@
 // One request's way through the server: read the body (bounded), call the handler, send its result,
 // and turn every failure into a short error response plus a line on stderr.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { logRequestError, sendInternalError, sendPayloadTooLarge } from './errors.ts';
+import { logRequestError, sendErrorResponse, sendInternalError, sendPayloadTooLarge } from './errors.ts';
 import { HttpRequest } from './request.ts';
 import { announcedBodyLength, readBody, TOO_LARGE } from './request-body.ts';
 import { InvalidResponseError, sendResult } from './response.ts';
@@ -15,6 +15,8 @@ export class RequestDispatcher {
   readonly #maxBodySize: number;
   /** Set while the server closes: responses then end their connection (`Connection: close`). */
   draining = false;
+  /** Set when the server answers WebSockets: a half-made WebSocket handshake then gets 400. */
+  refusesBareUpgrades = false;
 
   constructor(handler: RequestHandler, maxBodySize: number) {
     this.#handler = handler;
@@ -24,6 +26,12 @@ export class RequestDispatcher {
   /** Node's 'request' listener. Requests without a body reach the handler in the same tick. */
   readonly onRequest = (incoming: IncomingMessage, res: ServerResponse): void => {
     if (this.draining) res.shouldKeepAlive = false;
+    // Node routes `Upgrade: websocket` without `Connection: upgrade` here, not to 'upgrade'; it is
+    // a broken WebSocket handshake (RFC 6455 §4.2.1), not a plain request.
+    if (this.refusesBareUpgrades && incoming.headers.upgrade !== undefined && isWebSocketUpgrade(incoming.headers.upgrade)) {
+      sendErrorResponse(res, 400, 'Bad Request', 'WebSocket handshake without "Connection: Upgrade"', true);
+      return;
+    }
     const length = announcedBodyLength(incoming.headers);
     if (length === 0) {
       this.#answer(incoming, res, undefined);
@@ -91,4 +99,8 @@ export class RequestDispatcher {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+function isWebSocketUpgrade(upgrade: string): boolean {
+  return upgrade.split(',').some((token) => token.trim().toLowerCase() === 'websocket');
 }

@@ -62,6 +62,7 @@ export class Server {
       this.#node.on('checkContinue', this.#refusingPastLimit(this.#dispatcher.onCheckContinue));
     }
     this.#websockets = attachWebSockets(this.#node, handler, options ?? {}, (socket) => !this.#limit.refuses(socket));
+    if (this.#dispatcher !== undefined) this.#dispatcher.refusesBareUpgrades = this.#websockets.answersUpgrades;
   }
 
   /** The listener, behind the connection limit: a request on a connection past it gets 503. */

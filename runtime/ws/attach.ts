@@ -33,6 +33,8 @@ export type { WebSocketServerOptions } from './server-options.ts';
 
 /** What attaching returns to the http server. */
 export interface WebSocketAttachment {
+  /** Whether the server answers WebSocket upgrades (its handler has WebSocket support). */
+  readonly answersUpgrades: boolean;
   /**
    * Closes every open WebSocket of the server: sends close 1001 (behind what each had accepted for
    * sending), waits up to `graceMs` (default {@link SHUTDOWN_GRACE_MS}) for the peers to answer,
@@ -55,6 +57,7 @@ const RETRY_SOON = { 'Retry-After': '1' };
 
 /** A server without WebSocket support has no subscribers: publish reaches nobody. */
 const WITHOUT_WEBSOCKETS: WebSocketAttachment = {
+  answersUpgrades: false,
   closeAll: () => Promise.resolve(),
   publish(topic, data) {
     checkTopic(topic, 'server.publish');
@@ -99,6 +102,7 @@ export function attachWebSockets(
 
 /** The connections of one server and the dispatch of their events to the script. */
 export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
+  readonly answersUpgrades = true;
   /** The open connections (for closeAll, keepalive and, later, broadcasting). */
   readonly sockets = new Set<ServerWebSocket>();
   /** Who subscribes to what (ws.subscribe), for publish. */

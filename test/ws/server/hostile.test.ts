@@ -41,6 +41,8 @@ describe('malformed handshakes', () => {
     ['POST', 400, upgradeRequest('/', {}, 'POST / HTTP/1.1')],
     ['HTTP/1.0', 400, upgradeRequest('/', {}, 'GET / HTTP/1.0')],
     ['a repeated subprotocol', 400, upgradeRequest('/', { 'Sec-WebSocket-Protocol': 'a, a' })],
+    // Node hands this one to the request handler, not to 'upgrade'; the seed's handler would answer 200.
+    ['Upgrade: websocket without Connection: Upgrade', 400, upgradeRequest('/', { Connection: undefined })],
   ])('answers %s with %i and closes the socket', async (_name, status, request) => {
     const { port } = await startServer(echo);
     const raw = await RawClient.connect(port);
