@@ -21,6 +21,14 @@ function received(socket: PeerSocket): Promise<{ data: Buffer; isBinary: boolean
   return new Promise((resolve) => socket.once('message', (data: RawData, isBinary) => resolve({ data: data as Buffer, isBinary })));
 }
 
+/** A client connected to a fresh `ws` server, and that server's side of the connection. */
+async function connectPair(options?: Parameters<typeof startPeer>[0]): Promise<{ ws: WebSocket; socket: PeerSocket }> {
+  const peer = await startPeer(options);
+  const serverSide = peer.nextSocket();
+  const ws = await openClient(peer.url);
+  return { ws, socket: await serverSide };
+}
+
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe('messages both ways', () => {
@@ -87,10 +95,7 @@ describe('messages both ways', () => {
   });
 
   it('sends every binary form: ArrayBuffer, typed arrays, a DataView, a Buffer slice, a Blob', async () => {
-    const peer = await startPeer();
-    const serverSide = peer.nextSocket();
-    const ws = await openClient(peer.url);
-    const socket = await serverSide;
+    const { ws, socket } = await connectPair();
     const got: string[] = [];
     socket.on('message', (data: RawData, isBinary) => got.push(`${isBinary ? 'binary' : 'text'}:${(data as Buffer).toString('hex')}`));
     const backing = Uint8Array.of(0, 1, 2, 3, 4, 5, 6, 7).buffer;
@@ -113,10 +118,7 @@ describe('messages both ways', () => {
   });
 
   it('keeps send order across Blobs (they are read asynchronously)', async () => {
-    const peer = await startPeer();
-    const serverSide = peer.nextSocket();
-    const ws = await openClient(peer.url);
-    const socket = await serverSide;
+    const { ws, socket } = await connectPair();
     const got: string[] = [];
     socket.on('message', (data: RawData) => got.push((data as Buffer).toString()));
     ws.send('1');
@@ -133,10 +135,7 @@ describe('messages both ways', () => {
   });
 
   it('sends a typed array as it was when send() was called, even behind a Blob', async () => {
-    const peer = await startPeer();
-    const serverSide = peer.nextSocket();
-    const ws = await openClient(peer.url);
-    const socket = await serverSide;
+    const { ws, socket } = await connectPair();
     const got: string[] = [];
     socket.on('message', (data: RawData) => got.push((data as Buffer).toString()));
     const bytes = Buffer.from('before');
@@ -151,10 +150,7 @@ describe('messages both ways', () => {
 
 describe('frames from the server', () => {
   it('delivers a fragmented text message whole, even with a code point cut between fragments', async () => {
-    const peer = await startPeer();
-    const serverSide = peer.nextSocket();
-    const ws = await openClient(peer.url);
-    const socket = await serverSide;
+    const { ws, socket } = await connectPair();
     const bytes = Buffer.from('fragmented 🦊 message');
     socket.send(bytes.subarray(0, 12), { fin: false, binary: false });
     socket.send(bytes.subarray(12, 13), { fin: false, binary: false });
@@ -177,10 +173,7 @@ describe('frames from the server', () => {
   });
 
   it('answers pings with pongs carrying the same payload', async () => {
-    const peer = await startPeer();
-    const serverSide = peer.nextSocket();
-    const ws = await openClient(peer.url);
-    const socket = await serverSide;
+    const { ws, socket } = await connectPair();
     const pongs: string[] = [];
     socket.on('pong', (data) => pongs.push(data.toString()));
     socket.ping('one');
@@ -225,10 +218,7 @@ describe('closing', () => {
     [[undefined, 'reason only'], 1000, 'reason only'],
     [[], 1005, ''],
   ] as Array<[[number?, string?], number, string]>)('close(%j): the server gets %i %j, the client closes cleanly', async (args, code, reason) => {
-    const peer = await startPeer();
-    const serverSide = peer.nextSocket();
-    const ws = await openClient(peer.url);
-    const socket = await serverSide;
+    const { ws, socket } = await connectPair();
     const serverClose = new Promise<[number, string]>((resolve) => socket.on('close', (c, r) => resolve([c, r.toString()])));
     ws.close(...args);
     expect(ws.readyState).toBe(WebSocket.CLOSING);
@@ -248,10 +238,7 @@ describe('closing', () => {
   });
 
   it('after close(), send() only grows bufferedAmount and nothing leaves', async () => {
-    const peer = await startPeer();
-    const serverSide = peer.nextSocket();
-    const ws = await openClient(peer.url);
-    const socket = await serverSide;
+    const { ws, socket } = await connectPair();
     const got: unknown[] = [];
     socket.on('message', (data) => got.push(data));
     ws.close();
