@@ -1,5 +1,7 @@
-// Entry of krandog's type declarations ("types" in package.json; `"types": ["node", "krandog"]`
+// Entry of krandog's type declarations ("types" in package.json; `"types": ["krandog"]`
 // in a tsconfig): the globals, the `http` module, and its types for `import type … from 'krandog'`.
+// The http module's types augment Node's, so they need @types/node (a peer dependency).
+/// <reference types="node" />
 /// <reference path="./http.d.ts" />
 /// <reference path="./https.d.ts" />
 /// <reference path="./globals.d.ts" />
