@@ -145,6 +145,47 @@ describe('krandog build', () => {
     expect(() => readFileSync(out)).toThrow();
   });
 
+  describe('where node loads the file as an ES module', () => {
+    const script = path.join(makeTempDir(), 'module-type.js');
+    writeFileSync(script, "console.log(typeof http.createServer, typeof WebSocket, await Promise.resolve('awaited'));\n");
+    const inPackage = (type?: string) => {
+      const dir = makeTempDir();
+      if (type) writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', type }));
+      return dir;
+    };
+    const buildAndRun = (outfile: string) => {
+      const build = runKrandog(['build', script, '-o', outfile]);
+      expect(build).toMatchObject({ status: 0 });
+      return spawnNode([outfile], path.dirname(outfile));
+    };
+    const ran = { status: 0, stdout: 'function function awaited\n', stderr: '' };
+
+    it.each([['"type": "commonjs"', 'commonjs'], ['"type": "module"', 'module'], ['no package.json', undefined]])(
+      'an .mjs outfile runs with plain node under %s',
+      (_, type) => {
+        expect(buildAndRun(path.join(inPackage(type), 'out.mjs'))).toMatchObject(ran);
+      },
+    );
+
+    it.each([['"type": "module"', 'module'], ['no package.json', undefined]])('a .js outfile runs with plain node under %s', (_, type) => {
+      expect(buildAndRun(path.join(inPackage(type), 'out.js'))).toMatchObject(ran);
+    });
+
+    it.each([
+      ['a .js outfile under "type": "commonjs"', 'commonjs', 'out.js', /node loads out\.js as CommonJS \(.*package\.json has "type": "commonjs"\); name it .*out\.mjs$/],
+      ['a .js outfile under a package.json without "type"', '', 'out.js', /node loads out\.js as CommonJS \(.*package\.json has no "type": "module"\)/],
+      ['a .cjs outfile', 'module', 'out.cjs', /node loads a \.cjs file as CommonJS; name it .*out\.mjs$/],
+    ])('refuses %s in one line, before writing anything', (_, type, name, message) => {
+      const dir = inPackage(type);
+      if (type === '') writeFileSync(path.join(dir, 'package.json'), '{}');
+      const result = runKrandog(['build', script, '-o', path.join(dir, name)]);
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr.trim()).toMatch(message);
+      expect(() => readFileSync(path.join(dir, name))).toThrow();
+    });
+  });
+
   it('requires --outfile', () => {
     const result = runKrandog(['build', fixture('argv.js')]);
     expect(result.status).toBe(2);
