@@ -1,5 +1,6 @@
 // What the peer and stderr get when something goes wrong: short bodies to the peer, details to stderr.
 import type { ServerResponse } from 'node:http';
+import { logUserError } from '../user-error-log.ts';
 
 /** A short plain-text error response. The peer never sees a stack or an error message. */
 export function sendErrorResponse(res: ServerResponse, status: number, reason: string, body: string, close = false, extraHeaders: string[] = []): void {
@@ -33,9 +34,9 @@ export function sendServiceUnavailable(res: ServerResponse, why: string): void {
   sendErrorResponse(res, 503, 'Service Unavailable', `Service Unavailable: ${why}`, true, ['Retry-After', '1']);
 }
 
-/** Logs an error raised while answering `method url`; console.error prints the source-mapped stack. */
+/** Logs an error raised while answering `method url`, with the user's frames only. */
 export function logRequestError(what: string, method: string, url: string, error: unknown): void {
-  console.error(`krandog: ${what} (${method} ${url}):`, error);
+  logUserError(`${what} (${method} ${url})`, error);
 }
 
 /** The one line printed when listen() fails, e.g. `port 3000 is already in use`. */

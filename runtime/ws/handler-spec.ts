@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Query } from '../http/request.ts';
 import type { ServerWebSocket } from './server-socket.ts';
+import { logUserError } from '../user-error-log.ts';
 
 /** What a function handler receives for each WebSocket message. */
 export interface WebSocketMessageRequest {
@@ -90,7 +91,7 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /** Logs what a script's WebSocket code threw; the connection and the server keep running. */
 export function logHandlerError(where: string, error: unknown): void {
-  console.error(`krandog: WebSocket ${where} handler failed:`, error);
+  logUserError(`WebSocket ${where} handler failed`, error);
 }
 
 // One reporter per hook, made once, so catching a rejected Promise costs no closure per message.

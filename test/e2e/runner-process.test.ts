@@ -9,7 +9,7 @@ import { fixture, krandogBin, krandogEnv, makeTempDir, repoRoot, runKrandog, sta
 const cacheHome = makeTempDir('krandog-cache-');
 const run = (args: string[], env?: NodeJS.ProcessEnv) => runKrandog(args, { cacheHome, env });
 /** Frames that belong to krandog or Node, never to be shown to the user. */
-const INTERNAL_FRAME = /dist\/cli\.js|dist\/runtime|node:internal|krandog\/bundles|krandog:/;
+const INTERNAL_FRAME = new RegExp(`dist/cli\\.js|dist/runtime|${repoRoot}runtime/|node:|krandog/bundles|krandog:`);
 
 describe('process.argv', () => {
   it('is [krandog executable, absolute script path, ...every argument after the script]', () => {
@@ -75,6 +75,17 @@ describe('uncaught errors', () => {
     // Like Node: the source line and a caret under the column, first.
     const [file, line] = top.split(':');
     expect(result.stderr.startsWith(`${fixture(file)}:${line}\n`)).toBe(true);
+  });
+
+  it("shows an error thrown inside krandog's runtime at the script's line, without the runtime's frames", () => {
+    const script = path.join(makeTempDir(), 'send-too-early.js');
+    writeFileSync(script, "const ws = new WebSocket('ws://127.0.0.1:9');\nws.send('too early');\n");
+    const result = run([script]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `${script}:2\nws.send('too early');\n   ^\n\n` +
+        `DOMException [InvalidStateError]: WebSocket is still connecting\n    at <anonymous> (${script}:2:4)\n`,
+    );
   });
 
   it('leaves the error to a script that handles uncaughtException itself', () => {

@@ -86,7 +86,7 @@ describe('WebSocket close reasons from the server', () => {
     raw.write(Buffer.concat([masked({ opcode: OP.text, payload: 'explode' }), masked({ opcode: OP.text, payload: 'next' })]));
     const frames = await raw.waitForFrames(1);
     expect(frames.map((frame) => [frame.opcode, frame.payload.toString()])).toEqual([[OP.text, 'echo next']]);
-    expect(String(errors.mock.calls[0]?.[1])).toContain(SECRET);
+    expect(String(errors.mock.calls[0]?.[0])).toContain(SECRET);
     raw.destroy();
   });
 });

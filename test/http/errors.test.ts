@@ -1,7 +1,7 @@
 // Failures: handler errors, bad responses, bad requests, too large bodies, a port in use (fixture: failures.js).
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, runScript, startServer, type RunningServer } from './helpers/krandog-server.ts';
+import { fixture, repoRoot, runScript, startServer, type RunningServer } from './helpers/krandog-server.ts';
 import { RawConnection, rawRequest } from './helpers/raw-http.ts';
 
 let server: RunningServer;
@@ -21,24 +21,39 @@ async function stderrWith(text: string): Promise<string> {
   return server.stderr();
 }
 
+/** The report that starts with `header`, up to the next `krandog:` line. */
+function reportAfter(stderr: string, header: string): string {
+  const start = stderr.indexOf(header);
+  const next = stderr.indexOf('\nkrandog:', start);
+  return stderr.slice(start, next === -1 ? undefined : next + 1);
+}
+
+const failuresJs = `${repoRoot}test/fixtures/http/failures.js`;
+
 describe('handler errors', () => {
-  it('answers 500 with a short body when the handler throws, and logs the mapped stack', async () => {
+  it('answers 500 with a short body when the handler throws, and logs it like an uncaught error', async () => {
     const response = await fetch(server.url + '/throw');
     expect(response.status).toBe(500);
     const body = await response.text();
     expect(body).toBe('Internal Server Error');
-    const stderr = await stderrWith('boom from the handler');
-    expect(stderr).toContain('krandog: the request handler failed (GET /throw): Error: boom from the handler');
-    // The stack points at the script's own source line (line 7 of failures.js), not at the bundle.
-    expect(stderr).toMatch(/test\/fixtures\/http\/failures\.js:7:\d+/);
+    const report = reportAfter(await stderrWith('boom from the handler'), 'krandog: the request handler failed (GET /throw):');
+    // The script's source line with a caret, then the stack: the script's frames only, none of
+    // krandog's runtime (runtime/, dist/) or of Node's internals.
+    expect(report).toBe(
+      `krandog: the request handler failed (GET /throw):\n${failuresJs}:7\n      throw new Error('boom from the handler');\n            ^\n\n` +
+        `Error: boom from the handler\n    at failingHandler (${failuresJs}:7:13)\n`,
+    );
     await stillServing();
   });
 
-  it('answers 500 when an async handler rejects', async () => {
+  it("answers 500 when an async handler rejects, and logs only the script's frames", async () => {
     const response = await fetch(server.url + '/reject');
     expect(response.status).toBe(500);
     expect(await response.text()).toBe('Internal Server Error');
-    expect(await stderrWith('async boom')).toContain('(GET /reject): Error: async boom');
+    const report = reportAfter(await stderrWith('async boom'), 'krandog: the request handler failed (GET /reject):');
+    expect(report).toContain(`${failuresJs}:9\n      return Promise.reject(new Error('async boom'));\n`);
+    expect(report).toContain('\nError: async boom\n');
+    expect(report.split('\n').filter((line) => line.startsWith('    at ') && !line.includes(failuresJs))).toEqual([]);
     await stillServing();
   });
 
@@ -68,7 +83,9 @@ describe('handler errors', () => {
     const response = await fetch(server.url + '/stream-fails');
     expect(response.status).toBe(200);
     await expect(response.text()).rejects.toThrow();
-    expect(await stderrWith('stream broke')).toContain('krandog: response body stream failed (GET /stream-fails): Error: stream broke');
+    const report = reportAfter(await stderrWith('stream broke'), 'krandog: response body stream failed (GET /stream-fails):');
+    expect(report).toContain(`${failuresJs}:27\n          throw new Error('stream broke');\n`);
+    expect(report.split('\n').filter((line) => line.startsWith('    at ') && !line.includes(failuresJs))).toEqual([]);
     await stillServing();
   });
 

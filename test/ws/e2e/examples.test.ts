@@ -112,7 +112,7 @@ describe('examples/websocket-chat-server.js (plain text clients)', () => {
 });
 
 describe('a throwing message handler in a krandog script', () => {
-  it('logs the error with its source location to stderr and keeps the connection working', async () => {
+  it('logs the error like an uncaught one, with the script\'s frames only, and keeps the connection working', async () => {
     const server = await run('test/fixtures/ws/throwing-handler.js');
     const client = await openClient(server.ws);
     client.send('boom');
@@ -120,8 +120,16 @@ describe('a throwing message handler in a krandog script', () => {
     client.send('after');
     expect(await texts(client, 1)).toEqual(['echo after']);
     await expect.poll(() => server.stderr()).toContain('handler rejected');
-    expect(server.stderr()).toContain('krandog: WebSocket message handler failed: Error: handler exploded on boom');
-    expect(server.stderr()).toMatch(/throwing-handler\.js:5:\d+/);
+    const script = path.join(repoRoot, 'test/fixtures/ws/throwing-handler.js');
+    expect(server.stderr()).toContain(
+      `krandog: WebSocket message handler failed:\n${script}:5\n  throw new Error(\`handler exploded on \${data}\`);\n        ^\n\n` +
+        `Error: handler exploded on boom\n    at explode (${script}:5:9)\n`,
+    );
+    expect(server.stderr()).toContain(`krandog: WebSocket message handler failed:\n${script}:12\n`);
+    // No frame of krandog's runtime (runtime/, dist/) or of Node's internals.
+    const frames = server.stderr().split('\n').filter((line) => line.startsWith('    at '));
+    expect(frames.length).toBeGreaterThan(2);
+    expect(frames.filter((frame) => !frame.includes(script))).toEqual([]);
     client.close();
   });
 });
