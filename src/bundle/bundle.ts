@@ -2,6 +2,7 @@ import type { BuildFailure } from 'esbuild';
 import { module, path, url } from '../builtins.ts';
 import { useColor } from '../color.ts';
 import { BundleError } from '../errors.ts';
+import { withKrandogHints } from './error-hints.ts';
 import { recordInput, resolutionConfigFiles, type InputFile } from './input-files.ts';
 import { locationDefines, runtimeGlobalsPlugin, runtimeHttpPlugin, sourceLocationPlugin, type LoadRecords } from './plugins.ts';
 import { inlineSourceMapComment, removeFirstLinePreludes, type RawSourceMap } from './source-map.ts';
@@ -74,7 +75,7 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
     return { code: code + inlineSourceMapComment(map), inputs: await collectInputs(inputFiles, records) };
   } catch (error) {
     if (isBuildFailure(error)) {
-      const messages = await esbuild.formatMessages(error.errors, {
+      const messages = await esbuild.formatMessages(await withKrandogHints(error.errors, entry, esbuild), {
         kind: 'error',
         color: useColor(process.stderr),
         terminalWidth: process.stderr.columns,

@@ -14,7 +14,8 @@ export const locationDefines = {
   'import.meta.filename': '__krandog_filename',
 };
 
-const SOURCE_FILE = /\.(?:[cm]?[jt]sx?|json)$/;
+/** Files whose loader their extension picks (loaderFor); any other file is read as JavaScript. */
+export const SOURCE_FILE = /\.(?:[cm]?[jt]sx?|json)$/;
 const USES_LOCATION = /__dirname|__filename|import\.meta/;
 
 /**

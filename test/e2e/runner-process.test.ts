@@ -120,6 +120,31 @@ describe('bundling errors', () => {
     expect(result.stderr).toContain('Could not resolve "./lib/does-not-exist.js"');
     expect(result.stderr).toMatch(/missing-import\.js:1:24:/);
   });
+
+  it("advises installing a package it cannot find, not esbuild's `external` option", () => {
+    const script = path.join(makeTempDir(), 'uses-missing-package.js');
+    writeFileSync(script, "import pad from '@krandog-test/no-such-package/pad';\nconsole.log(pad);\n");
+    const result = run([script]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Could not resolve "@krandog-test/no-such-package/pad"');
+    expect(result.stderr).toContain('install it (npm install @krandog-test/no-such-package), or check the name.');
+    expect(result.stderr).not.toContain('external');
+  });
+
+  it('tells a shebang script without an extension that fails on TypeScript syntax to be named .ts', () => {
+    const dir = makeTempDir();
+    writeFileSync(path.join(dir, 'serve-it'), '#!/usr/bin/env krandog\nconst port: number = 3000;\nconsole.log(port);\n');
+    const result = run([path.join(dir, 'serve-it')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('serve-it:2:10:');
+    expect(result.stderr).toContain('krandog reads a file without an extension as JavaScript; name it serve-it.ts to use TypeScript.');
+    // A JavaScript mistake gets no such hint.
+    writeFileSync(path.join(dir, 'broken-js'), '#!/usr/bin/env krandog\nconst port = = 3000;\n');
+    const broken = run([path.join(dir, 'broken-js')]);
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain('broken-js:2:13:');
+    expect(broken.stderr).not.toContain('TypeScript');
+  });
 });
 
 describe('command line', () => {
