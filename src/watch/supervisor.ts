@@ -1,7 +1,7 @@
 // --watch: the one mode in which krandog runs the script in a child process. The supervisor
 // bundles (which tells it every input), starts `node bin/krandog.js <script>` (a cache hit, so
-// the child does not bundle again), watches the inputs, and on a change stops the child
-// (SIGTERM, SIGKILL if it lingers) and starts the next one.
+// the child does not bundle again), watches the inputs, and on a change bundles again; once that
+// succeeds it stops the child (SIGTERM, SIGKILL if it lingers) and starts the next one.
 import type { ChildProcess } from 'node:child_process';
 import { os, path } from '../builtins.ts';
 import { prepareBundle } from '../bundle/prepare.ts';
@@ -33,7 +33,8 @@ export class WatchSupervisor {
   #inputs = new Set<string>();
   #child: RunningChild | undefined;
   #restarting = false;
-  #changedWhileRestarting = false;
+  /** Files changed since the last restart began. */
+  readonly #changedFiles = new Set<string>();
 
   constructor(target: WatchTarget) {
     this.#target = target;
@@ -45,20 +46,25 @@ export class WatchSupervisor {
   }
 
   async #runOnce(): Promise<void> {
+    if (await this.#bundle()) this.#child = await this.#spawn();
+    else log('waiting for changes before restarting');
+  }
+
+  /** Bundles the script (into the cache, where the child finds it); false, reported, when it does not build. */
+  async #bundle(): Promise<boolean> {
     const { entry, cache } = this.#target;
     try {
       const bundle = await prepareBundle(entry, { cache });
       this.#inputs = new Set([entry, ...bundle.inputs]);
       this.#watcher.setFiles(this.#inputs);
+      return true;
     } catch (error) {
       if (!isBundleError(error)) throw error;
       process.stderr.write(error.formatted);
       // Keep watching what the last good bundle used, plus the files the errors name.
       this.#watcher.setFiles(new Set([entry, ...this.#inputs, ...error.files]));
-      log('waiting for changes before restarting');
-      return;
+      return false;
     }
-    this.#child = await this.#spawn();
   }
 
   async #spawn(): Promise<RunningChild> {
@@ -87,18 +93,29 @@ export class WatchSupervisor {
   }
 
   async #onChange(files: string[]): Promise<void> {
-    if (this.#restarting) {
-      this.#changedWhileRestarting = true;
+    for (const file of files) this.#changedFiles.add(file);
+    if (this.#restarting) return;
+    this.#restarting = true;
+    while (this.#changedFiles.size > 0) {
+      const changed = [...this.#changedFiles].map((file) => path.relative(process.cwd(), file) || file);
+      this.#changedFiles.clear();
+      await this.#restart(changed.join(', '));
+    }
+    this.#restarting = false;
+  }
+
+  /**
+   * The running script is stopped only once the new bundle is ready: a save that does not build
+   * leaves it serving, and the next save tries again.
+   */
+  async #restart(changed: string): Promise<void> {
+    if (!(await this.#bundle())) {
+      log(this.#child ? `${changed} changed but does not build; the running script keeps running, waiting for changes` : 'waiting for changes before restarting');
       return;
     }
-    this.#restarting = true;
-    log(`${files.map((file) => path.relative(process.cwd(), file) || file).join(', ')} changed; restarting`);
-    do {
-      this.#changedWhileRestarting = false;
-      await this.#stopChild('SIGTERM');
-      await this.#runOnce();
-    } while (this.#changedWhileRestarting);
-    this.#restarting = false;
+    log(`${changed} changed; restarting`);
+    await this.#stopChild('SIGTERM');
+    this.#child = await this.#spawn();
   }
 
   /** Stops the running script, if any; resolves with its exit code. */

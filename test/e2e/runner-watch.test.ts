@@ -41,6 +41,37 @@ describe('krandog --watch', () => {
     expect({ code, signal }).toEqual({ code: 143, signal: null });
   });
 
+  it('keeps the server answering while a save does not build, and restarts it once the fix builds', async () => {
+    const { main, lib } = makeWatchedScript();
+    writeFileSync(
+      main,
+      "import { value } from './lib.js';\n" +
+        'const server = http.createServer(() => ({ body: value }), { quiet: true });\n' +
+        "server.listen(0, '127.0.0.1', () => console.log(`serving ${value} on ${server.port} pid ${process.pid}`));\n",
+    );
+    const live = startKrandog(['--watch', main]);
+    try {
+      const [, firstPort, firstPid] = await live.waitFor(/serving one on (\d+) pid (\d+)/);
+      const get = async (port: string) => (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5_000) })).text();
+      expect(await get(firstPort)).toBe('one');
+
+      writeFileSync(lib, 'export const value = ;\n');
+      await live.waitFor(/lib\.js changed but does not build; the running script keeps running, waiting for changes/, 'stderr');
+      expect(live.output().stderr).toContain('lib.js:1:21');
+      expect(await get(firstPort)).toBe('one');
+      expect(isAlive(Number(firstPid))).toBe(true);
+
+      writeFileSync(lib, "export const value = 'two';\n");
+      const [, secondPort, secondPid] = await live.waitFor(/serving two on (\d+) pid (\d+)/);
+      expect(await get(secondPort)).toBe('two');
+      expect(secondPid).not.toBe(firstPid);
+      expect(isAlive(Number(firstPid))).toBe(false);
+    } finally {
+      live.child.kill('SIGTERM');
+    }
+    await live.exited;
+  });
+
   it('waits for changes after the script exits, then runs it again', async () => {
     const { main, lib } = makeWatchedScript();
     writeFileSync(main, "import { value } from './lib.js';\nconsole.log(`done ${value}`);\n");
