@@ -3,6 +3,7 @@
 // Needs `node build.mjs` first (npm test does it).
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startServer } from '../../http/helpers/krandog-server.ts';
 import { startPeer, stopPeers } from './helpers.ts';
 
 afterEach(stopPeers);
@@ -113,6 +114,38 @@ describe('examples/websocket-client.js', () => {
     const { code, stdout, stderr } = await run.exited;
     expect(stdout).toBe('you said: hello\nyou said: second line\n');
     expect(stderr).toBe(`connected to ${peer.url}/\nclosed: 1000\n`);
+    expect(code).toBe(0);
+  });
+
+  it('with piped input (echo hi | …), prints the replies of ./krandog examples/websocket-echo.js before closing', async () => {
+    const echo = await startServer('examples/websocket-echo.js', [], { PORT: '0' });
+    try {
+      const url = `ws://127.0.0.1:${echo.port}`;
+      const run = runKrandog(['examples/websocket-client.js', url]);
+      run.write('hi\nsecond line\n');
+      run.endInput();
+      const { code, stdout, stderr } = await run.exited;
+      expect(stdout).toBe('hi\nsecond line\n');
+      expect(stderr).toBe(`connected to ${url}/\nclosed: 1000\n`);
+      expect(code).toBe(0);
+    } finally {
+      await echo.stop();
+    }
+  });
+
+  it('after the input ends, waits for replies that keep coming', async () => {
+    const peer = await startPeer();
+    peer.server.on('connection', (socket) =>
+      socket.on('message', (data) => {
+        socket.send(`got ${data}`);
+        setTimeout(() => socket.send(`still thinking about ${data}`), 100);
+      }),
+    );
+    const run = runKrandog(['examples/websocket-client.js', peer.url]);
+    run.write('question\n');
+    run.endInput();
+    const { code, stdout } = await run.exited;
+    expect(stdout).toBe('got question\nstill thinking about question\n');
     expect(code).toBe(0);
   });
 
