@@ -14,6 +14,7 @@ let guests = 0;
 const server = http.createServer({
   request(req) {
     if (req.pathname === '/') return { type: 'text/html; charset=utf-8', body: PAGE };
+    if (req.pathname === '/favicon.ico') return { status: 204 }; // no icon, and no 404 for asking
     return { status: 404, body: 'not found' };
   },
   websocket: {
@@ -60,10 +61,12 @@ const PAGE = `<!doctype html>
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
+  <link rel="icon" href="data:,">
   <title>krandog rooms</title>
   <style>
     body { font: 16px/1.4 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }
     #log { list-style: none; padding: .5rem; border: 1px solid #ccc; height: 20rem; overflow-y: auto; }
+    #log li { overflow-wrap: anywhere; }          /* a long word wraps instead of overflowing */
     #log li.notice { color: #777; font-style: italic; }
     form { display: flex; gap: .5rem; margin: .5rem 0; }
     input[type=text] { flex: 1; padding: .4rem; }

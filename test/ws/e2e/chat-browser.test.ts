@@ -86,3 +86,47 @@ describe.skipIf(!hasChromium && !inCi)('chat example in headless Chromium', () =
     await alice.close();
   }, 60_000);
 });
+
+// Both chat pages: a 300-character word wraps inside the log instead of widening it, and no
+// request the page makes, nor a browser's /favicon.ico, gets an error status.
+describe.skipIf(!hasChromium && !inCi).each([
+  { example: 'examples/websocket-chat-server.js', joinButton: '#join' },
+  { example: 'examples/pubsub-chat.js', joinButton: '#join-form button' },
+])('$example page in headless Chromium', ({ example, joinButton }) => {
+  let browser: Browser;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startScript(example, [], { PORT: '0' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('wraps a long word inside the log, and answers every request the page makes and /favicon.ico', async () => {
+    const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    const requests: string[] = [];
+    page.on('response', (response) => requests.push(`${response.status()} ${new URL(response.url()).pathname}`));
+    await page.goto(`http://127.0.0.1:${server.port}/`);
+    await page.fill('#name', 'Wordy');
+    await page.click(joinButton);
+    await page.locator('#message:enabled').waitFor();
+    const word = 'x'.repeat(300);
+    await page.fill('#message', word);
+    await page.click('#send');
+    await page.locator('#log li', { hasText: word }).waitFor();
+    const widths = await page.evaluate(() => {
+      const log = document.getElementById('log')!;
+      return { log: log.scrollWidth - log.clientWidth, page: document.documentElement.scrollWidth - window.innerWidth };
+    });
+    expect(widths).toEqual({ log: 0, page: 0 });
+    expect(requests.filter((request) => !/^[23]\d\d /.test(request))).toEqual([]);
+    // The page names its (empty) icon, so browsers do not ask for /favicon.ico; one that asks anyway gets 204.
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('data:,');
+    expect((await fetch(`${server.url}/favicon.ico`)).status).toBe(204);
+    await page.close();
+  }, 60_000);
+});
