@@ -3,20 +3,41 @@
 // Output of run() (colour only on a terminal without NO_COLOR):
 //
 //   <empty line>
-//   Running 3 tests...
+//   Running 3 tests...                 (or: Running 1 test...)
 //   <empty line>
 //     ✓ adds
 //     ✗ parses
 //       expected 2, got 3
 //   <empty line>
-//   1 failed, 2 passed, 3 total        (or: 3 tests passed)
+//   1 failed, 2 passed, 3 total        (or: 3 tests passed, 1 test passed)
+//
+// Tests that no run() took (the script forgot it, or registered them after it) still run: when
+// the script's top level has finished, else just before the process would exit. A script that
+// forgets run() must not pass by running nothing.
 import { inspect, isDeepStrictEqual } from 'node:util';
+import { SCRIPT_EVALUATED } from './script-evaluated.ts';
 
 type TestFunction = () => unknown;
+
+/** How long an async test may take unless test() or run() says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 5_000;
+/** setTimeout's limit (a 32-bit signed count of milliseconds; beyond it Node fires at once). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+export interface TestOptions {
+  /** Milliseconds the test's promise may take to settle before the test fails; default: run()'s. */
+  timeout?: number;
+}
+
+export interface RunOptions {
+  /** Milliseconds each test of this run may take, unless its test() gave its own; default 5000. */
+  timeout?: number;
+}
 
 interface TestCase {
   name: string;
   fn: TestFunction;
+  timeout: number | undefined;
 }
 
 /** Thrown by assert() and assertEqual(); its message is what run() prints under the test. */
@@ -24,6 +45,14 @@ export class AssertionError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'AssertionError';
+  }
+}
+
+/** A test's promise did not settle within its timeout. */
+class TestTimeoutError extends Error {
+  constructor(milliseconds: number) {
+    super(`timed out after ${milliseconds} ms`);
+    this.name = 'TestTimeoutError';
   }
 }
 
@@ -35,11 +64,16 @@ export interface TestResults {
 }
 
 const pending: TestCase[] = [];
+/** The run in progress, if any: the next run() waits for it, so that reports never interleave. */
+let currentRun: Promise<TestResults> | undefined;
+let leftoversScheduled = false;
 
 /** Registers a test; `fn` may be async. Tests run, in order, when run() is called. */
-export function test(name: string, fn: TestFunction): void {
+export function test(name: string, fn: TestFunction, options: TestOptions = {}): void {
   if (typeof fn !== 'function') throw new TypeError(`test(name, fn): fn must be a function, got ${typeof fn}`);
-  pending.push({ name: String(name), fn });
+  const timeout = options.timeout === undefined ? undefined : checkTimeout(options.timeout, 'test(name, fn, { timeout })');
+  pending.push({ name: String(name), fn, timeout });
+  scheduleLeftovers();
 }
 
 /** Throws an AssertionError with `message` (or a default one) when `condition` is falsy. */
@@ -55,34 +89,106 @@ export function assertEqual<T>(actual: unknown, expected: T): asserts actual is 
 }
 
 /**
- * Runs every test registered so far, one after another, and prints the report. A failure sets
- * process.exitCode to 1.
+ * Runs every test registered so far, one after another (after a run still in progress), and
+ * prints the report. A failure sets process.exitCode to 1.
  */
-export async function run(): Promise<TestResults> {
+export function run(options: RunOptions = {}): Promise<TestResults> {
+  const timeout = checkTimeout(options.timeout ?? DEFAULT_TIMEOUT_MS, 'run({ timeout })');
   const tests = pending.splice(0);
+  const previous = currentRun;
+  const results = previous ? previous.then(() => runTests(tests, timeout)) : runTests(tests, timeout);
+  currentRun = results;
+  const clear = () => {
+    if (currentRun === results) currentRun = undefined;
+  };
+  results.then(clear, clear);
+  return results;
+}
+
+async function runTests(tests: TestCase[], defaultTimeout: number): Promise<TestResults> {
   const paint = painter();
   const write = (text: string) => process.stdout.write(text + '\n');
-  write(`\nRunning ${tests.length} tests...\n`);
+  write(`\nRunning ${count(tests.length)}...\n`);
   let failed = 0;
-  for (const { name, fn } of tests) {
-    try {
-      await fn();
+  for (const { name, fn, timeout } of tests) {
+    const failure = await runTest(fn, timeout ?? defaultTimeout);
+    if (failure === undefined) {
       write(paint.green(`  ✓ ${name}`));
-    } catch (error) {
+    } else {
       failed++;
       write(paint.red(`  ✗ ${name}`));
-      write(failureMessage(error).replace(/^/gm, '    '));
+      write(failureMessage(failure.error).replace(/^/gm, '    '));
     }
   }
   const passed = tests.length - failed;
   write('');
-  write(failed === 0 ? paint.green(`${passed} tests passed`) : paint.red(`${failed} failed, ${passed} passed, ${tests.length} total`));
+  write(failed === 0 ? paint.green(`${count(passed)} passed`) : paint.red(`${failed} failed, ${passed} passed, ${tests.length} total`));
   if (failed > 0) process.exitCode = 1;
   return { passed, failed, total: tests.length };
 }
 
+/** Runs one test: undefined when it passes, else what it threw or rejected with. */
+async function runTest(fn: TestFunction, timeout: number): Promise<{ error: unknown } | undefined> {
+  try {
+    const result = fn();
+    // Only a promise gets a timer: synchronous tests cost nothing extra.
+    if (isThenable(result)) await settleWithin(result, timeout);
+    return undefined;
+  } catch (error) {
+    return { error };
+  }
+}
+
+/**
+ * `promise`, or a TestTimeoutError once `milliseconds` have passed. The timer keeps the process
+ * alive, so a test that never settles fails instead of letting the process exit mid-run. A late
+ * rejection of a timed-out test stays handled (Promise.race listens to it).
+ */
+async function settleWithin(promise: PromiseLike<unknown>, milliseconds: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TestTimeoutError(milliseconds)), milliseconds);
+  });
+  try {
+    await Promise.race([promise, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Tests no run() took run when the script's top level has finished (krandog's CLI says when), and
+ * those registered later, or in a `krandog build` file under plain node, when nothing else is
+ * left to do ('beforeExit'; the run makes the process busy again, and it exits after the report).
+ */
+function scheduleLeftovers(): void {
+  if (leftoversScheduled) return;
+  leftoversScheduled = true;
+  const runLeftovers = () => {
+    if (pending.length > 0) void run();
+  };
+  process.on(SCRIPT_EVALUATED, runLeftovers);
+  process.on('beforeExit', runLeftovers);
+}
+
+function checkTimeout(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !(value > 0 && value <= MAX_TIMEOUT_MS)) {
+    throw new TypeError(`${where}: timeout must be a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${inspect(value)}`);
+  }
+  return value;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** `1 test`, `3 tests`. */
+function count(tests: number): string {
+  return `${tests} ${tests === 1 ? 'test' : 'tests'}`;
+}
+
 function failureMessage(error: unknown): string {
-  if (error instanceof AssertionError) return error.message;
+  if (error instanceof AssertionError || error instanceof TestTimeoutError) return error.message;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return `threw ${inspect(error)}`;
 }

@@ -21,14 +21,21 @@ declare global {
   /** createServer(handler, options) plus listen(port). */
   var serve: typeof import('http').serve;
 
-  /** Registers a test; run() runs them. `fn` may be async. */
-  function test(name: string, fn: () => unknown): void;
+  /**
+   * Registers a test; run() runs them (tests no run() took run by themselves once the script's top
+   * level has finished). `fn` may be async; its promise fails the test if it takes longer than
+   * `timeout` ms (default: run()'s, 5000).
+   */
+  function test(name: string, fn: () => unknown, options?: { timeout?: number }): void;
   /** Throws (failing the test) when `condition` is falsy. */
   function assert(condition: unknown, message?: string): asserts condition;
   /** Throws (failing the test) unless the two are deeply and strictly equal. */
   function assertEqual<T>(actual: unknown, expected: T): asserts actual is T;
-  /** Runs the registered tests, prints the report, and sets exit code 1 if any failed. */
-  function run(): Promise<{ passed: number; failed: number; total: number }>;
+  /**
+   * Runs the registered tests, prints the report, and sets exit code 1 if any failed. `timeout`:
+   * ms each test may take unless its test() says otherwise (default 5000).
+   */
+  function run(options?: { timeout?: number }): Promise<{ passed: number; failed: number; total: number }>;
 }
 
 export {};

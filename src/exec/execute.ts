@@ -2,6 +2,8 @@ import { fs, url } from '../builtins.ts';
 import { useColor } from '../color.ts';
 import { distDir } from '../bundle/runtime-paths.ts';
 import { formatUncaughtError } from './error-report.ts';
+import { guardTopLevelAwait } from './unsettled-await.ts';
+import { SCRIPT_EVALUATED } from '../../runtime/script-evaluated.ts';
 
 /** The bundle file vanished between the cache lookup and the import (another process replaced it). */
 export class BundleVanishedError extends Error {}
@@ -11,16 +13,19 @@ let isReporting = false;
 
 /**
  * Runs a bundle inside this process: process.argv as the script expects, stacks mapped to the
- * user's sources, and an uncaught error printed without krandog's frames, exit code 1.
+ * user's sources, an uncaught error printed without krandog's frames (exit code 1), and exit
+ * code 13 when its top-level await never settles (unsettled-await.ts).
  */
 export async function executeBundle(bundleFile: string, entry: string, args: string[], argv0: string): Promise<void> {
   internalPaths = [distDir, bundleFile];
   reportUncaughtErrors();
   process.argv = [argv0, entry, ...args];
   process.setSourceMapsEnabled(true);
+  const settled = guardTopLevelAwait(entry);
   try {
     await import(url.pathToFileURL(bundleFile).href);
   } catch (error) {
+    settled();
     if ((error as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND' && !fs.existsSync(bundleFile)) {
       throw new BundleVanishedError(bundleFile);
     }
@@ -30,10 +35,13 @@ export async function executeBundle(bundleFile: string, entry: string, args: str
       setImmediate(() => {
         throw error;
       });
-    } else {
-      exitWithError(error);
+      return;
     }
+    exitWithError(error);
   }
+  settled();
+  // The test runner, if the script used it, now runs the tests no run() took (runtime/test-runner.ts).
+  (process as NodeJS.EventEmitter).emit(SCRIPT_EVALUATED);
 }
 
 function reportUncaughtErrors(): void {

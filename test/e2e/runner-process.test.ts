@@ -38,6 +38,48 @@ describe('exit codes', () => {
   it('exits by itself when nothing is pending', () => {
     expect(run([fixture('top-level-await.mjs')]).status).toBe(0);
   });
+});
+
+describe('a top-level await that never settles', () => {
+  const dir = makeTempDir();
+  const script = (name: string, source: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, source);
+    return file;
+  };
+  const unsettled = 'await new Promise(() => {});\n';
+  const viaBin = (args: string[]) => runKrandog([path.join(repoRoot, 'bin/krandog.js'), ...args], { command: process.execPath, cacheHome });
+
+  it('exits 13 with one line naming the script, through ./krandog and through bin/krandog.js alike', () => {
+    const file = script('hang.js', `console.log('started');\n${unsettled}console.log('not reached');\n`);
+    const message = `krandog: the top-level await in ${file} never settled, and nothing else was left to run (exit code 13)\n`;
+    for (const result of [run([file]), viaBin([file])]) {
+      expect(result).toMatchObject({ status: 13, stdout: 'started\n', stderr: message });
+    }
+  });
+
+  it('keeps the exit the script chose: process.exit() with or without a code, process.exitCode', () => {
+    const cases: Array<[string, number]> = [
+      ['setTimeout(() => process.exit(), 5);\n', 0],
+      ['setTimeout(() => process.exit(0), 5);\n', 0],
+      ['setTimeout(() => process.exit(4), 5);\n', 4],
+      ['process.exitCode = 0;\n', 0],
+      ['process.exitCode = 5;\n', 5],
+    ];
+    for (const [prelude, code] of cases) {
+      const result = viaBin([script('chooses.js', prelude + unsettled)]);
+      expect({ prelude, status: result.status, stderr: result.stderr }).toEqual({ prelude, status: code, stderr: '' });
+    }
+  });
+
+  it('is an uncaught error (exit 1) when the awaited promise rejects, and no hang once it settles', () => {
+    const rejected = viaBin([script('rejects.js', "await new Promise((_, reject) => setTimeout(() => reject(new Error('late')), 5));\n")]);
+    expect(rejected.status).toBe(1);
+    expect(rejected.stderr).toContain('Error: late');
+    expect(rejected.stderr).not.toContain('never settled');
+    // process.exit() during the evaluation, after an await (the evaluation has not settled yet).
+    expect(viaBin([script('exits.js', 'await null;\nprocess.exit();\n')])).toMatchObject({ status: 0, stderr: '' });
+  });
 
   it('runs the script in its own process: no child, same PID, its signals', async () => {
     const dir = makeTempDir();

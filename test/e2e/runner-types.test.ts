@@ -24,6 +24,7 @@ describe('type declarations', () => {
     expect(at(5)[0]).toContain("Type 'string' is not assignable to type 'number'"); // req.method is krandog's string
     expect(at(4)).toHaveLength(1); // status: '200' is not a number
     expect(at(8)[0]).toContain('Expected 2-3 arguments'); // serve(port) without a handler
-    expect(at(9)[0]).toContain('Expected 2 arguments'); // test(name) without a function
+    expect(at(9)[0]).toContain('Expected 2-3 arguments'); // test(name) without a function
+    expect(at(10)[0]).toContain("Type 'string' is not assignable to type 'number'"); // run({ timeout: '5s' })
   });
 });

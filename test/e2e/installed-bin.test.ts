@@ -1,0 +1,89 @@
+// krandog as users get it: `npm pack`, then `npm install -g` into a temporary prefix. Every way of
+// starting it (./krandog, the installed bin, `npx krandog`, a `#!/usr/bin/env krandog` script)
+// must end a script with the same exit code: a CI run must never pass because krandog was started
+// another way (a hanging script exited 0 through the npm bin, not through ./krandog).
+import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture, krandogBin, makeTempDir, repoRoot, runKrandog, type RunOptions } from './runner-helpers.ts';
+
+const script = fixture('exit-cases.js');
+const expectedExitCodes = {
+  pass: 0,
+  fail: 1,
+  throw: 1,
+  hang: 13,
+  'test-hang': 1,
+  exit: 7,
+  signal: 128 + os.constants.signals.SIGTERM,
+};
+const cacheHome = makeTempDir('krandog-cache-');
+/** npm's settings from a surrounding `npm test` must not steer the pack, the install or npx. */
+const npmEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.keys(process.env).filter((key) => /^npm_/i.test(key)).map((key) => [key, undefined]));
+
+let prefix = '';
+
+beforeAll(() => {
+  const dir = makeTempDir('krandog-install-');
+  const npm = (args: string[]) =>
+    execFileSync('npm', args, { cwd: repoRoot, env: { ...process.env, ...npmEnv }, encoding: 'utf8', timeout: 120_000 });
+  // --ignore-scripts: `prepare` would rebuild dist/ under the feet of the other test files; npm test builds first.
+  const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir, '--loglevel=error']));
+  const files = packed.files.map((file: { path: string }) => file.path);
+  expect(files, 'dist/ missing from the package: run `npm run build` first').toEqual(
+    expect.arrayContaining(['bin/krandog.js', 'dist/cli.js', 'dist/cli-full.js', 'dist/runtime/globals.js', 'types/index.d.ts', 'README.md']),
+  );
+  prefix = path.join(dir, 'prefix');
+  // Its dependencies come from npm's cache when it has them (npm ci filled it), else the registry.
+  npm(['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', path.join(dir, packed.filename)]);
+}, 240_000);
+
+interface Launcher {
+  name: string;
+  /** Installed from the package (not the checkout's ./krandog). */
+  installed: boolean;
+  run(args: string[]): ReturnType<typeof runKrandog>;
+}
+
+const runWith = (command: string, args: string[], options: RunOptions = {}) =>
+  runKrandog(args, { cacheHome, ...options, command, env: { ...npmEnv, ...options.env } });
+const installedBin = () => path.join(prefix, 'bin', 'krandog');
+const onPath = () => ({ PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH}` });
+
+const launchers: Launcher[] = [
+  { name: './krandog', installed: false, run: (args) => runWith(krandogBin, [script, ...args]) },
+  { name: 'the installed bin', installed: true, run: (args) => runWith(installedBin(), [script, ...args]) },
+  {
+    name: 'npx krandog',
+    installed: true,
+    // --no: never fetch a package called krandog from the registry; use the global install.
+    run: (args) => runWith('npx', ['--no', 'krandog', script, ...args], { cwd: makeTempDir(), env: { npm_config_prefix: prefix } }),
+  },
+  { name: 'a #!/usr/bin/env krandog script', installed: true, run: (args) => runWith(script, args, { env: onPath() }) },
+];
+
+/** The exit code a shell would report: 128 + n for a process killed by signal n. */
+function exitCode(result: ReturnType<typeof runKrandog>): number | null {
+  return result.signal ? 128 + os.constants.signals[result.signal] : result.status;
+}
+
+describe.each(launchers)('started as $name', (launcher) => {
+  it('runs the installed copy', () => {
+    const result = launcher.run(['argv0']);
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const krandogRoot = realpathSync(launcher.installed ? path.join(prefix, 'lib/node_modules/krandog') : repoRoot);
+    expect(realpathSync(result.stdout.trim()).startsWith(krandogRoot + path.sep)).toBe(true);
+  });
+
+  it('gives pass 0, fail 1, throw 1, hang 13, a test that never settles 1, process.exit(7) 7, SIGTERM 143', () => {
+    const codes = Object.fromEntries(Object.keys(expectedExitCodes).map((name) => [name, exitCode(launcher.run([name]))]));
+    expect(codes).toEqual(expectedExitCodes);
+  });
+
+  it('names the unsettled top-level await in one line on stderr', () => {
+    const result = launcher.run(['hang']);
+    expect(result.stderr).toBe(`krandog: the top-level await in ${script} never settled, and nothing else was left to run (exit code 13)\n`);
+  });
+});
