@@ -231,7 +231,8 @@ export class WebSocket extends EventTarget {
       },
       onClose: (code, reason, wasClean) => queueTask(() => this.#dispatchClose(code, reason, wasClean)),
     };
-    const connection = new Connection(socket, { isServer: false, backpressureLimit: SEND_BUFFER_LIMIT, deflate }, events);
+    // deferFailure: a bad frame fails the connection only after the message tasks queued before it.
+    const connection = new Connection(socket, { isServer: false, backpressureLimit: SEND_BUFFER_LIMIT, deflate, deferFailure: queueTask }, events);
     this.#connection = connection;
     this.#sendQueue = new SendQueue(connection, (error) => {
       // A Blob that cannot be read cannot be sent: the standard's "cannot be sent" fails the connection.
