@@ -231,7 +231,8 @@ export class WebSocket extends EventTarget {
       },
       onClose: (code, reason, wasClean) => queueTask(() => this.#dispatchClose(code, reason, wasClean)),
     };
-    const connection = new Connection(socket, { isServer: false, backpressureLimit: SEND_BUFFER_LIMIT, deflate }, events);
+    // deferFailure: a bad frame fails the connection only after the message tasks queued before it.
+    const connection = new Connection(socket, { isServer: false, backpressureLimit: SEND_BUFFER_LIMIT, deflate, deferFailure: queueTask }, events);
     this.#connection = connection;
     this.#sendQueue = new SendQueue(connection, (error) => {
       // A Blob that cannot be read cannot be sent: the standard's "cannot be sent" fails the connection.
@@ -267,7 +268,11 @@ export class WebSocket extends EventTarget {
     this.dispatchEvent(new MessageEvent('message', { data: payload, origin: this.#origin }));
   }
 
-  /** "When the WebSocket connection is closed": CLOSED, `error` if it was failed, then `close`. */
+  /**
+   * "When the WebSocket connection is closed": CLOSED, `error` if it was failed, then `close`. A
+   * connection the client failed received no Close frame, so its code is 1006 (RFC 6455 §7.1.5),
+   * whatever code the client sent, as in browsers.
+   */
   #dispatchClose(code: number, reason: string, wasClean: boolean): void {
     this.#readyState = CLOSED;
     this.#sendQueue?.discard();
@@ -276,8 +281,10 @@ export class WebSocket extends EventTarget {
     if (failure !== undefined) {
       reportFailure(this.#url, failure);
       this.dispatchEvent(new ErrorEvent('error', { message: failure.message, error: failure }));
+      this.dispatchEvent(new CloseEvent('close', { wasClean: false, code: CloseCode.Abnormal, reason: '' }));
+    } else {
+      this.dispatchEvent(new CloseEvent('close', { wasClean, code, reason }));
     }
-    this.dispatchEvent(new CloseEvent('close', { wasClean, code, reason }));
   }
 
   #getHandler(type: string): EventHandler {

@@ -16,7 +16,8 @@ import { invalidUtf8, isValidUtf8 } from './utf8.ts';
 //      client: wait for the server's FIN   client: wait for the server's FIN
 //   ──TCP closed──▶ CLOSED (onClose once, wasClean = both Close frames went across)
 //
-// A protocol error sends Close with the error's code and ends TCP at once ("fail the connection").
+// A protocol error sends Close with the error's code and ends TCP ("fail the connection"): at once,
+// or, with `deferFailure`, after the events of the frames that came before the bad one.
 // If the other side never finishes, `closeTimeoutMs` later the socket is destroyed (code 1006).
 
 export const ReadyState = { Connecting: 0, Open: 1, Closing: 2, Closed: 3 } as const;
@@ -44,6 +45,14 @@ export interface ConnectionOptions {
   backpressureLimit?: number;
   /** permessage-deflate, when the handshake agreed on it. */
   deflate?: PerMessageDeflate;
+  /**
+   * Runs the second half of failing the connection for a peer's bad frame (the Close frame, the end
+   * of TCP). The parser stops at once either way, so nothing after the bad frame is delivered or
+   * answered. The client dispatches messages as tasks and passes queueTask: the messages that came
+   * before the bad frame are dispatched, and what their listeners send is written, before the Close
+   * (Autobahn 3.2, 4.1.3, 5.15...). Default: at once (the server dispatched them synchronously).
+   */
+  deferFailure?: (fail: () => void) => void;
 }
 
 /** `send` result: bytes handed to the socket; BACKPRESSURE when they were queued past the buffer. */
@@ -86,6 +95,7 @@ export class Connection {
   readonly #backpressureLimit: number;
   readonly #maxPayload: number;
   readonly #deflate: PerMessageDeflate | undefined;
+  readonly #deferFailure: ((fail: () => void) => void) | undefined;
 
   #closeSent = false;
   #closeReceived = false;
@@ -104,6 +114,7 @@ export class Connection {
     this.#backpressureLimit = options.backpressureLimit ?? DEFAULT_BACKPRESSURE_LIMIT;
     this.#maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.#deflate = options.deflate;
+    this.#deferFailure = options.deferFailure;
     this.#parser = new FrameParser(
       {
         isServer: options.isServer,
@@ -234,7 +245,7 @@ export class Connection {
   }
 
   onError(error: ProtocolError): void {
-    this.#fail(error.closeCode, error);
+    this.#fail(error.closeCode, error, this.#deferFailure);
   }
 
   #onCloseFrame(payload: Buffer): void {
@@ -242,8 +253,7 @@ export class Connection {
     try {
       received = parseClosePayload(payload);
     } catch (error) {
-      this.#fail((error as ProtocolError).closeCode, error as ProtocolError);
-      return;
+      return this.onError(error as ProtocolError);
     }
     this.#closeReceived = true;
     this.#closeCode = received.code;
@@ -257,15 +267,25 @@ export class Connection {
     this.#armCloseTimer();
   }
 
-  /** RFC 6455 §7.1.7 "Fail the WebSocket Connection": send Close with the code, then drop TCP. */
-  #fail(code: number, error: Error): void {
+  /**
+   * RFC 6455 §7.1.7 "Fail the WebSocket Connection": stop reading, report the error, then (now, or
+   * when `defer` runs it) send Close with the code and drop TCP.
+   */
+  #fail(code: number, error: Error, defer?: (fail: () => void) => void): void {
     if (this.#failed || this.readyState === ReadyState.Closed) return;
     this.#failed = true;
     this.#parser.stop();
     this.#closeCode = code;
     this.#closeReason = error.message;
     this.#events.onError?.(error);
-    if (!this.#closeSent) this.#sendClose(code, truncateReason(error.message));
+    if (defer === undefined) this.#closeFailed();
+    else defer(() => this.#closeFailed());
+  }
+
+  #closeFailed(): void {
+    if (this.readyState === ReadyState.Closed) return;
+    // A deferred failure may find the TCP connection already ended by the peer's FIN: no Close then.
+    if (!this.#closeSent && !this.socket.writableEnded) this.#sendClose(this.#closeCode, truncateReason(this.#closeReason));
     this.readyState = ReadyState.Closing;
     this.socket.end();
     this.#armCloseTimer();

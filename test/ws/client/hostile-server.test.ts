@@ -1,6 +1,7 @@
 // The client against a raw-socket server that breaks the protocol on purpose: every failure path
 // of the handshake and of the frames, with the exact event order and CloseEvent fields, and the
-// bytes the client puts on the wire (RFC 6455 §7.1.7: a failed connection sends the close code).
+// bytes the client puts on the wire (RFC 6455 §7.1.7: a failed connection sends the close code;
+// §7.1.5: with no Close received, the CloseEvent says 1006, as in browsers).
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildFrame, buildFrames, close, OP, ping, readClose, text, type FrameSpec } from '../../helpers/frames.ts';
 import { closed, next, record, WebSocket } from './helpers.ts';
@@ -105,29 +106,28 @@ describe('handshake failures: error, then close 1006, never open', () => {
   });
 });
 
-describe('protocol errors from the server: the code on the wire and in the CloseEvent, wasClean false', () => {
-  const cases: Array<[string, FrameSpec, number]> = [
-    ['a masked frame', { ...text('hi'), mask: true }, 1002],
-    ['invalid UTF-8 in a text frame', text(Uint8Array.of(0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5, 0xed, 0xa0, 0x80)), 1007],
-    ['a reserved opcode (3)', { opcode: 3, payload: 'x' }, 1002],
-    ['a reserved control opcode (11)', { opcode: 11 }, 1002],
-    ['RSV1 without an extension', { ...text('x'), rsv: 4 }, 1002],
-    ['a 126-byte ping', ping(new Uint8Array(126)), 1002],
-    ['a fragmented ping', { ...ping('x'), fin: false }, 1002],
-    ['a continuation with nothing to continue', { opcode: OP.cont, payload: 'x' }, 1002],
-    ['a close frame with a 1-byte body', { opcode: OP.close, payload: Uint8Array.of(3) }, 1002],
-    ['a close frame with code 1005', close(1005), 1002],
-    ['a close frame with code 999', close(999), 1002],
-    ['a close reason that is not UTF-8', close(1000, Uint8Array.of(0xff)), 1007],
+describe('protocol errors from the server: the code on the wire, close 1006 and wasClean false in the CloseEvent', () => {
+  const cases: Array<[name: string, code: number, frame: FrameSpec]> = [
+    ['a masked frame', 1002, { ...text('hi'), mask: true }],
+    ['invalid UTF-8 in a text frame', 1007, text(Uint8Array.of(0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5, 0xed, 0xa0, 0x80))],
+    ['a reserved opcode (3)', 1002, { opcode: 3, payload: 'x' }],
+    ['a reserved control opcode (11)', 1002, { opcode: 11 }],
+    ['RSV1 without an extension', 1002, { ...text('x'), rsv: 4 }],
+    ['a 126-byte ping', 1002, ping(new Uint8Array(126))],
+    ['a fragmented ping', 1002, { ...ping('x'), fin: false }],
+    ['a continuation with nothing to continue', 1002, { opcode: OP.cont, payload: 'x' }],
+    ['a close frame with a 1-byte body', 1002, { opcode: OP.close, payload: Uint8Array.of(3) }],
+    ['a close frame with code 1005', 1002, close(1005)],
+    ['a close frame with code 999', 1002, close(999)],
+    ['a close reason that is not UTF-8', 1007, close(1000, Uint8Array.of(0xff))],
   ];
 
-  it.each(cases)('%s fails the connection with %i', async (_name, frame, code) => {
+  it.each(cases)('%s: close %i on the wire, 1006 in the CloseEvent', async (_name, code, frame) => {
     const { events, done, connection } = await opened();
     connection.write(buildFrame(frame));
     const { close: event, error } = await done;
     expect(events.map((e) => e.type)).toEqual(['open', 'error', 'close']);
-    expect(event.code).toBe(code);
-    expect(event.wasClean).toBe(false);
+    expect([event.code, event.reason, event.wasClean]).toEqual([1006, '', false]);
     expect(error!.error).toMatchObject({ name: 'ProtocolError', closeCode: code });
     // The client told the server why, in a masked close frame, then ended TCP.
     const frames = await connection.waitForFrames(1);
@@ -140,9 +140,11 @@ describe('protocol errors from the server: the code on the wire and in the Close
   it('fails on invalid UTF-8 in the first fragment, before the message ends', async () => {
     const { events, done, connection } = await opened();
     connection.write(buildFrame(text(Uint8Array.of(0x61, 0xff), false)));
+    const [closeFrame] = await connection.waitForFrames(1);
+    expect(readClose(closeFrame.payload).code).toBe(1007);
     const { close: event } = await done;
     expect(events.map((e) => e.type)).toEqual(['open', 'error', 'close']);
-    expect(event.code).toBe(1007);
+    expect(event.code).toBe(1006);
   });
 });
 

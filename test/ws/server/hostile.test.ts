@@ -2,7 +2,8 @@
 // malformed frames (the close code on the wire, then TCP closed by the server), and failures of one
 // connection that must not touch the others.
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildFrame, close, OP, readClose, type FrameSpec } from '../../helpers/frames.ts';
+import { BAD_FRAME_AFTER_MESSAGE } from '../../helpers/bad-frame-cases.ts';
+import { buildFrame, buildFrames, close, OP, readClose, type FrameSpec } from '../../helpers/frames.ts';
 import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
 import { RawClient, nextMessage, openClient, startServer, stopServers, upgradeRequest, within } from './harness.ts';
 
@@ -107,6 +108,20 @@ describe('malformed frames (close code on the wire, then TCP closed by the serve
       [OP.pong, 'are you there'],
       [OP.text, 'fragment'],
     ]);
+    raw.destroy();
+  });
+});
+
+describe('a good message, then a bad frame, in one read', () => {
+  it.each(BAD_FRAME_AFTER_MESSAGE.map((c) => [c.id, c] as const))('%s: the handler\'s echo goes out before the Close 1002, no pong', async (_id, { frames, delivered }) => {
+    const { port } = await startServer(echo);
+    const raw = await handshaken(port);
+    raw.write(buildFrames(frames, true));
+    await within(raw.ended, 5_000, 'the server did not close the TCP connection');
+    const replies = raw.frames();
+    expect(replies.map((frame) => frame.opcode)).toEqual([OP.text, OP.close]);
+    expect(replies[0].payload.toString()).toBe(delivered);
+    expect(readClose(replies[1].payload).code).toBe(1002);
     raw.destroy();
   });
 });
