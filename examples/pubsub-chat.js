@@ -35,7 +35,7 @@ const server = http.createServer({
         return enter(ws, join[1]);
       }
       if (text === '/rooms') return ws.send(`* you are in #${ws.subscriptions.join(', #')}`);
-      // server.publish, not ws.publish: the sender sees its line too, in the same order as everyone.
+      // server.publish, not ws.publish: the sender sees its line too, in the order of its own process.
       if (text !== '') server.publish(ws.data.room, `${ws.data.name}: ${text}`);
     },
     close(ws) {

@@ -207,9 +207,12 @@ declare module 'http' {
     /**
      * Where publish goes beyond this process: a `redis://host:port` URL or `{ url, channel }` for Redis
      * pub/sub; `false` for this process only. Default: KRANDOG_PUBSUB, else the cluster primary under
-     * `krandog --workers`, else this process only.
+     * `krandog --workers`, else this process only. `timeout`: milliseconds Redis may leave a health
+     * check unanswered before it counts as down (default 2 000); `queueLimit`: bytes of messages that
+     * may wait for the backplane (default 64 MiB, each message counted with 1 KiB more than its size;
+     * past it they reach this process only).
      */
-    pubsub?: string | false | { url?: string; channel?: string };
+    pubsub?: string | false | { url?: string; channel?: string; timeout?: number; queueLimit?: number };
     /** Most connections (HTTP and WebSocket together) held at once; a request or upgrade past it gets 503. Default 10 000; 0 = no limit. */
     maxConnections?: number;
     /** Milliseconds server.close() (and SIGINT/SIGTERM) waits for responses in progress and WebSocket closes. Default 10 000. */
@@ -239,8 +242,11 @@ declare module 'http' {
     publish(topic: string, data: string | ArrayBuffer | ArrayBufferView): number;
     /** How many WebSockets of this process are subscribed to `topic`. */
     subscriberCount(topic: string): number;
-    /** The pub/sub backplane and whether it is connected. */
-    readonly pubsub: { readonly backplane: 'none' | 'cluster' | 'redis'; readonly connected: boolean };
+    /**
+     * The pub/sub backplane, whether it is connected, and how many published messages reached this
+     * process's subscribers only (backplane down, or its queue full).
+     */
+    readonly pubsub: { readonly backplane: 'none' | 'cluster' | 'redis'; readonly connected: boolean; readonly dropped: number };
   }
 
   export function createServer(handler: Handler | HandlerObject, options?: KrandogServerOptions): KrandogServer;

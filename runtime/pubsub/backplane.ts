@@ -1,33 +1,42 @@
 // A backplane carries published messages between the processes of one application, so that
 // `publish` reaches subscribers in every process. Two kinds: the cluster primary (workers of one
-// `krandog --workers N`), and Redis pub/sub (any number of processes and machines). Either way every
-// process, the publisher's included, delivers what comes back from the backplane: one order for
-// everybody (see hub.ts).
+// `krandog --workers N`), and Redis pub/sub (any number of processes and machines). The publishing
+// process delivers to its own subscribers at once and skips its message when the backplane brings
+// it back; the other processes deliver what arrives (see hub.ts).
+import { DEFAULT_QUEUE_LIMIT } from './outbound.ts';
 
 /** Called with each message that arrives from the backplane (the publisher's own included). */
 export type EnvelopeListener = (envelope: Buffer) => void;
 
 export interface Backplane {
   readonly kind: 'cluster' | 'redis';
-  /** True while a message handed to publish() reaches every process, this one included. */
+  /** True while a message handed to publish() reaches the other processes. */
   readonly connected: boolean;
-  /** Sends a message to every process; false, and nothing sent, while not connected. */
+  /** Sends a message to every process; false, and nothing sent, while not connected or while its queue is full. */
   publish(envelope: Buffer): boolean;
-  /** Disconnects; nothing arrives afterwards. */
-  close(): Promise<void>;
+  /** Sends what publish accepted (waiting at most `graceMs` for it), then disconnects; nothing arrives afterwards. */
+  close(graceMs: number): Promise<void>;
 }
 
 /** The `pubsub` option of createServer: a Redis URL, or an object; `false` keeps topics to this process. */
-export type PubSubOption = string | false | { url?: string; channel?: string };
+export type PubSubOption = string | false | { url?: string; channel?: string; timeout?: number; queueLimit?: number };
+
+/** Bounds of a backplane: how long Redis may leave a health check unanswered, how many bytes may wait. */
+export interface BackplaneLimits {
+  timeout: number;
+  queueLimit: number;
+}
 
 /** What a server's publish goes through. */
 export type BackplaneConfig =
   | { kind: 'none' }
-  | { kind: 'cluster'; channel: string }
-  | { kind: 'redis'; url: string; channel: string };
+  | ({ kind: 'cluster'; channel: string } & BackplaneLimits)
+  | ({ kind: 'redis'; url: string; channel: string } & BackplaneLimits);
 
 /** The Redis channel (and cluster message tag) when none is given. */
 export const DEFAULT_CHANNEL = 'krandog:pubsub';
+/** Milliseconds Redis may leave a health check (PING) unanswered before it counts as down. */
+export const DEFAULT_TIMEOUT = 2_000;
 
 /**
  * Which backplane a server uses: `options.pubsub` first, then the KRANDOG_PUBSUB environment
@@ -38,24 +47,35 @@ export function resolveBackplane(option: unknown, env: NodeJS.ProcessEnv = proce
   if (option === false) return { kind: 'none' };
   let url: string | undefined;
   let channel = DEFAULT_CHANNEL;
+  const limits: BackplaneLimits = { timeout: DEFAULT_TIMEOUT, queueLimit: DEFAULT_QUEUE_LIMIT };
   if (typeof option === 'string') {
     url = option;
   } else if (typeof option === 'object' && option !== null) {
-    const given = option as { url?: unknown; channel?: unknown };
+    const given = option as { url?: unknown; channel?: unknown; timeout?: unknown; queueLimit?: unknown };
     if (given.url !== undefined && typeof given.url !== 'string') throw new TypeError('http.createServer: options.pubsub.url must be a string');
     if (given.channel !== undefined && (typeof given.channel !== 'string' || given.channel === '')) {
       throw new TypeError('http.createServer: options.pubsub.channel must be a non-empty string');
     }
     url = given.url;
     channel = given.channel ?? DEFAULT_CHANNEL;
+    limits.timeout = readPositive(given.timeout, 'timeout', DEFAULT_TIMEOUT);
+    limits.queueLimit = readPositive(given.queueLimit, 'queueLimit', DEFAULT_QUEUE_LIMIT);
   } else if (option !== undefined) {
-    throw new TypeError('http.createServer: options.pubsub must be a redis:// URL, an object { url, channel } or false');
+    throw new TypeError('http.createServer: options.pubsub must be a redis:// URL, an object { url, channel, timeout, queueLimit } or false');
   }
   const source = url !== undefined ? 'options.pubsub' : 'KRANDOG_PUBSUB';
   url ??= env.KRANDOG_PUBSUB || undefined;
-  if (url !== undefined) return { kind: 'redis', url: checkRedisUrl(url, source), channel };
-  if (env.KRANDOG_WORKER !== undefined && typeof process.send === 'function') return { kind: 'cluster', channel };
+  if (url !== undefined) return { kind: 'redis', url: checkRedisUrl(url, source), channel, ...limits };
+  if (env.KRANDOG_WORKER !== undefined && typeof process.send === 'function') return { kind: 'cluster', channel, ...limits };
   return { kind: 'none' };
+}
+
+function readPositive(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`http.createServer: options.pubsub.${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
 }
 
 function checkRedisUrl(value: string, source: string): string {

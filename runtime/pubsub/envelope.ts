@@ -3,9 +3,10 @@
 //   0        1       2 ........ 17  18 ...... 23  24 .. 25   26 ...          ...
 //   version  flags   origin (16 B)  sequence (6 B) topic len  topic (UTF-8)   payload
 //
-// `origin` names the publishing server instance and `sequence` counts its messages, so when its
-// own message comes back it can tell which socket sent it (ws.publish skips the sender). The
-// payload is the message's bytes (UTF-8 for text): a receiver frames them without decoding.
+// `origin` names the publishing server instance: it delivered its message to its own subscribers
+// at publish time, and skips it when the backplane brings it back. `sequence` counts its messages
+// (one publisher's order, for whoever reads the channel). The payload is the message's bytes (UTF-8
+// for text): a receiver frames them without decoding.
 import { randomBytes } from 'node:crypto';
 
 const VERSION = 1;

@@ -1,10 +1,14 @@
-// publish() of one WebSocket server: straight to the local subscribers, or through a backplane to
-// the subscribers of every process.
+// publish() of one WebSocket server: to the local subscribers at once, and through a backplane (if
+// any) to the subscribers of every other process.
 //
-// With a backplane, a message is delivered when it comes back from the backplane, in this process
-// as in every other: all subscribers of a topic, wherever they are, see its messages in one order
-// (each publisher's messages in the order it published them), and each message once. While the
-// backplane is down, messages go to this process's subscribers at once and to no other process.
+// Local delivery never waits for the backplane: a slow, hung or absent Redis cannot hold up this
+// process's subscribers. Each envelope names its publisher (origin), so when the backplane brings a
+// message back to the process that published it, that process skips it: it was delivered already.
+// So each subscriber gets each message once; each publisher's messages arrive in the order it
+// published them, in every process (the backplane keeps each sender's order); messages of two
+// publishers may interleave differently in different processes. Within one process every
+// subscriber of a topic sees the same order. While the backplane is down (or its queue is full),
+// messages reach this process's subscribers only, and are counted in `dropped`.
 import { isValidUtf8 } from '../ws/utf8.ts';
 import type { ServerWebSocket } from '../ws/server-socket.ts';
 import type { TopicRegistry } from '../ws/topics.ts';
@@ -19,6 +23,8 @@ export interface PubSubStatus {
   readonly backplane: 'none' | 'cluster' | 'redis';
   /** Whether published messages currently reach the other processes. */
   readonly connected: boolean;
+  /** Messages that reached this process's subscribers only: the backplane was down, or its queue full. */
+  readonly dropped: number;
 }
 
 /** Opens a backplane that hands what arrives to the listener. */
@@ -26,24 +32,17 @@ export type BackplaneOpener = (onEnvelope: EnvelopeListener) => Backplane;
 
 /** How to open the configured backplane; undefined for none. */
 export function backplaneOpener(config: BackplaneConfig): BackplaneOpener | undefined {
-  if (config.kind === 'redis') return (onEnvelope) => new RedisBackplane(config.url, config.channel, onEnvelope);
-  if (config.kind === 'cluster') return (onEnvelope) => new ClusterBackplane(config.channel, onEnvelope);
+  if (config.kind === 'redis') return (onEnvelope) => new RedisBackplane(config.url, config.channel, config, onEnvelope);
+  if (config.kind === 'cluster') return (onEnvelope) => new ClusterBackplane(config.channel, config, onEnvelope);
   return undefined;
 }
-
-/** At most this many of our own messages are remembered while they travel (for ws.publish's sender). */
-const MAX_IN_FLIGHT = 65_536;
 
 export class PubSubHub {
   readonly #registry: TopicRegistry;
   readonly #backplane: Backplane | undefined;
   readonly #origin = newOrigin();
   #sequence = 0;
-  // Our messages on their way through the backplane, oldest first: their sequence numbers and
-  // senders. The backplane keeps our order, so a returning message settles the oldest entries.
-  #inFlightSequences: number[] = [];
-  #inFlightSenders: Array<ServerWebSocket | undefined> = [];
-  #inFlightHead = 0;
+  #dropped = 0;
 
   /** `openBackplane` (see backplaneOpener) connects the hub to other processes; without it topics stay local. */
   constructor(registry: TopicRegistry, openBackplane?: BackplaneOpener) {
@@ -53,7 +52,7 @@ export class PubSubHub {
 
   get status(): PubSubStatus {
     const backplane = this.#backplane;
-    return { backplane: backplane?.kind ?? 'none', connected: backplane?.connected ?? false };
+    return { backplane: backplane?.kind ?? 'none', connected: backplane?.connected ?? false, dropped: this.#dropped };
   }
 
   /**
@@ -63,60 +62,33 @@ export class PubSubHub {
   publish(topic: string, data: string | Uint8Array, sender: ServerWebSocket | undefined): number {
     const isText = typeof data === 'string';
     const backplane = this.#backplane;
-    if (backplane !== undefined && backplane.connected) {
-      const sequence = ++this.#sequence;
-      const envelope = encodeEnvelope(this.#origin, sequence, topic, data, isText);
-      if (backplane.publish(envelope)) {
-        this.#remember(sequence, sender);
-        return isText ? Buffer.byteLength(data) : data.length;
-      }
-    }
+    // Encoded first: a topic too long for the envelope throws before anyone gets the message.
+    const envelope = backplane?.connected ? encodeEnvelope(this.#origin, ++this.#sequence, topic, data, isText) : undefined;
     const written = this.#registry.deliver(topic, data, isText, sender);
-    if (written === 0) return 0;
+    let sent = false;
+    if (backplane !== undefined) {
+      sent = envelope !== undefined && backplane.publish(envelope);
+      if (!sent) this.#dropped++;
+    }
+    if (written === 0 && !sent) return 0;
     return isText ? Buffer.byteLength(data) : data.length;
   }
 
-  close(): Promise<void> {
-    return this.#backplane?.close() ?? Promise.resolve();
+  /** Sends what the backplane accepted (within `graceMs`), then disconnects it. */
+  close(graceMs: number): Promise<void> {
+    return this.#backplane?.close(graceMs) ?? Promise.resolve();
   }
 
   #receive(bytes: Buffer): void {
     const envelope = decodeEnvelope(bytes);
     // Someone else's message on our channel, or text that is not UTF-8: clients must never get it.
-    if (envelope === null || (envelope.isText && !isValidUtf8(envelope.payload))) return;
-    const sender = envelope.origin.equals(this.#origin) ? this.#settle(envelope.sequence) : undefined;
+    // Our own message coming back was delivered here when it was published.
+    if (envelope === null || envelope.origin.equals(this.#origin) || (envelope.isText && !isValidUtf8(envelope.payload))) return;
     try {
-      this.#registry.deliver(envelope.topic, envelope.payload, envelope.isText, sender);
+      this.#registry.deliver(envelope.topic, envelope.payload, envelope.isText, undefined);
     } catch (error) {
       // Called from the backplane's socket read: a throw here would end the process.
       process.stderr.write(`krandog: pub/sub: could not deliver a message on '${envelope.topic}': ${(error as Error).message}\n`);
     }
-  }
-
-  #remember(sequence: number, sender: ServerWebSocket | undefined): void {
-    if (this.#inFlightSequences.length - this.#inFlightHead >= MAX_IN_FLIGHT) this.#inFlightHead++;
-    this.#inFlightSequences.push(sequence);
-    this.#inFlightSenders.push(sender);
-  }
-
-  /** The sender of our message `sequence`; older entries still waiting were lost on the way. */
-  #settle(sequence: number): ServerWebSocket | undefined {
-    const sequences = this.#inFlightSequences;
-    let head = this.#inFlightHead;
-    while (head < sequences.length && sequences[head] < sequence) head++;
-    let sender: ServerWebSocket | undefined;
-    if (head < sequences.length && sequences[head] === sequence) sender = this.#inFlightSenders[head++];
-    if (head === sequences.length) {
-      this.#inFlightSequences = [];
-      this.#inFlightSenders = [];
-      this.#inFlightHead = 0;
-    } else if (head > 1024 && head * 2 > sequences.length) {
-      this.#inFlightSequences = sequences.slice(head);
-      this.#inFlightSenders = this.#inFlightSenders.slice(head);
-      this.#inFlightHead = 0;
-    } else {
-      this.#inFlightHead = head;
-    }
-    return sender;
   }
 }

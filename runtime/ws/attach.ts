@@ -68,7 +68,7 @@ const WITHOUT_WEBSOCKETS: WebSocketAttachment = {
     checkTopic(topic, 'server.subscriberCount');
     return 0;
   },
-  pubsub: { backplane: 'none', connected: false },
+  pubsub: { backplane: 'none', connected: false, dropped: 0 },
 };
 
 /** How long closeAll() lets peers answer the 1001 close before dropping their connections. */
@@ -217,7 +217,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   }
 
   closeAll(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
-    this.#closing ??= Promise.all([this.#closeSockets(graceMs), this.#pubsub.close()]).then(() => undefined);
+    this.#closing ??= Promise.all([this.#closeSockets(graceMs), this.#pubsub.close(graceMs)]).then(() => undefined);
     return this.#closing;
   }
 

@@ -99,7 +99,7 @@ class WorkerPool {
     slot.worker = this.#cluster.fork({ ...this.#env, KRANDOG_WORKER: String(slot.number) });
   }
 
-  /** A pub/sub message from one worker goes to every worker, the sender included (one order for all). */
+  /** A pub/sub message from one worker goes to every worker, the sender included (another server there may subscribe). */
   #relay(_from: Worker, message: unknown): void {
     if (!isClusterPubSubMessage(message)) return;
     for (const slot of this.#slots) {

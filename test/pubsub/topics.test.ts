@@ -170,7 +170,7 @@ describe('topics on one server', () => {
     const { server } = await startServer({ request: () => ({ body: 'plain' }) });
     expect(server.publish('any', 'thing')).toBe(0);
     expect(server.subscriberCount('any')).toBe(0);
-    expect(server.pubsub).toEqual({ backplane: 'none', connected: false });
+    expect(server.pubsub).toEqual({ backplane: 'none', connected: false, dropped: 0 });
   });
 });
 

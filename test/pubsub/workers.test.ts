@@ -3,20 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../e2e/runner-helpers.ts';
-import { call, killAll, startKrandog, startTopicServer, Subscriber } from './helpers/processes.ts';
+import { call, clientsOnWorkers, killAll, queuedBytes, startKrandog, startTopicServer, Subscriber } from './helpers/processes.ts';
 import { redisUnavailableReason, sharedRedis } from './helpers/redis-server.ts';
 
 afterEach(killAll);
-
-/** Connects until clients have reached `count` different worker processes (the primary hands connections round-robin). */
-async function clientsOnWorkers(port: number, count: number, topic = 'chat'): Promise<Subscriber[]> {
-  const clients: Subscriber[] = [];
-  while (new Set(clients.map((client) => client.pid)).size < count) {
-    if (clients.length >= 40) throw new Error(`40 clients reached only pids ${[...new Set(clients.map((c) => c.pid))]}`);
-    clients.push(await Subscriber.connect(port, topic));
-  }
-  return clients;
-}
 
 describe('krandog --workers 2', () => {
   it('serves WebSockets from two processes on one port, and publish reaches subscribers on both', async () => {
@@ -27,7 +17,7 @@ describe('krandog --workers 2', () => {
     const pids = [...new Set(clients.map((client) => client.pid))];
     expect(pids).toHaveLength(2);
     expect(pids).not.toContain(run.child.pid);
-    expect((await call(run.port, '/status')).pubsub).toEqual({ backplane: 'cluster', connected: true });
+    expect((await call(run.port, '/status')).pubsub).toEqual({ backplane: 'cluster', connected: true, dropped: 0 });
 
     // ws.publish from a client of one worker: every other client, on either worker, gets it once.
     const [sender, ...others] = clients;
@@ -82,6 +72,40 @@ describe('krandog --workers 2', () => {
     expect(new Set((await Promise.all(slow)).map((answer) => answer.pid)).size).toBe(2);
     expect(await run.exited).toBe(0);
     expect(await Promise.all(closes)).toEqual(clients.map(() => 1001));
+  });
+
+  it('bounds what waits for a primary that does not read (SIGSTOP), and sends it on when it reads again', async () => {
+    const QUEUE_LIMIT = 200_000;
+    const run = await startTopicServer({ PUBSUB_QUEUE_LIMIT: String(QUEUE_LIMIT) }, ['--workers', '2']);
+    await run.waitFor(/Server listening/g, 2);
+    const [first, ...rest] = await clientsOnWorkers(run.port, 2);
+    const other = rest.find((client) => client.pid !== first.pid)!;
+    let control: Subscriber | undefined;
+    while (control === undefined) {
+      const candidate = await Subscriber.connect(run.port, 'chat', {}, true);
+      if (candidate.pid === first.pid) control = candidate;
+    }
+    const COUNT = 20_000;
+    process.kill(run.child.pid!, 'SIGSTOP');
+    try {
+      control.send(`publish during ${COUNT}`);
+      control.send('status');
+      // The worker's own subscribers get everything, the primary or not.
+      await control.receivedMatch(/^\{/);
+      const status = JSON.parse(control.messages.at(-1)!) as { pubsub: { connected: boolean; dropped: number } };
+      expect(control.messages.slice(0, -1)).toEqual(Array.from({ length: COUNT }, (_, i) => `during:${i}`));
+      // One loop, so no write has been seen through yet: the first messages that fit in queueLimit wait, the rest stay here.
+      const queued = COUNT - status.pubsub.dropped;
+      expect(status.pubsub.connected).toBe(true);
+      expect(queuedBytes('during', queued)).toBeLessThanOrEqual(QUEUE_LIMIT);
+      expect(queuedBytes('during', queued + 1)).toBeGreaterThan(QUEUE_LIMIT);
+      await run.waitFor(/the cluster primary is not keeping up/g, 1, 'stderr');
+      process.kill(run.child.pid!, 'SIGCONT');
+      await other.received(queued);
+      expect(other.messages).toEqual(Array.from({ length: queued }, (_, i) => `during:${i}`));
+    } finally {
+      process.kill(run.child.pid!, 'SIGCONT');
+    }
   });
 
   it('gives up on a script that crashes at start-up, after a few restarts with growing delays', async () => {

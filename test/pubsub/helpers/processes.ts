@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { MESSAGE_OVERHEAD } from '../../../runtime/pubsub/outbound.ts';
 import { within } from '../../ws/server/harness.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -140,8 +141,10 @@ export class Subscriber {
     this.messages.push(...early);
   }
 
-  static async connect(port: number, topic = 'chat', options: WebSocket.ClientOptions = {}): Promise<Subscriber> {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/?topic=${encodeURIComponent(topic)}`, { perMessageDeflate: false, ...options });
+  /** `control`: the fixture takes this socket's messages as commands (see its header). */
+  static async connect(port: number, topic = 'chat', options: WebSocket.ClientOptions = {}, control = false): Promise<Subscriber> {
+    const query = `topic=${encodeURIComponent(topic)}${control ? '&control=1' : ''}`;
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/?${query}`, { perMessageDeflate: false, ...options });
     const early: Received[] = [];
     let subscriber: Subscriber | undefined;
     let greeted: (pid: number) => void;
@@ -189,4 +192,24 @@ export class Subscriber {
     this.socket.close();
     await once(this.socket, 'close');
   }
+}
+
+/** Connects until clients have reached `count` different worker processes (the primary hands connections round-robin). */
+export async function clientsOnWorkers(port: number, count: number, topic = 'chat'): Promise<Subscriber[]> {
+  const clients: Subscriber[] = [];
+  while (new Set(clients.map((client) => client.pid)).size < count) {
+    if (clients.length >= 40) throw new Error(`40 clients reached only pids ${[...new Set(clients.map((c) => c.pid))]}`);
+    clients.push(await Subscriber.connect(port, topic));
+  }
+  return clients;
+}
+
+/**
+ * What the first `count` server.publish messages `<prefix>:<i>` on topic 'chat' take in a backplane's
+ * queue: envelope (26 bytes of header, runtime/pubsub/envelope.ts, then topic and payload) plus bookkeeping.
+ */
+export function queuedBytes(prefix: string, count: number): number {
+  let bytes = 0;
+  for (let i = 0; i < count; i++) bytes += 26 + 'chat'.length + Buffer.byteLength(`${prefix}:${i}`) + MESSAGE_OVERHEAD;
+  return bytes;
 }

@@ -61,11 +61,22 @@ export class RedisServer {
     });
   }
 
-  /** Kills redis-server at once (SIGKILL: no goodbye to its clients) and waits until it is gone. */
+  /** Stops redis-server (SIGSTOP): its connections stay open, and nothing answers on them. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused redis-server go on (SIGCONT). */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
+  /** Kills redis-server at once (SIGKILL: no goodbye to its clients; paused or not) and waits until it is gone. */
   async kill(): Promise<void> {
     const child = this.#child;
     this.#child = undefined;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGCONT');
     child.kill('SIGKILL');
     await once(child, 'exit');
   }
