@@ -1,7 +1,9 @@
+import type { ChildProcess } from 'node:child_process';
 import type { BuildFailure } from 'esbuild';
 import { module, path, url } from '../builtins.ts';
 import { useColor } from '../color.ts';
 import { BundleError } from '../errors.ts';
+import { reaped, recordingSpawns } from './esbuild-service.ts';
 import { recordInput, resolutionConfigFiles, type InputFile } from './input-files.ts';
 import { locationDefines, runtimeGlobalsPlugin, runtimeHttpPlugin, sourceLocationPlugin, type LoadRecords } from './plugins.ts';
 import { inlineSourceMapComment, removeFirstLinePreludes, type RawSourceMap } from './source-map.ts';
@@ -35,36 +37,40 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
   // Calls to require() that esbuild leaves in the code (optional dependencies, computed names)
   // resolve as Node would resolve them from the script; a standalone build resolves from itself.
   const requireBase = isRun ? JSON.stringify(url.pathToFileURL(entry).href) : 'import.meta.url';
+  // esbuild.build() spawns esbuild's service process on the way in (esbuild-service.ts).
+  const children: ChildProcess[] = [];
   try {
-    const result = await esbuild.build({
-      // The bundle's real entry: the runtime's globals first (in 'run' mode as getters that load the
-      // runtime on first use, lazy-globals.ts), then the user's script.
-      stdin: {
-        contents: `import '${isRun ? 'krandog:lazy-globals' : 'krandog:globals'}';\nimport ${JSON.stringify(entry)};\n`,
-        resolveDir: path.dirname(entry),
-        sourcefile: 'krandog-entry.js',
-      },
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      // External, so that the map can be fixed up (source-map.ts) before it is inlined.
-      sourcemap: 'external',
-      // The cache's bundles only need positions; a standalone build may run where the sources are not.
-      sourcesContent: !isRun,
-      logLevel: 'silent',
-      absWorkingDir: process.cwd(),
-      outfile,
-      define: locationDefines,
-      // No `import … from 'node:module'`: an ES-module facade of a builtin costs start-up time
-      // (see src/builtins.ts); Node before 20.16 takes the `await import` branch.
-      banner: {
-        js: `const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(${requireBase});`,
-      },
-      plugins: [runtimeGlobalsPlugin(isRun), runtimeHttpPlugin(isRun), sourceLocationPlugin(entry, records)],
-    });
+    const result = await recordingSpawns(children, () =>
+      esbuild.build({
+        // The bundle's real entry: the runtime's globals first (in 'run' mode as getters that load the
+        // runtime on first use, lazy-globals.ts), then the user's script.
+        stdin: {
+          contents: `import '${isRun ? 'krandog:lazy-globals' : 'krandog:globals'}';\nimport ${JSON.stringify(entry)};\n`,
+          resolveDir: path.dirname(entry),
+          sourcefile: 'krandog-entry.js',
+        },
+        bundle: true,
+        write: false,
+        metafile: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        // External, so that the map can be fixed up (source-map.ts) before it is inlined.
+        sourcemap: 'external',
+        // The cache's bundles only need positions; a standalone build may run where the sources are not.
+        sourcesContent: !isRun,
+        logLevel: 'silent',
+        absWorkingDir: process.cwd(),
+        outfile,
+        define: locationDefines,
+        // No `import … from 'node:module'`: an ES-module facade of a builtin costs start-up time
+        // (see src/builtins.ts); Node before 20.16 takes the `await import` branch.
+        banner: {
+          js: `const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(${requireBase});`,
+        },
+        plugins: [runtimeGlobalsPlugin(isRun), runtimeHttpPlugin(isRun), sourceLocationPlugin(entry, records)],
+      }),
+    );
     const code = result.outputFiles.find((file) => !file.path.endsWith('.map'))!.text;
     const map = JSON.parse(result.outputFiles.find((file) => file.path.endsWith('.map'))!.text) as RawSourceMap;
     fixSourceMap(map, path.dirname(outfile), records.preludeLengths, isRun);
@@ -86,6 +92,7 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
   } finally {
     // esbuild serves builds from a child process; stop it so the script runs alone in this process.
     await esbuild.stop();
+    await reaped(children);
   }
 }
 
