@@ -13,7 +13,7 @@ type Spawn = typeof import('node:child_process').spawn;
  * same `child_process` module object that this require() returns.
  */
 export function recordingSpawns<T>(children: ChildProcess[], start: () => T): T {
-  const childProcess = module.createRequire(import.meta.url)('node:child_process') as { spawn: Spawn };
+  const childProcess = module().createRequire(import.meta.url)('node:child_process') as { spawn: Spawn };
   const spawn = childProcess.spawn;
   childProcess.spawn = ((...args: Parameters<Spawn>) => {
     const child = spawn(...args);
