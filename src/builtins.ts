@@ -2,7 +2,8 @@
 // `import fs from 'node:fs'` makes Node build an ES-module facade over every export of the
 // builtin, which costs milliseconds on every start (about 2 ms of CPU for five of them, against a
 // 45 ms `node hello.mjs`); this way costs nearly nothing. Builtins needed only in one rare path
-// (node:crypto, node:child_process) are imported where they are used, when they are used.
+// (node:crypto, node:child_process) are imported where they are used, when they are used; node:os
+// and node:module, which Node itself does not load at start-up, are loaded on first call.
 // Node before 20.16 has no getBuiltinModule and gets them through require().
 type LoadBuiltin = (id: string) => unknown;
 
@@ -11,7 +12,7 @@ const loadBuiltin: LoadBuiltin =
 
 export const fs = loadBuiltin('node:fs') as typeof import('node:fs');
 export const path = loadBuiltin('node:path') as typeof import('node:path');
-export const os = loadBuiltin('node:os') as typeof import('node:os');
 export const url = loadBuiltin('node:url') as typeof import('node:url');
 export const util = loadBuiltin('node:util') as typeof import('node:util');
-export const module = loadBuiltin('node:module') as typeof import('node:module');
+export const os = () => loadBuiltin('node:os') as typeof import('node:os');
+export const module = () => loadBuiltin('node:module') as typeof import('node:module');

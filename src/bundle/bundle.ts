@@ -1,8 +1,10 @@
+import type { ChildProcess } from 'node:child_process';
 import type { BuildFailure } from 'esbuild';
 import { module, path, url } from '../builtins.ts';
 import { useColor } from '../color.ts';
 import { BundleError } from '../errors.ts';
 import { withKrandogHints } from './error-hints.ts';
+import { reaped, recordingSpawns } from './esbuild-service.ts';
 import { recordInput, resolutionConfigFiles, type InputFile } from './input-files.ts';
 import { locationDefines, runtimeGlobalsPlugin, runtimeHttpPlugin, sourceLocationPlugin, type LoadRecords } from './plugins.ts';
 import { inlineSourceMapComment, removeFirstLinePreludes, type RawSourceMap } from './source-map.ts';
@@ -29,44 +31,47 @@ export interface Bundle {
 export async function bundleScript(entry: string, options: BundleOptions): Promise<Bundle> {
   // require(), not import(): importing a CommonJS package from an ES module makes Node scan its
   // source for export names first, which costs tens of milliseconds for esbuild's 100 KB.
-  const esbuild = module.createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+  const esbuild = module().createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
   const isRun = options.mode === 'run';
   const outfile = isRun ? path.join(path.dirname(entry), 'krandog-bundle.mjs') : path.resolve(options.outfile!);
   const records: LoadRecords = { inputs: new Map(), preludeLengths: new Map() };
   // Calls to require() that esbuild leaves in the code (optional dependencies, computed names)
   // resolve as Node would resolve them from the script; a standalone build resolves from itself.
   const requireBase = isRun ? JSON.stringify(url.pathToFileURL(entry).href) : 'import.meta.url';
+  const banner = `const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(${requireBase});`;
+  // esbuild.build() spawns esbuild's service process on the way in (esbuild-service.ts).
+  const children: ChildProcess[] = [];
   try {
-    const result = await esbuild.build({
-      // The bundle's real entry: the runtime's globals first (in 'run' mode as getters that load the
-      // runtime on first use, lazy-globals.ts), then the user's script.
-      stdin: {
-        contents: `import '${isRun ? 'krandog:lazy-globals' : 'krandog:globals'}';\nimport ${JSON.stringify(entry)};\n`,
-        resolveDir: path.dirname(entry),
-        sourcefile: 'krandog-entry.js',
-      },
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      // External, so that the map can be fixed up (source-map.ts) before it is inlined.
-      sourcemap: 'external',
-      // The cache's bundles only need positions; a standalone build may run where the sources are not.
-      sourcesContent: !isRun,
-      logLevel: 'silent',
-      absWorkingDir: process.cwd(),
-      outfile,
-      define: locationDefines,
-      // No `import … from 'node:module'`: an ES-module facade of a builtin costs start-up time
-      // (see src/builtins.ts); Node before 20.16 takes the `await import` branch.
-      banner: {
-        js: `const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(${requireBase});`,
-      },
-      plugins: [runtimeGlobalsPlugin(isRun), runtimeHttpPlugin(isRun), sourceLocationPlugin(entry, records)],
-    });
-    const code = result.outputFiles.find((file) => !file.path.endsWith('.map'))!.text;
+    const result = await recordingSpawns(children, () =>
+      esbuild.build({
+        // The bundle's real entry: the runtime's globals first (in 'run' mode as getters that load the
+        // runtime on first use, lazy-globals.ts), then the user's script.
+        stdin: {
+          contents: `import '${isRun ? 'krandog:lazy-globals' : 'krandog:globals'}';\nimport ${JSON.stringify(entry)};\n`,
+          resolveDir: path.dirname(entry),
+          sourcefile: 'krandog-entry.js',
+        },
+        bundle: true,
+        write: false,
+        metafile: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        // External, so that the map can be fixed up (source-map.ts) before it is inlined.
+        sourcemap: 'external',
+        // The cache's bundles only need positions; a standalone build may run where the sources are not.
+        sourcesContent: !isRun,
+        logLevel: 'silent',
+        absWorkingDir: process.cwd(),
+        outfile,
+        define: locationDefines,
+        // No `import … from 'node:module'`: an ES-module facade of a builtin costs start-up time
+        // (see src/builtins.ts); Node before 20.16 takes the `await import` branch.
+        banner: { js: banner },
+        plugins: [runtimeGlobalsPlugin(isRun), runtimeHttpPlugin(isRun), sourceLocationPlugin(entry, records)],
+      }),
+    );
+    const code = withoutUnusedBanner(result.outputFiles.find((file) => !file.path.endsWith('.map'))!.text, banner);
     const map = JSON.parse(result.outputFiles.find((file) => file.path.endsWith('.map'))!.text) as RawSourceMap;
     fixSourceMap(map, path.dirname(outfile), records.preludeLengths, isRun);
     const inputFiles = Object.keys(result.metafile.inputs)
@@ -87,6 +92,7 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
   } finally {
     // esbuild serves builds from a child process; stop it so the script runs alone in this process.
     await esbuild.stop();
+    await reaped(children);
   }
 }
 
@@ -116,3 +122,11 @@ function isBuildFailure(error: unknown): error is BuildFailure {
   return error instanceof Error && Array.isArray((error as Partial<BuildFailure>).errors) && (error as BuildFailure).errors.length > 0;
 }
 
+/**
+ * The bundle without the banner's `require` when no code in it can use one (node:module is not
+ * loaded otherwise: start-up time). Its line stays, empty, so that the source map still fits.
+ */
+function withoutUnusedBanner(code: string, banner: string): string {
+  const rest = code.slice(banner.length);
+  return code.startsWith(banner) && !/\b(?:require|eval)\b/.test(rest) ? rest : code;
+}

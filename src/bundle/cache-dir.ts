@@ -4,7 +4,7 @@ import { os, path } from '../builtins.ts';
 export function cacheDir(): string {
   // The XDG Base Directory spec says to ignore a relative XDG_CACHE_HOME.
   const xdg = process.env.XDG_CACHE_HOME;
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'krandog');
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os().homedir(), '.cache'), 'krandog');
 }
 
 /** Bundles, named by the hash of their content. */

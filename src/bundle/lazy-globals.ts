@@ -6,6 +6,9 @@
 // instance an `import http from 'http'` gives. Loading is synchronous through require() of the
 // ES module, which Node has without a flag since 20.19 and 22.12 (which also have
 // process.getBuiltinModule); older versions get the runtime imported up front.
+// Node 22+ has lazy globals of its own under some of these names (WebSocket; CloseEvent from 23):
+// V8 lazy data properties, whose value (undici, with http, tls and crypto) is loaded by anything
+// that reads the property's descriptor, Object.defineProperty included. delete never reads it.
 import { runtimeGlobals } from './runtime-paths.ts';
 
 /** JSON list of the names dist/runtime/globals.js defines (found by build.mjs), or "null". */
@@ -26,6 +29,7 @@ function loadRuntime() {
 }
 if (process.features.require_module) {
   for (const name of names) {
+    delete globalThis[name];
     Object.defineProperty(globalThis, name, {
       configurable: true,
       enumerable: true,

@@ -31,7 +31,7 @@ export async function prepareBundle(entry: string, options: { cache: boolean }):
 }
 
 function writeTemporaryBundle(code: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krandog-'));
+  const dir = fs.mkdtempSync(path.join(os().tmpdir(), 'krandog-'));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'bundle.mjs');
   fs.writeFileSync(file, code);

@@ -67,7 +67,7 @@ export async function runProgram(argv: string[]): Promise<void> {
 
 /** require(), not import(): Node would first scan the CommonJS source for its export names. */
 function loadCommander(): typeof import('commander') {
-  return module.createRequire(import.meta.url)('commander') as typeof import('commander');
+  return module().createRequire(import.meta.url)('commander') as typeof import('commander');
 }
 
 function configure(command: Command): Command {

@@ -32,7 +32,7 @@ export interface WorkersOptions {
 
 /** `--workers` value: a count from 1 to 256, or `auto` for one per core. */
 export function parseWorkerCount(value: string): number {
-  if (value === 'auto') return os.availableParallelism?.() ?? os.cpus().length;
+  if (value === 'auto') return os().availableParallelism?.() ?? os().cpus().length;
   const count = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(count) || count < 1 || count > 256) {
     throw new KrandogError(`--workers takes a number from 1 to 256 or 'auto', got '${value}'`, USAGE_EXIT_CODE);

@@ -81,7 +81,7 @@ export class WatchSupervisor {
         resolve(1);
       });
       child.on('exit', (code, signal) => {
-        const exitCode = code ?? 128 + (signal ? os.constants.signals[signal] : 0);
+        const exitCode = code ?? 128 + (signal ? os().constants.signals[signal] : 0);
         if (this.#child?.process === child) {
           this.#child = undefined;
           log(`script exited with ${signal ? `signal ${signal}` : `code ${code}`}; waiting for changes`);
