@@ -4,11 +4,19 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisUnavailableReason, sharedRedis } from '../pubsub/helpers/redis-server.ts';
 import { extractExamples, runExample } from './readme-examples.ts';
 import { repoRoot } from './runner-helpers.ts';
 
 const examples = extractExamples(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'));
+// Examples that need Redis run where the pub/sub tests do (CI's KRANDOG_TEST_REDIS, or a redis-server started here).
+const noRedis = redisUnavailableReason();
+let redis: Promise<{ url: string; stop(): Promise<void> }> | undefined;
+const redisUrl = async (): Promise<string> => (await (redis ??= sharedRedis())).url;
+afterAll(async () => {
+  await (await redis)?.stop();
+});
 
 describe('README.md examples', () => {
   it('has examples to run, and skips few of them, each for a reason', () => {
@@ -19,15 +27,15 @@ describe('README.md examples', () => {
 
   for (const example of examples) {
     const title = `line ${example.line}: ${example.code.split('\n').find((line) => line.trim() !== '' && !line.startsWith('#!'))}`;
-    const { skip } = example.directives;
+    const skip = example.directives.skip ?? (example.directives.needsRedis ? noRedis : undefined);
     it.skipIf(skip !== undefined)(title + (skip ? ` (skipped: ${skip})` : ''), async () => {
-      await runExample(example);
+      await runExample(example, example.directives.needsRedis ? { redisUrl: await redisUrl() } : {});
     }, 60_000);
   }
 });
 
 describe('the example runner itself', () => {
-  const [server, broken, unsettled, hanging, client] = extractExamples(
+  const [server, broken, unsettled, hanging, client, workers, pubsub] = extractExamples(
     [
       '<!-- readme-test: args 0 -->',
       '```js',
@@ -49,6 +57,16 @@ describe('the example runner itself', () => {
       "ws.onopen = () => ws.send('hi');",
       'ws.onmessage = (event) => console.log(process.argv[2], event.data);',
       '```',
+      '<!-- readme-test: flags --workers 2 -->',
+      '```js',
+      "serve(0, () => ({ body: `worker ${process.env.KRANDOG_WORKER}` }));",
+      '```',
+      '<!-- readme-test: needs-redis -->',
+      '```js',
+      "const server = http.createServer({ websocket: {} }, { quiet: true });",
+      'console.log(server.pubsub.backplane); // prints: redis',
+      'await server.close();',
+      '```',
       '```sh',
       'echo not an example',
       '```',
@@ -66,6 +84,17 @@ describe('the example runner itself', () => {
   it('passes a server that answers and stops on SIGTERM, and a client of the echo server', async () => {
     await expect(runExample(server)).resolves.toMatchObject({ kind: 'server' });
     await expect(runExample(client)).resolves.toEqual({ kind: 'script', stdout: '--verbose hi\n' });
+  }, 60_000);
+
+  it('passes krandog the flags (--workers), before the script', async () => {
+    expect(workers.directives.flags).toEqual(['--workers', '2']);
+    const { stdout } = await runExample(workers);
+    expect(stdout).toMatch(/^Server listening on http:\/\/localhost:\d+\n/);
+  }, 60_000);
+
+  it.skipIf(noRedis !== undefined)('gives a needs-redis example KRANDOG_PUBSUB', async () => {
+    await expect(runExample(pubsub)).rejects.toThrow(/needs a Redis/);
+    await expect(runExample(pubsub, { redisUrl: await redisUrl() })).resolves.toEqual({ kind: 'script', stdout: 'redis\n' });
   }, 60_000);
 
   it('waits for a fixed port that is busy for a moment, within a limit', async () => {

@@ -10,6 +10,7 @@
 //   <!-- readme-test: websocket /path?query --> open a WebSocket there (default: / when the code
 //                                               mentions `websocket`)
 //   <!-- readme-test: tls -->                   key.pem and cert.pem (localhost) in its folder; HTTPS
+//   <!-- readme-test: needs-redis -->           KRANDOG_PUBSUB set to a Redis (`redisUrl`)
 // A server example (it prints `Server listening on …`) gets an HTTP request (and a WebSocket when
 // it takes them), then SIGTERM, and must exit with 0. Any other example must exit by itself with 0.
 // Either way nothing may reach stderr, what a `// prints: …` comment promises must be in stdout, and
@@ -31,6 +32,7 @@ export interface ExampleDirectives {
   needsEchoServer: boolean;
   websocket?: string;
   tls: boolean;
+  needsRedis: boolean;
 }
 
 export interface ReadmeExample {
@@ -63,7 +65,7 @@ export function extractExamples(markdown: string): ReadmeExample[] {
 }
 
 function directivesAbove(lines: string[], fenceIndex: number): ExampleDirectives {
-  const directives: ExampleDirectives = { args: [], flags: [], needsEchoServer: false, tls: false };
+  const directives: ExampleDirectives = { args: [], flags: [], needsEchoServer: false, tls: false, needsRedis: false };
   for (let i = fenceIndex - 1; i >= 0; i--) {
     const match = DIRECTIVE.exec(lines[i].trim());
     if (match === null) break;
@@ -89,6 +91,9 @@ function directivesAbove(lines: string[], fenceIndex: number): ExampleDirectives
       case 'tls':
         directives.tls = true;
         break;
+      case 'needs-redis':
+        directives.needsRedis = true;
+        break;
       default:
         throw new Error(`${where}: unknown readme-test directive ${JSON.stringify(name)}`);
     }
@@ -110,8 +115,13 @@ const PORT_IN_USE = /^port (\d+) is already in use\n$/;
  * A fixed port held by someone else for a moment (another test, another checkout's run) is retried
  * for up to `portWaitMs`.
  */
-export async function runExample(example: ReadmeExample, options: { timeoutMs?: number; portWaitMs?: number } = {}): Promise<ExampleOutcome> {
-  const { timeoutMs = 20_000, portWaitMs = 15_000 } = options;
+export async function runExample(
+  example: ReadmeExample,
+  options: { timeoutMs?: number; portWaitMs?: number; redisUrl?: string } = {},
+): Promise<ExampleOutcome> {
+  const { timeoutMs = 20_000, portWaitMs = 15_000, redisUrl } = options;
+  if (example.directives.needsRedis && redisUrl === undefined) throw new Error('this example needs a Redis: give runExample a redisUrl');
+  const env = example.directives.needsRedis ? { KRANDOG_PUBSUB: redisUrl } : {};
   const dir = makeTempDir('krandog-readme-');
   const file = path.join(dir, `example-${example.line}${example.extension}`);
   writeFileSync(file, example.code);
@@ -121,7 +131,7 @@ export async function runExample(example: ReadmeExample, options: { timeoutMs?: 
     const echo = example.directives.needsEchoServer ? await startEchoServer() : undefined;
     try {
       const args = [...example.directives.flags, file, ...example.directives.args, ...(echo ? [echo.url] : [])];
-      const live = startKrandog(args, { cwd: dir });
+      const live = startKrandog(args, { cwd: dir, env });
       const outcome = await withDeadline(live, timeoutMs, () => drive(live, example, tls));
       if (echo !== undefined && echo.received.length === 0) throw new Error('the client never sent the echo server a message');
       for (const [, promised] of example.code.matchAll(/\/\/ prints: (.*)$/gm)) {
