@@ -223,14 +223,32 @@ declare module 'http' {
     tls?: import('node:tls').TlsOptions;
   }
 
+  /** The events of a {@link KrandogServer}, as Node's http.Server emits them. */
+  export interface KrandogServerEvents {
+    /** The server is bound and accepting connections. */
+    listening: [];
+    /** close() has finished: the server and every connection are closed. */
+    close: [];
+    /** listen() failed (EADDRINUSE…) or the server hit an error; with no listener krandog prints it (and exits 1 for listen). */
+    error: [error: NodeJS.ErrnoException];
+  }
+
   /** What createServer() and serve() return (krandog's server, not Node's http.Server). */
-  export interface KrandogServer {
-    /** The port listened on (the real one after listen(0)); undefined before. */
+  export interface KrandogServer extends NodeJS.EventEmitter<KrandogServerEvents> {
+    /**
+     * The port listened on (the real one after listen(0)); undefined before. Set when listen()
+     * returns, unless the host is a name to look up (or under `--workers`): then on `'listening'`.
+     */
     readonly port: number | undefined;
     readonly listening: boolean;
+    /** Node's `server.address()`: `{ address, family, port }` while listening, else null. */
+    address(): import('node:net').AddressInfo | null;
     /** 'https' when created with `tls`, else 'http'. */
     readonly protocol: 'http' | 'https';
-    /** Starts listening and prints `Server listening on http://localhost:<port>`; port 0 picks a free one. */
+    /**
+     * Starts listening and prints `Server listening on http://localhost:<port>`; port 0 picks a free
+     * one. `callback` runs on `'listening'`; for a host name, `await once(server, 'listening')`.
+     */
     listen(port?: number | string, host?: string, callback?: () => void): this;
     listen(port: number | string, callback: () => void): this;
     /** Stops accepting; settles when the server and all its connections are closed. */

@@ -11,6 +11,7 @@ export type {
   HandlerResult,
   IncomingHeaders,
   KrandogServer,
+  KrandogServerEvents,
   KrandogServerOptions,
   Query,
   Request,

@@ -1,9 +1,11 @@
 // krandog's HTTP server: a node:http server (node:https with `options.tls`: its parser, keep-alive
 // and timeouts) with the handler-returns-response adapter on top, listen() that announces itself,
 // and a close() to await.
+import cluster from 'node:cluster';
+import { EventEmitter } from 'node:events';
 import nodeHttp from 'node:http';
 import nodeHttps from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import diagnostics from 'node:diagnostics_channel';
 import { attachWebSockets, type WebSocketAttachment } from '../ws/attach.ts';
 import type { PubSubStatus } from '../pubsub/hub.ts';
@@ -32,8 +34,14 @@ export interface CloseOptions {
 const RESPONSE_FINISH_CHANNEL = 'http.server.response.finish';
 const LOCAL_HOSTS = new Set(['', '0.0.0.0', '::', 'localhost', '127.0.0.1', '::1']);
 
-/** The object `http.createServer()` returns. */
-export class Server {
+/** Node's own bind step, which `net.Server.listen()` runs once it has an address (kept by Node for code that wraps it). */
+type BindNow = (address: string, port: number, family: number, backlog: undefined, fd: undefined, flags: number) => void;
+
+/**
+ * The object `http.createServer()` returns. Like Node's http.Server it emits `'listening'`, `'close'`
+ * (once close() has finished) and `'error'`.
+ */
+export class Server extends EventEmitter {
   readonly #node: nodeHttp.Server;
   readonly #options: ResolvedOptions;
   readonly #dispatcher: RequestDispatcher | undefined;
@@ -41,9 +49,11 @@ export class Server {
   readonly #limit: ConnectionLimit;
   #port: number | undefined;
   #listenCalled = false;
+  #announced = false;
   #closed: Promise<void> | undefined;
 
   constructor(handler: HandlerSpec, options?: ServerOptions) {
+    super();
     this.#options = resolveOptions(options);
     const { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval, tls } = this.#options;
     const httpOptions = { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval };
@@ -76,7 +86,11 @@ export class Server {
     return this.#options.tls === undefined ? 'http' : 'https';
   }
 
-  /** The port the server listens on (the real one after `listen(0)`); undefined before it listens. */
+  /**
+   * The port the server listens on (the real one after `listen(0)`); undefined before it listens.
+   * Set when listen() returns, unless the host is a name (it is looked up first) or the process is
+   * a `--workers` worker (the primary binds): then from `'listening'` on.
+   */
   get port(): number | undefined {
     return this.#port;
   }
@@ -84,6 +98,11 @@ export class Server {
   /** Whether the server is accepting connections. */
   get listening(): boolean {
     return this.#node.listening;
+  }
+
+  /** Node's `server.address()`: `{ address, family, port }` while listening, else null. */
+  address(): AddressInfo | null {
+    return this.#node.address() as AddressInfo | null;
   }
 
   /**
@@ -106,9 +125,10 @@ export class Server {
   }
 
   /**
-   * Starts listening and prints `Server listening on http://localhost:<port>` (unless quiet).
-   * Port 0 picks a free port. If the port cannot be used, prints why (e.g. `port 3000 is already
-   * in use`) on stderr and exits the process with code 1.
+   * Starts listening and prints `Server listening on http://localhost:<port>` (unless quiet), before
+   * listen() returns whenever Node can bind at once (see {@link port}). Port 0 picks a free port.
+   * If the port cannot be used, an `'error'` listener gets the error; without one, why (e.g. `port
+   * 3000 is already in use`) is printed on stderr and the process exits with code 1.
    */
   listen(port?: number | string, host?: string | (() => void), callback?: () => void): this {
     if (typeof host === 'function') {
@@ -120,21 +140,53 @@ export class Server {
     this.#listenCalled = true;
     const portNumber = toPort(port);
     const onListenError = (error: NodeJS.ErrnoException): void => {
+      if (this.listenerCount('error') > 0) return void this.emit('error', error);
       console.error(describeListenError(error, portNumber, host));
       process.exit(1);
     };
     this.#node.once('error', onListenError);
     this.#node.once('listening', () => {
       this.#node.off('error', onListenError);
-      // Errors after this point (accept() failing under EMFILE, say) must not kill the process.
-      this.#node.on('error', (error) => console.error('krandog: http server error:', error));
-      this.#port = (this.#node.address() as AddressInfo).port;
-      closeOnSignal(this);
-      if (!this.#options.quiet) console.log(`Server listening on ${this.protocol}://${displayHost(host)}:${this.#port}`);
-      callback?.call(this);
+      this.#announce(host);
+      this.emit('listening');
     });
-    this.#node.listen(portNumber, host);
+    if (callback !== undefined) this.once('listening', callback);
+    this.#bind(portNumber, host);
+    if (this.#node.listening) {
+      // Bound already: no listen error can come now ('listening' itself still fires on the next tick, as in Node).
+      this.#node.off('error', onListenError);
+      this.#announce(host);
+    }
     return this;
+  }
+
+  /**
+   * Binds the socket. Without a host Node binds inside listen(); an IP address it "looks up" first,
+   * which takes a tick, so it is bound here the way Node's listen() binds once it has the address.
+   * A `--workers` worker asks the primary, and a host name needs a real lookup: both bind later.
+   */
+  #bind(port: number, host: string | undefined): void {
+    const family = host === undefined ? 0 : isIP(host);
+    const bindNow = (this.#node as unknown as { _listen2?: BindNow })._listen2;
+    if (family !== 0 && cluster.isPrimary && typeof bindNow === 'function') {
+      bindNow.call(this.#node, host!, port, family, undefined, undefined, 0);
+    } else {
+      this.#node.listen(port, host);
+    }
+  }
+
+  /** Once bound: remember the port, take over SIGINT/SIGTERM and print the listening line, once. */
+  #announce(host: string | undefined): void {
+    if (this.#announced) return;
+    this.#announced = true;
+    // Errors after this point (accept() failing under EMFILE, say) must not kill the process.
+    this.#node.on('error', (error) => {
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+      else console.error('krandog: http server error:', error);
+    });
+    this.#port = (this.#node.address() as AddressInfo).port;
+    closeOnSignal(this);
+    if (!this.#options.quiet) console.log(`Server listening on ${this.protocol}://${displayHost(host)}:${this.#port}`);
   }
 
   /**
@@ -145,7 +197,7 @@ export class Server {
   close(options: CloseOptions = {}): Promise<void> {
     forgetOnSignal(this);
     const force = options.force === true;
-    this.#closed ??= this.#drain(force ? 0 : this.#options.shutdownTimeout);
+    this.#closed ??= this.#drain(force ? 0 : this.#options.shutdownTimeout).then(() => void this.emit('close'));
     if (force) this.#node.closeAllConnections();
     return this.#closed;
   }

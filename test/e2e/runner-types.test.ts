@@ -12,11 +12,11 @@ function tsc(project: string) {
 }
 
 describe('type declarations', () => {
-  it('type-check a script using the http module, a WebSocket server and client, and the test globals', () => {
+  it('type-check a script using the http module (events, address(), once(server, "listening")), a WebSocket server and client, and the test globals', () => {
     expect(tsc('tsconfig.json')).toEqual({ status: 0, output: '' });
   });
 
-  it('catch misuse of the handler, serve() and test()', () => {
+  it('catch misuse of the handler, serve(), the server\'s events and address(), and test()', () => {
     const { status, output } = tsc('tsconfig.wrong.json');
     expect(status).not.toBe(0);
     const errors = output.split('\n').filter((line) => line.includes('error TS'));
@@ -26,5 +26,7 @@ describe('type declarations', () => {
     expect(at(8)[0]).toContain('Expected 2-3 arguments'); // serve(port) without a handler
     expect(at(9)[0]).toContain('Expected 2-3 arguments'); // test(name) without a function
     expect(at(10)[0]).toContain("Type 'string' is not assignable to type 'number'"); // run({ timeout: '5s' })
+    expect(at(11)).toHaveLength(1); // a server event that does not exist
+    expect(at(12)[0]).toContain("Type 'number' is not assignable to type 'string'"); // address().port is a number
   });
 });
