@@ -1,8 +1,12 @@
 // Backpressure against real peers: what one synchronous loop queues is not a slow peer (every byte
 // reaches a `ws` client that reads, in order, with no close), a peer that stops reading is (1008),
 // and send() reports the same thing both ways.
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { constants as zlibConstants, deflateRawSync } from 'node:zlib';
 import WebSocket, { Receiver } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -123,6 +127,48 @@ describe('a burst from one synchronous loop reaches a peer that reads', () => {
     expect(closes).toEqual([]);
     expect(clients.every((client) => client.readyState === WebSocket.OPEN)).toBe(true);
     for (const client of clients) client.close();
+  });
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+describe.skipIf(!hasOpenssl)('over TLS (wss://)', () => {
+  it('a 32 MiB burst arrives whole and in order, and drain fires after -1', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'krandog-backpressure-tls-'));
+    try {
+      const [keyFile, certFile] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+      const made = spawnSync('openssl', [
+        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=krandog test',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile,
+      ]);
+      if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
+      const [key, cert] = [readFileSync(keyFile), readFileSync(certFile)];
+      const count = 32;
+      const results: number[] = [];
+      const drained = deferred<number>();
+      const { port } = await startServer(
+        {
+          websocket: {
+            message(ws: ServerWebSocket) {
+              for (let index = 0; index < count; index++) results.push(ws.send(burstMessage(index, MiB)));
+            },
+            drain: (ws: ServerWebSocket) => drained.resolve(ws.bufferedAmount),
+          },
+        },
+        { tls: { key, cert } },
+      );
+      const client = new WebSocket(`wss://127.0.0.1:${port}/`, { ca: cert, perMessageDeflate: false });
+      await within(once(client, 'open'), 10_000, 'wss client never opened');
+      const messages = collect(client, count);
+      client.send('go');
+      expectBurst(await messages, count, MiB);
+      expect(await within(drained.promise, 10_000, 'no drain after -1')).toBe(0);
+      expect(results.slice(0, 15)).toEqual(Array(15).fill(MiB));
+      expect(results.at(-1)).toBe(-1);
+      client.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
