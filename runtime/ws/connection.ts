@@ -412,7 +412,8 @@ export class Connection {
    * After a tick's bytes were offered to the kernel. A peer may hold back more than the limit (a
    * burst, a large message, a slow network) as long as the kernel keeps taking bytes for it; one
    * that takes none for stallTimeoutMs stopped reading, and must not make us buffer without bound.
-   * The closing handshake is exempt: closeTimeout bounds it.
+   * Seconds, not milliseconds: the kernel reports room only once about half its send buffer is
+   * free (MiBs on a fast link). The closing handshake is exempt: closeTimeout bounds it.
    */
   #watchBacklog(): void {
     if (this.#stallTimer !== undefined || this.#closeSent || this.bufferedAmount <= this.#backpressureLimit) return;
