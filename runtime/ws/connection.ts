@@ -124,6 +124,8 @@ export class Connection {
   #queue: OutgoingQueue | undefined;
   /** end() was asked for while bytes still wait in #queue: TCP ends once they are handed over. */
   #endQueued = false;
+  /** This side's FIN was asked for (socket.end()): nothing more may be written. */
+  #ended = false;
   /** Runs while more than the backpressure limit waits (see #watchBacklog). */
   #stallTimer: NodeJS.Timeout | undefined;
   /** When the kernel last took bytes (the socket's last 'drain'), while #stallTimer runs. */
@@ -222,7 +224,7 @@ export class Connection {
 
   /** The send result for an accepted message: its size, or Backpressure past the limit. */
   #accepted(messageBytes: number): number {
-    if (this.bufferedAmount <= this.#backpressureLimit) return messageBytes;
+    if (!this.#isOverLimit()) return messageBytes;
     if (!this.#awaitingDrain) {
       this.#awaitingDrain = true;
       if (this.#queue === undefined || this.#queue.length === 0) this.#notifyWhenFlushed();
@@ -362,7 +364,7 @@ export class Connection {
    */
   #write(bytes: Uint8Array): boolean {
     const socket = this.socket;
-    if (socket.destroyed || socket.writableEnded || this.#endQueued) return false;
+    if (socket.destroyed || this.#endQueued || this.#ended) return false;
     if (!this.#isCorked) this.#corkUntilNextTick();
     const queue = this.#queue;
     if ((queue === undefined || queue.length === 0) && socket.writableLength + bytes.length <= SOCKET_SLICE_BYTES) {
@@ -378,19 +380,34 @@ export class Connection {
   #feed(): void {
     const queue = this.#queue!;
     const socket = this.socket;
+    // Ended by Node itself (a client socket after the server's FIN): what waits can no longer leave.
+    if (socket.writableEnded && !this.#ended) queue.clear();
     if (queue.length > 0 && socket.writableLength < SOCKET_SLICE_BYTES) {
       socket.cork();
       while (queue.length > 0 && socket.writableLength < SOCKET_SLICE_BYTES) socket.write(queue.take(SOCKET_SLICE_BYTES - socket.writableLength));
       socket.uncork();
       if (queue.length === 0 && this.#awaitingDrain) this.#notifyWhenFlushed();
     }
-    if (queue.length === 0 && this.#endQueued && !socket.writableEnded) socket.end();
+    if (queue.length === 0 && this.#endQueued && !this.#ended) this.#endNow();
   }
 
   /** Ends TCP once everything written has been handed to the socket. */
   #end(): void {
-    if (this.#queue === undefined || this.#queue.length === 0) this.socket.end();
+    if (this.#queue === undefined || this.#queue.length === 0) this.#endNow();
     else this.#endQueued = true;
+  }
+
+  #endNow(): void {
+    this.#ended = true;
+    this.socket.end();
+  }
+
+  /** Whether more than the backpressure limit waits; cheap while nothing waits behind the socket. */
+  #isOverLimit(): boolean {
+    // Without a queue the socket holds at most SOCKET_SLICE_BYTES (see #write and #feed).
+    const queue = this.#queue;
+    if ((queue === undefined || queue.length === 0) && this.#backpressureLimit >= SOCKET_SLICE_BYTES) return false;
+    return this.bufferedAmount > this.#backpressureLimit;
   }
 
   /**
@@ -416,7 +433,7 @@ export class Connection {
    * free (MiBs on a fast link). The closing handshake is exempt: closeTimeout bounds it.
    */
   #watchBacklog(): void {
-    if (this.#stallTimer !== undefined || this.#closeSent || this.bufferedAmount <= this.#backpressureLimit) return;
+    if (this.#stallTimer !== undefined || this.#closeSent || !this.#isOverLimit()) return;
     this.#lastProgressMs = Date.now();
     this.#armStallTimer(this.#stallTimeoutMs);
   }
@@ -429,7 +446,7 @@ export class Connection {
   static #checkStall(connection: Connection): void {
     connection.#stallTimer = undefined;
     if (connection.readyState === ReadyState.Closed || connection.#closeSent) return;
-    if (connection.bufferedAmount <= connection.#backpressureLimit) return;
+    if (!connection.#isOverLimit()) return;
     const stalledMs = Date.now() - connection.#lastProgressMs;
     if (stalledMs < connection.#stallTimeoutMs) return connection.#armStallTimer(connection.#stallTimeoutMs - stalledMs);
     connection.#fail(CloseCode.PolicyViolation, new Error('peer is not reading: over the backpressure limit'));
