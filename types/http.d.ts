@@ -86,7 +86,7 @@ declare module 'http' {
     readonly CLOSED: 3;
     /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
     readonly readyState: 0 | 1 | 2 | 3;
-    /** Bytes queued but not yet written to the socket. */
+    /** Bytes sent that the kernel has not taken yet (the peer has not read them): frames, not messages. */
     readonly bufferedAmount: number;
     /** The subprotocol chosen in the handshake; '' when none. */
     readonly protocol: string;
@@ -100,8 +100,10 @@ declare module 'http' {
     /** A slot for the script's own per-connection state (the `upgrade` hook's `data` lands here). */
     data: unknown;
     /**
-     * Sends a text (string) or binary message. Returns the bytes written, -1 when they were queued
-     * behind a full send buffer (wait for the `drain` hook), 0 when the connection is not open.
+     * Sends a text (string) or binary message. Returns the message's size in bytes (UTF-8 for text)
+     * when it was accepted; -1 when it was accepted but more than `backpressureLimit` bytes now wait
+     * for the peer (send more after the `drain` hook); 0 when the connection is not open and the
+     * message was dropped. Accepted messages are all delivered, in order, to a peer that reads.
      */
     send(data: string | ArrayBuffer | ArrayBufferView): number;
     /** Starts the close handshake (code 1000 by default); an invalid code or a reason over 123 bytes throws RangeError. */
@@ -190,7 +192,10 @@ declare module 'http' {
     maxPayload?: number;
     /** Most frames one WebSocket message may span; more closes with 1009. Default 131 072. */
     maxFragments?: number;
-    /** Unread output (bytes) past which a WebSocket that does not read is closed with 1008. Default 16 MiB. */
+    /**
+     * Bytes that may wait for a WebSocket peer before `send()` returns -1. A peer that holds back more
+     * than this and takes none of it for 2 seconds is closed with 1008. Default 16 MiB.
+     */
     backpressureLimit?: number;
     /** Milliseconds without any frame from the peer before a WebSocket is closed (1001). Default 120 000; 0 = never. */
     idleTimeout?: number;

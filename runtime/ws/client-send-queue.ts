@@ -41,7 +41,7 @@ export class SendQueue {
   get bufferedAmount(): number {
     if (!this.#sentThisTask && !this.#closed) {
       // Between tasks the socket only drains: what it still holds bounds what is left unsent.
-      this.#unflushedBytes = Math.min(this.#unflushedBytes, this.#connection.socket.writableLength);
+      this.#unflushedBytes = Math.min(this.#unflushedBytes, this.#connection.bufferedAmount);
     }
     return this.#discardedBytes + this.#waitingBytes + this.#unflushedBytes;
   }

@@ -3,6 +3,7 @@ import { CloseCode, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, MAX_CONTROL_PAYL
 import { encodeClosePayload, isValidCloseCode, parseClosePayload } from './close-payload.ts';
 import { COPY_PAYLOAD_LIMIT, encodeFrame, encodeFrameHeader, encodeTextFrame } from './frame-encoder.ts';
 import { FrameParser } from './frame-parser.ts';
+import { OutgoingQueue } from './outgoing-queue.ts';
 import type { PerMessageDeflate } from './permessage-deflate.ts';
 import { ProtocolError } from './protocol-error.ts';
 import { invalidUtf8, isValidUtf8 } from './utf8.ts';
@@ -41,8 +42,13 @@ export interface ConnectionOptions {
   maxFragments?: number;
   /** How long to wait for the peer's half of the close handshake. */
   closeTimeoutMs?: number;
-  /** Past this many buffered outgoing bytes the peer is too slow: close with 1008. */
+  /**
+   * Bytes that may wait for the peer (written, not yet taken by the kernel) before send() reports
+   * backpressure; a peer that holds back more than this and takes none of it for `stallTimeoutMs`
+   * is too slow: close with 1008.
+   */
   backpressureLimit?: number;
+  stallTimeoutMs?: number;
   /** permessage-deflate, when the handshake agreed on it. */
   deflate?: PerMessageDeflate;
   /**
@@ -55,14 +61,22 @@ export interface ConnectionOptions {
   deferFailure?: (fail: () => void) => void;
 }
 
-/** `send` result: bytes handed to the socket; BACKPRESSURE when they were queued past the buffer. */
+/**
+ * `send` result: the message's size in bytes when it was accepted; Backpressure when it was
+ * accepted but more than the backpressure limit now waits for the peer; Dropped when not open.
+ */
 export const SendResult = { Backpressure: -1, Dropped: 0 } as const;
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 const DEFAULT_BACKPRESSURE_LIMIT = 16 * 1024 * 1024;
+const DEFAULT_STALL_TIMEOUT_MS = 2_000;
 
-/** A control frame may exceed the backpressure limit by this much (a pong after a large echo). */
-const CONTROL_ALLOWANCE_BYTES = 64 * 1024;
+/**
+ * The socket's own buffer holds about this much; the rest waits in the connection's queue. Each
+ * 'drain' then means the kernel took a slice, which is how a peer that reads is told from one
+ * that stopped (one write of everything would show nothing until its last byte left).
+ */
+const SOCKET_SLICE_BYTES = 256 * 1024;
 
 const kConnection = Symbol('krandog.connection');
 type SocketWithConnection = Socket & { [kConnection]: Connection };
@@ -93,6 +107,7 @@ export class Connection {
   readonly #isServer: boolean;
   readonly #closeTimeoutMs: number;
   readonly #backpressureLimit: number;
+  readonly #stallTimeoutMs: number;
   readonly #maxPayload: number;
   readonly #deflate: PerMessageDeflate | undefined;
   readonly #deferFailure: ((fail: () => void) => void) | undefined;
@@ -105,6 +120,16 @@ export class Connection {
   #failed = false;
   #awaitingDrain = false;
   #isCorked = false;
+  /** What waits behind the socket's buffer (see SOCKET_SLICE_BYTES); created on first need. */
+  #queue: OutgoingQueue | undefined;
+  /** end() was asked for while bytes still wait in #queue: TCP ends once they are handed over. */
+  #endQueued = false;
+  /** This side's FIN was asked for (socket.end()): nothing more may be written. */
+  #ended = false;
+  /** Runs while more than the backpressure limit waits (see #watchBacklog). */
+  #stallTimer: NodeJS.Timeout | undefined;
+  /** When the kernel last took bytes (the socket's last 'drain'), while #stallTimer runs. */
+  #lastProgressMs = 0;
 
   constructor(socket: Socket, options: ConnectionOptions, events: ConnectionEvents) {
     this.socket = socket;
@@ -112,6 +137,7 @@ export class Connection {
     this.#isServer = options.isServer;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.#backpressureLimit = options.backpressureLimit ?? DEFAULT_BACKPRESSURE_LIMIT;
+    this.#stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     this.#maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.#deflate = options.deflate;
     this.#deferFailure = options.deferFailure;
@@ -146,44 +172,64 @@ export class Connection {
     if (head !== undefined && head.length > 0) this.#receive(head);
   }
 
+  /** Bytes written and not yet handed to the kernel: the peer has not taken them. */
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + (this.#queue?.length ?? 0);
   }
 
   /**
    * Sends one message: a string as text, bytes as binary (or as text with `isText`).
-   * Returns the bytes written, SendResult.Backpressure when they were queued behind a full buffer,
-   * or SendResult.Dropped when the connection is no longer open.
+   * Returns the message's size in bytes; SendResult.Backpressure when it was accepted but more
+   * than the backpressure limit now waits for the peer (wait for onDrain); SendResult.Dropped
+   * when the connection is no longer open.
    */
   send(data: string | Uint8Array, isText = typeof data === 'string'): number {
     if (this.readyState !== ReadyState.Open) return SendResult.Dropped;
+    const messageBytes = this.#writeMessage(data, isText);
+    return messageBytes < 0 ? SendResult.Dropped : this.#accepted(messageBytes);
+  }
+
+  /** Frames and writes one message; returns its size in bytes, or -1 when the socket is gone. */
+  #writeMessage(data: string | Uint8Array, isText: boolean): number {
     const deflate = this.#deflate;
-    if (deflate !== undefined && deflate.shouldCompress(data.length)) return this.#sendCompressed(deflate, data, isText);
+    if (deflate !== undefined && deflate.shouldCompress(data.length)) {
+      // RFC 7692 §6: RSV1 marks the (single) frame of a compressed message.
+      const payload = typeof data === 'string' ? deflate.compressText(data) : deflate.compress(data);
+      if (!this.#write(encodeFrame(isText ? Opcode.Text : Opcode.Binary, payload, true, true, !this.#isServer))) return -1;
+      return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    }
     if (typeof data === 'string') {
       if (!isText) data = Buffer.from(data);
-      else return this.#write(this.#encodeText(data));
+      else {
+        const frame = this.#encodeText(data);
+        return this.#write(frame) ? framePayloadBytes(frame) : -1;
+      }
     }
     const opcode = isText ? Opcode.Text : Opcode.Binary;
     if (this.#isServer && data.length > COPY_PAYLOAD_LIMIT) {
       // Large payloads go out by reference behind a separate header: no copy of the data. Both
       // leave in one writev (see corkedConnections).
-      this.#write(encodeFrameHeader(opcode, data.length, true, false));
-      const result = this.#write(data);
-      return result <= 0 ? result : data.length;
+      if (!this.#write(encodeFrameHeader(opcode, data.length, true, false))) return -1;
+      this.#write(data);
+      return data.length;
     }
-    return this.#write(encodeFrame(opcode, data, true, false, !this.#isServer));
-  }
-
-  /** RFC 7692 §6: RSV1 marks the (single) frame of a compressed message. */
-  #sendCompressed(deflate: PerMessageDeflate, data: string | Uint8Array, isText: boolean): number {
-    const payload = typeof data === 'string' ? deflate.compressText(data) : deflate.compress(data);
-    return this.#write(encodeFrame(isText ? Opcode.Text : Opcode.Binary, payload, true, true, !this.#isServer));
+    return this.#write(encodeFrame(opcode, data, true, false, !this.#isServer)) ? data.length : -1;
   }
 
   /** Writes an already encoded frame (a broadcast encodes once for many connections). */
   sendEncoded(frame: Buffer): number {
-    if (this.readyState !== ReadyState.Open) return SendResult.Dropped;
-    return this.#write(frame);
+    if (this.readyState !== ReadyState.Open || !this.#write(frame)) return SendResult.Dropped;
+    return this.#accepted(frame.length);
+  }
+
+  /** The send result for an accepted message: its size, or Backpressure past the limit. */
+  #accepted(messageBytes: number): number {
+    if (!this.#isOverLimit()) return messageBytes;
+    if (!this.#awaitingDrain) {
+      this.#awaitingDrain = true;
+      if (this.#queue === undefined || this.#queue.length === 0) this.#notifyWhenFlushed();
+    }
+    return SendResult.Backpressure;
   }
 
   ping(payload: Uint8Array = EMPTY): void {
@@ -263,7 +309,7 @@ export class Connection {
       // Echo the code (RFC 6455 §5.5.1); a body-less close is answered with a body-less close.
       this.#sendClose(received.code === CloseCode.NoStatus ? undefined : received.code, '');
     }
-    if (this.#isServer) this.socket.end();
+    if (this.#isServer) this.#end();
     this.#armCloseTimer();
   }
 
@@ -285,9 +331,9 @@ export class Connection {
   #closeFailed(): void {
     if (this.readyState === ReadyState.Closed) return;
     // A deferred failure may find the TCP connection already ended by the peer's FIN: no Close then.
-    if (!this.#closeSent && !this.socket.writableEnded) this.#sendClose(this.#closeCode, truncateReason(this.#closeReason));
+    if (!this.#closeSent && !this.socket.writableEnded && !this.#endQueued) this.#sendClose(this.#closeCode, truncateReason(this.#closeReason));
     this.readyState = ReadyState.Closing;
-    this.socket.end();
+    this.#end();
     this.#armCloseTimer();
   }
 
@@ -303,7 +349,7 @@ export class Connection {
   #sendControl(opcode: number, payload: Uint8Array): void {
     if (this.readyState !== ReadyState.Open && opcode !== Opcode.Close) return;
     if (payload.length > MAX_CONTROL_PAYLOAD) throw new RangeError('control frame payload is longer than 125 bytes');
-    this.#write(encodeFrame(opcode, payload, true, false, !this.#isServer), CONTROL_ALLOWANCE_BYTES);
+    this.#write(encodeFrame(opcode, payload, true, false, !this.#isServer));
   }
 
   #sendClose(code: number | undefined, reason: string | undefined): void {
@@ -311,24 +357,100 @@ export class Connection {
     this.#sendControl(Opcode.Close, encodeClosePayload(code, reason));
   }
 
-  /** Writes a frame; `allowanceBytes` lets control frames pass a little over the backpressure limit. */
-  #write(bytes: Uint8Array, allowanceBytes = 0): number {
+  /**
+   * Writes bytes behind everything written before; false when the socket can take no more. Nothing
+   * here judges the peer: what this tick writes has not even been offered to the kernel yet (the
+   * socket is corked until the next tick). #watchBacklog judges it afterwards, over time.
+   */
+  #write(bytes: Uint8Array): boolean {
     const socket = this.socket;
-    if (socket.destroyed) return SendResult.Dropped;
+    if (socket.destroyed || this.#endQueued || this.#ended) return false;
     if (!this.#isCorked) this.#corkUntilNextTick();
-    if (socket.write(bytes)) return bytes.length;
-    // Judge the peer by what it left unread before this write: a single message larger than the
-    // limit (or one written while the socket is corked for a read) is not a peer that stopped reading.
-    // The close frame is exempt: it is sent once and is at most 127 bytes, and failing it would turn
-    // a clean close (say, right after echoing a 16 MiB message) into 1008 and drop the queued echo.
-    if (!this.#closeSent && socket.writableLength - bytes.length > this.#backpressureLimit + allowanceBytes) {
-      // A peer that stopped reading must not make us buffer without bound.
-      this.#fail(CloseCode.PolicyViolation, new Error('peer is not reading: send buffer over the backpressure limit'));
-      this.socket.destroy();
-      return SendResult.Dropped;
+    const queue = this.#queue;
+    if ((queue === undefined || queue.length === 0) && socket.writableLength + bytes.length <= SOCKET_SLICE_BYTES) {
+      socket.write(bytes);
+    } else {
+      (this.#queue ??= new OutgoingQueue()).push(bytes);
+      this.#feed();
     }
-    this.#awaitingDrain = true;
-    return SendResult.Backpressure;
+    return true;
+  }
+
+  /** Hands queued bytes to the socket until it holds SOCKET_SLICE_BYTES; the rest waits for its 'drain'. */
+  #feed(): void {
+    const queue = this.#queue!;
+    const socket = this.socket;
+    // Ended by Node itself (a client socket after the server's FIN): what waits can no longer leave.
+    if (socket.writableEnded && !this.#ended) queue.clear();
+    if (queue.length > 0 && socket.writableLength < SOCKET_SLICE_BYTES) {
+      socket.cork();
+      while (queue.length > 0 && socket.writableLength < SOCKET_SLICE_BYTES) socket.write(queue.take(SOCKET_SLICE_BYTES - socket.writableLength));
+      socket.uncork();
+      if (queue.length === 0 && this.#awaitingDrain) this.#notifyWhenFlushed();
+    }
+    if (queue.length === 0 && this.#endQueued && !this.#ended) this.#endNow();
+  }
+
+  /** Ends TCP once everything written has been handed to the socket. */
+  #end(): void {
+    if (this.#queue === undefined || this.#queue.length === 0) this.#endNow();
+    else this.#endQueued = true;
+  }
+
+  #endNow(): void {
+    this.#ended = true;
+    this.socket.end();
+  }
+
+  /** Whether more than the backpressure limit waits; cheap while nothing waits behind the socket. */
+  #isOverLimit(): boolean {
+    // Without a queue the socket holds at most SOCKET_SLICE_BYTES (see #write and #feed).
+    const queue = this.#queue;
+    if ((queue === undefined || queue.length === 0) && this.#backpressureLimit >= SOCKET_SLICE_BYTES) return false;
+    return this.bufferedAmount > this.#backpressureLimit;
+  }
+
+  /**
+   * Makes sure #onFlushed runs once the socket's buffer is empty: its 'drain' comes only after a
+   * write it refused, so otherwise an empty write's callback marks the end.
+   */
+  #notifyWhenFlushed(): void {
+    if (!this.socket.writableNeedDrain) this.socket.write(EMPTY, () => this.#onFlushed());
+  }
+
+  /** The socket's buffer may be empty: the `drain` a send() that returned Backpressure waits for. */
+  #onFlushed(): void {
+    if (!this.#awaitingDrain || this.bufferedAmount > 0) return;
+    this.#awaitingDrain = false;
+    if (this.readyState === ReadyState.Open) this.#events.onDrain?.();
+  }
+
+  /**
+   * After a tick's bytes were offered to the kernel. A peer may hold back more than the limit (a
+   * burst, a large message, a slow network) as long as the kernel keeps taking bytes for it; one
+   * that takes none for stallTimeoutMs stopped reading, and must not make us buffer without bound.
+   * Seconds, not milliseconds: the kernel reports room only once about half its send buffer is
+   * free (MiBs on a fast link). The closing handshake is exempt: closeTimeout bounds it.
+   */
+  #watchBacklog(): void {
+    if (this.#stallTimer !== undefined || this.#closeSent || !this.#isOverLimit()) return;
+    this.#lastProgressMs = Date.now();
+    this.#armStallTimer(this.#stallTimeoutMs);
+  }
+
+  #armStallTimer(ms: number): void {
+    this.#stallTimer = setTimeout(Connection.#checkStall, ms, this);
+    this.#stallTimer.unref();
+  }
+
+  static #checkStall(connection: Connection): void {
+    connection.#stallTimer = undefined;
+    if (connection.readyState === ReadyState.Closed || connection.#closeSent) return;
+    if (!connection.#isOverLimit()) return;
+    const stalledMs = Date.now() - connection.#lastProgressMs;
+    if (stalledMs < connection.#stallTimeoutMs) return connection.#armStallTimer(connection.#stallTimeoutMs - stalledMs);
+    connection.#fail(CloseCode.PolicyViolation, new Error('peer is not reading: over the backpressure limit'));
+    connection.socket.destroy();
   }
 
   #armCloseTimer(): void {
@@ -350,6 +472,7 @@ export class Connection {
     for (const connection of connections) {
       connection.#isCorked = false;
       connection.socket.uncork();
+      connection.#watchBacklog();
     }
   }
 
@@ -368,14 +491,15 @@ export class Connection {
     // The peer finished sending. Without its Close frame that is an abnormal end (1006).
     const connection = this[kConnection];
     if (connection.readyState === ReadyState.Open) connection.readyState = ReadyState.Closing;
-    this.end();
+    connection.#end();
   }
 
   static #onSocketDrain(this: SocketWithConnection): void {
+    // The kernel took everything the socket held: progress (see #watchBacklog).
     const connection = this[kConnection];
-    if (!connection.#awaitingDrain) return;
-    connection.#awaitingDrain = false;
-    if (connection.readyState === ReadyState.Open) connection.#events.onDrain?.();
+    connection.#lastProgressMs = Date.now();
+    if (connection.#queue !== undefined) connection.#feed();
+    connection.#onFlushed();
   }
 
   static #onSocketError(this: SocketWithConnection, error: Error): void {
@@ -392,6 +516,8 @@ export class Connection {
     if (this.readyState === ReadyState.Closed) return;
     this.readyState = ReadyState.Closed;
     clearTimeout(this.#closeTimer);
+    clearTimeout(this.#stallTimer);
+    this.#queue?.clear();
     this.#parser.stop();
     const wasClean = this.#closeSent && this.#closeReceived && !this.#failed;
     const code = this.#failed || this.#closeReceived ? this.#closeCode : CloseCode.Abnormal;
@@ -400,6 +526,13 @@ export class Connection {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The payload length a frame's header declares (RFC 6455 §5.2). */
+function framePayloadBytes(frame: Buffer): number {
+  const length = frame[1] & 0x7f;
+  if (length < 126) return length;
+  return length === 126 ? frame.readUInt16BE(2) : frame.readUIntBE(4, 6);
+}
 
 /** Close reasons are at most 123 bytes; error messages are cut to fit (never a stack). */
 function truncateReason(message: string): string {

@@ -10,7 +10,7 @@ export interface WebSocketServerOptions {
   maxPayload?: number;
   /** Most frames one incoming message may span; more closes with 1009. Default 131 072. */
   maxFragments?: number;
-  /** Outgoing bytes a connection may have queued; past it the peer is not reading: close 1008. Default 16 MiB. */
+  /** Bytes that may wait for a peer before send() returns -1; holding back more with no progress for 2 s closes with 1008. Default 16 MiB. */
   backpressureLimit?: number;
   /** Milliseconds without any frame from the peer before the server closes with 1001. Default 120 000; 0 = never. */
   idleTimeout?: number;

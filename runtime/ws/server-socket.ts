@@ -94,7 +94,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
     return this.#connection.readyState;
   }
 
-  /** Bytes queued in user space, not yet handed to the kernel. */
+  /** Bytes sent (frames) that the kernel has not taken yet: the peer has not read them. */
   get bufferedAmount(): number {
     return this.#connection.bufferedAmount;
   }
@@ -106,8 +106,9 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
 
   /**
    * Sends a message: a string as text, a Buffer, ArrayBuffer or typed array as binary.
-   * Returns the bytes written; -1 when they were queued behind a full send buffer (wait for
-   * `drain`); 0 when the connection is not open and the message was dropped (as Bun does).
+   * Returns the message's size in bytes (UTF-8 for text) when it was accepted; -1 when it was
+   * accepted but more than backpressureLimit now waits for the peer (wait for `drain`); 0 when the
+   * connection is not open and the message was dropped (Bun's three cases).
    */
   send(data: string | ArrayBuffer | ArrayBufferView): number {
     if (typeof data === 'string' || data instanceof Uint8Array) return this.#connection.send(data);

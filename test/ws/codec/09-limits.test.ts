@@ -191,17 +191,16 @@ describe('limits: maxPayload and the fragment cap (1009)', () => {
     });
   });
 
-  it('a peer that stops reading is closed with 1008 once its unread backlog passes backpressureLimit', async () => {
-    const peer = await RawPeer.open('tcp', { backpressureLimit: MiB, echo: false });
+  it('a peer that stops reading is closed with 1008 once it holds back more than backpressureLimit', async () => {
+    const peer = await RawPeer.open('tcp', { backpressureLimit: MiB, stallTimeoutMs: 200, echo: false });
     try {
       peer.raw.pause();
       const message = Buffer.alloc(MiB, 1);
       const results: number[] = [];
-      // The kernel buffers take a few MiB; well before 64 MiB the backlog must pass the limit.
-      while (results.length < 64 && results.at(-1) !== 0) results.push(peer.connection.send(message));
-      expect(results[0], 'the first send reports backpressure, not failure').toBe(-1);
-      expect(results.at(-1), 'a send past the limit is dropped').toBe(0);
-      peer.raw.resume();
+      // One loop's own output is not judged: all of it is accepted, past the limit as backpressure.
+      for (let i = 0; i < 64; i++) results.push(peer.connection.send(message));
+      expect(new Set(results), 'accepted behind backpressure, never dropped').toEqual(new Set([-1]));
+      // The kernel takes a few MiB, then nothing: the peer holds back more than the limit and is closed.
       const record = await within(peer.closed, 5_000, 'the Connection never closed');
       expect(record).toMatchObject({ code: 1008, wasClean: false });
     } finally {

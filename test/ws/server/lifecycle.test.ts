@@ -96,16 +96,19 @@ describe('object handler { request, websocket }', () => {
 
   it('fires drain after a send that reported backpressure, once the buffer empties', async () => {
     const drained = deferred<number>();
-    const { url } = await startServer({
-      websocket: {
-        open(ws: ServerWebSocket) {
-          expect(ws.send(Buffer.alloc(4 * 1024 * 1024))).toBe(-1);
-        },
-        drain(ws: ServerWebSocket) {
-          drained.resolve(ws.bufferedAmount);
+    const { url } = await startServer(
+      {
+        websocket: {
+          open(ws: ServerWebSocket) {
+            expect(ws.send(Buffer.alloc(4 * 1024 * 1024))).toBe(-1);
+          },
+          drain(ws: ServerWebSocket) {
+            drained.resolve(ws.bufferedAmount);
+          },
         },
       },
-    });
+      { backpressureLimit: 1024 * 1024 },
+    );
     const client = await openClient(url);
     await nextMessage(client);
     expect(await within(drained.promise, 10_000, 'drain never fired')).toBe(0);

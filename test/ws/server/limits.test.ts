@@ -1,5 +1,5 @@
-// Limits and timers: maxPayload (1009), fragment count (1009), backpressureLimit (1008), the idle
-// timeout, keepalive pings with their pong timeout, and closeAll() on server.close().
+// Limits and timers: maxPayload (1009), fragment count (1009), the idle timeout, keepalive pings
+// with their pong timeout, and closeAll() on server.close(). backpressureLimit: backpressure.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildFrame, OP, readClose } from '../../helpers/frames.ts';
 import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
@@ -78,28 +78,6 @@ describe('maxPayload', () => {
     expect(readClose(frame.payload).code).toBe(1009);
     expect((await firstClose).code).toBe(1009);
     await within(raw.closed, 10_000, 'server kept the TCP connection');
-  });
-});
-
-describe('backpressureLimit', () => {
-  it('closes with 1008 a client that stops reading, and drops its TCP connection', async () => {
-    const MiB = 1024 * 1024;
-    const sendResults: number[] = [];
-    const flood = (ws: ServerWebSocket): void => {
-      // A bounded flood: the limit must end it long before 512 MiB.
-      for (let i = 0; i < 16 && ws.readyState === 1 && sendResults.length < 2048; i++) sendResults.push(ws.send(Buffer.alloc(256 * 1024)));
-      if (ws.readyState === 1) setImmediate(flood, ws);
-    };
-    const { port, firstClose } = await recordingServer({ backpressureLimit: 2 * MiB }, flood);
-    const raw = await RawClient.connect(port);
-    raw.socket.pause(); // never reads, so the server's buffers fill up
-    raw.write(upgradeRequest('/'));
-    expect(await firstClose).toMatchObject({ code: 1008 });
-    expect(sendResults).toContain(-1);
-    expect(sendResults.at(-1)).toBe(0);
-    expect(sendResults.length).toBeLessThan(2048);
-    raw.socket.resume();
-    await within(raw.closed, 10_000, 'server kept the TCP connection of a client that does not read');
   });
 });
 

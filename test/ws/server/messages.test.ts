@@ -169,7 +169,7 @@ describe('ws.send()', () => {
     client.close();
   });
 
-  it('returns the bytes written while the buffer has room, -1 under backpressure and 0 once closed', async () => {
+  it("returns the message's size while at most backpressureLimit waits, -1 past it and 0 once closed", async () => {
     const results: number[] = [];
     let socket: ServerWebSocket | undefined;
     const { url } = await startServer({
@@ -177,15 +177,15 @@ describe('ws.send()', () => {
         open(ws: ServerWebSocket) {
           socket = ws;
           results.push(ws.send('hello'));
-          // 8 MiB to a client that is not reading yet overflows the kernel and user-space buffers.
+          // Nothing of this tick has reached the kernel: 8 MiB wait, then 17 MiB, over the 16 MiB limit.
           results.push(ws.send(Buffer.alloc(8 * 1024 * 1024)));
+          results.push(ws.send(Buffer.alloc(9 * 1024 * 1024)));
         },
       },
     });
     const client = await openClient(url);
-    await expect.poll(() => results.length).toBe(2);
-    expect(results[0]).toBe(7); // 2-byte header + 5 bytes
-    expect(results[1]).toBe(-1);
+    await expect.poll(() => results.length).toBe(3);
+    expect(results).toEqual([5, 8 * 1024 * 1024, -1]); // message bytes, not frame bytes
     expect(socket!.bufferedAmount).toBeGreaterThan(0);
     socket!.close();
     expect(socket!.send('late')).toBe(0);
