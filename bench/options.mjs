@@ -13,6 +13,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --warmup S         seconds of warm-up before each timed run (default 2)
   --out FILE         where to write the markdown report
   --codec            run the codec microbenchmarks (bench/codec.mjs) instead
+  --startup          only start-up: krandog (cached, first run) against node on Node 20, 22
+                     and 24 (installed with scripts/install-node.mjs); --runs N (default 20)
   --profile          write CPU profiles of the krandog servers to bench/.peers/profiles
                      (summary: node bench/profile-summary.mjs FILE.cpuprofile)
   --no-build         do not run \`node build.mjs\` first
@@ -50,6 +52,7 @@ export function parseOptions(argv) {
       warmup: { type: 'string' },
       out: { type: 'string' },
       codec: { type: 'boolean', default: false },
+      startup: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       'no-install': { type: 'boolean', default: false },
@@ -67,6 +70,8 @@ export function parseOptions(argv) {
   return {
     help: values.help,
     codec: values.codec,
+    startup: values.startup,
+    startupVersionRuns: Math.round(positiveNumber(values.runs, quick ? 5 : 20, 'runs')),
     quick,
     runs,
     startupRuns: Math.max(runs, quick ? 3 : 10),

@@ -99,6 +99,21 @@ function runStartupWorkload(workload, ids, all, settings, peers) {
   return entries.sort((a, b) => order(a) - order(b));
 }
 
+/** `--startup`: the start-up table per Node version, on stdout and in the markdown report. */
+async function runStartupVersions(settings) {
+  const { measureStartupVersions, startupVersionsTable } = await import('./startup-versions.mjs');
+  const krandog = prepareKrandog(settings.build);
+  if (krandog.reason) throw new Error(krandog.reason);
+  log(`[startup] ${settings.startupVersionRuns} rounds, interleaved …`);
+  const table = startupVersionsTable(measureStartupVersions({ runs: settings.startupVersionRuns, install: settings.install, log }));
+  console.log(table);
+  const out = settings.out ?? path.join(PEERS_DIR, 'results-startup.md');
+  mkdirSync(path.dirname(out), { recursive: true });
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  writeFileSync(out, `# krandog start-up per Node version\n\ncommit ${commit}, ${new Date().toISOString()}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}\n\n${table}\n`);
+  log(`\nwrote ${path.relative(process.cwd(), out)}`);
+}
+
 async function main() {
   let settings;
   try {
@@ -114,6 +129,10 @@ async function main() {
   if (settings.codec) {
     const { runCodecBench } = await import('./codec.mjs');
     await runCodecBench({ quick: settings.quick });
+    return;
+  }
+  if (settings.startup) {
+    await runStartupVersions(settings);
     return;
   }
 

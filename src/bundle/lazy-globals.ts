@@ -5,7 +5,8 @@
 // `WebSocket` or the test globals never pays for them; one that does gets the very same module
 // instance an `import http from 'http'` gives. Loading is synchronous through require() of the
 // ES module, which Node has without a flag since 20.19 and 22.12 (which also have
-// process.getBuiltinModule); older versions get the runtime imported up front.
+// process.getBuiltinModule); on older versions the CLI imports the runtime before the bundle
+// (exec/execute.ts). No top-level await here: the CLI loads a bundle without one through require().
 // Node 22+ has lazy globals of its own under some of these names (WebSocket; CloseEvent from 23):
 // V8 lazy data properties, whose value (undici, with http, tls and crypto) is loaded by anything
 // that reads the property's descriptor, Object.defineProperty included. delete never reads it.
@@ -20,6 +21,7 @@ export function lazyGlobalsModule(): string {
   const names = KRANDOG_RUNTIME_GLOBALS;
   // 'krandog:globals' resolves to the runtime, kept external (plugins.ts).
   if (names === 'null') return `import 'krandog:globals';\n`;
+  // Without require(esm) (Node before 20.19 / 22.12) the CLI has already imported the runtime.
   return `const names = ${names};
 const runtime = ${runtime};
 function loadRuntime() {
@@ -43,8 +45,6 @@ if (process.features.require_module) {
       },
     });
   }
-} else {
-  await import('krandog:globals');
 }
 `;
 }
