@@ -11,6 +11,11 @@ export interface WebSocketOptions {
    * own headers (Upgrade, Connection, Sec-WebSocket-*) are refused with a TypeError.
    */
   headers?: Record<string, string> | Array<[string, string]> | Headers;
+  /**
+   * Milliseconds the opening handshake (DNS, TCP, TLS and the server's 101) may take before the
+   * connection fails with `error` and `close` 1006; default 30000, 0 for no limit.
+   */
+  handshakeTimeout?: number;
 }
 
 export interface WebSocketCloseEvent extends Event {

@@ -15,14 +15,17 @@ export class OutboundQueue {
   readonly #limit: number;
   /** Names the backplane in the line printed when the queue fills up. */
   readonly #name: string;
+  /** What happens to the messages that do not fit, in that line. */
+  readonly #consequence: string;
   #bytes = 0;
   #messages = 0;
   #fullReported = false;
   #onEmpty: (() => void) | undefined;
 
-  constructor(limit: number, name: string) {
+  constructor(limit: number, name: string, consequence = "messages published until it catches up reach this process's subscribers only") {
     this.#limit = limit;
     this.#name = name;
+    this.#consequence = consequence;
   }
 
   /**
@@ -36,8 +39,7 @@ export class OutboundQueue {
       if (!this.#fullReported) {
         this.#fullReported = true;
         process.stderr.write(
-          `krandog: pub/sub: ${this.#name} is not keeping up (${this.#limit} bytes of messages wait for it); ` +
-            `messages published until it catches up reach this process's subscribers only\n`,
+          `krandog: pub/sub: ${this.#name} is not keeping up (${this.#limit} bytes of messages wait for it); ${this.#consequence}\n`,
         );
       }
       return false;

@@ -9,16 +9,17 @@ import { checkUpgradeHeaders, HandshakeError } from './client-handshake.ts';
 export interface HandshakeCallbacks {
   /** The server answered 101: the response (still to be validated), its socket and any bytes after it. */
   onUpgrade(response: IncomingMessage, socket: Socket, head: Buffer): void;
-  /** No 101 came: connection refused, DNS, TLS or certificate failure, another status, early close. */
+  /** No 101 came: connection refused, DNS, TLS or certificate failure, another status, early close, timeout. */
   onFailure(error: Error): void;
 }
 
 /**
  * Sends the handshake request for `url` (ws: or wss:) and reports the outcome exactly once.
+ * Without a 101 within `timeoutMs` (0: no limit) the attempt fails and its socket is destroyed.
  * Returns a function that abandons the attempt (no callback follows). Throws synchronously only for
  * header values node:http refuses.
  */
-export function sendHandshakeRequest(url: URL, headers: Record<string, string>, callbacks: HandshakeCallbacks): () => void {
+export function sendHandshakeRequest(url: URL, headers: Record<string, string>, timeoutMs: number, callbacks: HandshakeCallbacks): () => void {
   const secure = url.protocol === 'wss:';
   const request = (secure ? https : http).request({
     // An IPv6 literal comes bracketed in URLs, not in connect(); node:http re-brackets it for Host.
@@ -33,9 +34,20 @@ export function sendHandshakeRequest(url: URL, headers: Record<string, string>, 
     agent: false,
   });
   let settled = false;
+  // One deadline for the whole handshake, not an idle timer: a server that trickles its answer a
+  // byte at a time is cut off too. Not unref'd, though the socket keeps the process alive anyway.
+  const timer =
+    timeoutMs > 0
+      ? setTimeout(() => {
+          if (!settle()) return;
+          request.destroy();
+          callbacks.onFailure(new HandshakeError('KRANDOG_WS_HANDSHAKE_TIMEOUT', `no answer to the opening handshake within ${timeoutMs} ms`));
+        }, timeoutMs)
+      : undefined;
   const settle = (): boolean => {
     if (settled) return false;
     settled = true;
+    clearTimeout(timer);
     return true;
   };
   request.on('upgrade', (response: IncomingMessage, socket: Socket, head: Buffer) => {

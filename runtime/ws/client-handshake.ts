@@ -11,7 +11,9 @@ export type HandshakeErrorCode =
   | 'KRANDOG_WS_HANDSHAKE_UPGRADE'
   | 'KRANDOG_WS_HANDSHAKE_ACCEPT'
   | 'KRANDOG_WS_HANDSHAKE_PROTOCOL'
-  | 'KRANDOG_WS_HANDSHAKE_EXTENSION';
+  | 'KRANDOG_WS_HANDSHAKE_EXTENSION'
+  /** No answer (or no complete one) within handshakeTimeout. */
+  | 'KRANDOG_WS_HANDSHAKE_TIMEOUT';
 
 /** The server's answer to the opening handshake was not a valid WebSocket acceptance. */
 export class HandshakeError extends Error {

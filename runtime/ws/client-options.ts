@@ -7,13 +7,25 @@ export interface WebSocketInit {
   protocols?: string | Iterable<string>;
   /** Extra request headers (Authorization, Cookie, Origin, User-Agent...). */
   headers?: HeadersInit;
+  /** Milliseconds from the constructor to the server's 101 (DNS, TCP, TLS, response head); 0: no limit. */
+  handshakeTimeout?: number;
 }
+
+/**
+ * How long the opening handshake may take unless `handshakeTimeout` says otherwise: a server that
+ * accepts the TCP connection but never answers (or stalls mid-answer) fails the connection then.
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
+/** The longest delay a Node timer takes (a longer one would fire at once). */
+const MAX_TIMEOUT = 2 ** 31 - 1;
 
 /** What the constructor works with once its arguments are read. */
 export interface ClientOptions {
   protocols: string[];
   /** Lower-case names, values as given. */
   headers: Array<[name: string, value: string]>;
+  /** Milliseconds; 0 for no limit. */
+  handshakeTimeout: number;
 }
 
 /**
@@ -37,15 +49,24 @@ const HANDSHAKE_HEADERS = new Set([
  * checked by `validateProtocols` after the URL, in the standard's order.
  */
 export function readClientOptions(value: unknown): ClientOptions {
-  if (value === undefined) return { protocols: [], headers: [] };
+  if (value === undefined) return { protocols: [], headers: [], handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT };
   if (isObject(value) && !(Symbol.iterator in value)) {
     const init = value as WebSocketInit;
     return {
       protocols: init.protocols === undefined ? [] : readProtocols(init.protocols),
       headers: init.headers === undefined || init.headers === null ? [] : readHeaders(init.headers),
+      handshakeTimeout: readHandshakeTimeout(init.handshakeTimeout),
     };
   }
-  return { protocols: readProtocols(value), headers: [] };
+  return { protocols: readProtocols(value), headers: [], handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT };
+}
+
+function readHandshakeTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_HANDSHAKE_TIMEOUT;
+  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMEOUT)) {
+    throw new TypeError(`WebSocket: handshakeTimeout must be a number of milliseconds from 0 (no limit) to ${MAX_TIMEOUT}, got ${String(value)}`);
+  }
+  return value;
 }
 
 function readProtocols(value: unknown): string[] {

@@ -71,7 +71,7 @@ export class WebSocket extends EventTarget {
 
   /**
    * Opens a connection to `url` (ws:, wss:, http: or https:). `protocols` is a subprotocol or a
-   * list of them, or krandog's `{ protocols, headers }`. Throws a SyntaxError DOMException for a
+   * list of them, or krandog's `{ protocols, headers, handshakeTimeout }`. Throws a SyntaxError DOMException for a
    * bad URL, a fragment, or an invalid or repeated subprotocol; the connection itself opens later.
    */
   constructor(url: string | URL, protocols: string | Iterable<string> | WebSocketInit | undefined = undefined) {
@@ -88,7 +88,7 @@ export class WebSocket extends EventTarget {
     this.#offer = { key: generateKey(), protocols: options.protocols, extensionOffers: [deflateOffer()] };
     const headers = { ...Object.fromEntries(options.headers), ...handshakeHeaders(this.#offer) };
     try {
-      this.#abandonHandshake = sendHandshakeRequest(this.#url, headers, {
+      this.#abandonHandshake = sendHandshakeRequest(this.#url, headers, options.handshakeTimeout, {
         onUpgrade: (response, socket, head) => this.#onUpgrade(response, socket, head),
         onFailure: (error) => this.#failHandshake(error),
       });

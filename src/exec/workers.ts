@@ -10,7 +10,8 @@ import { prepareBundle } from '../bundle/prepare.ts';
 import { distDir } from '../bundle/runtime-paths.ts';
 import { resolveEntry, takeExecutablePath } from '../cli/entry.ts';
 import { KrandogError, USAGE_EXIT_CODE } from '../errors.ts';
-import { isClusterPubSubMessage } from '../../runtime/pubsub/cluster-backplane.ts';
+import { healthCheckAnswer, isClusterPubSubMessage } from '../../runtime/pubsub/cluster-backplane.ts';
+import { DEFAULT_QUEUE_LIMIT, OutboundQueue } from '../../runtime/pubsub/outbound.ts';
 
 const binScript = path.join(distDir, '..', 'bin', 'krandog.js');
 /** A worker that ran at least this long before crashing is restarted at once (after the first delay). */
@@ -24,6 +25,20 @@ const MAX_QUICK_CRASHES = 5;
  * default shutdownTimeout (10 s), so a worker's own graceful shutdown can run its course.
  */
 const SHUTDOWN_GRACE_MS = 15_000;
+
+/**
+ * Bytes of relayed pub/sub messages the primary holds for one worker that does not read its IPC
+ * channel (stopped, or its event loop blocked), counted as a backplane's queue counts them
+ * (OutboundQueue): past it, that worker misses messages until it has caught up, instead of the
+ * primary growing without end. KRANDOG_PUBSUB_RELAY_LIMIT overrides it.
+ */
+export function relayLimit(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.KRANDOG_PUBSUB_RELAY_LIMIT;
+  if (value === undefined || value === '') return DEFAULT_QUEUE_LIMIT;
+  const limit = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(limit > 0)) throw new KrandogError(`KRANDOG_PUBSUB_RELAY_LIMIT takes a number of bytes, got '${value}'`, USAGE_EXIT_CODE);
+  return limit;
+}
 
 export interface WorkersOptions {
   cache: boolean;
@@ -54,32 +69,44 @@ export async function runWorkers(script: string, args: string[], options: Worker
     // Pub/sub messages carry Buffers.
     serialization: 'advanced',
   });
-  new WorkerPool(cluster, options.workers, { KRANDOG_EXECUTABLE: argv0 }).start();
+  new WorkerPool(cluster, options.workers, { KRANDOG_EXECUTABLE: argv0 }, relayLimit()).start();
 }
 
 interface Slot {
   /** 1-based; a restarted worker keeps its slot's number (KRANDOG_WORKER). */
   readonly number: number;
   worker: Worker | undefined;
+  /** What the primary holds for the worker's IPC channel; a new one per fork. */
+  relay: Relay | undefined;
   startedAt: number;
   quickCrashes: number;
   restartTimer: NodeJS.Timeout | undefined;
+}
+
+interface Relay {
+  /** Messages sent while the channel had a backlog and not yet written. */
+  readonly queue: OutboundQueue;
+  /** The last send() found the channel backed up (Node's threshold: 128 KiB not yet written). */
+  backlogged: boolean;
 }
 
 class WorkerPool {
   readonly #cluster: Cluster;
   readonly #slots: Slot[];
   readonly #env: NodeJS.ProcessEnv;
+  readonly #relayLimit: number;
   #stopping = false;
   #exitCode = 0;
   #killTimer: NodeJS.Timeout | undefined;
 
-  constructor(cluster: Cluster, count: number, env: NodeJS.ProcessEnv) {
+  constructor(cluster: Cluster, count: number, env: NodeJS.ProcessEnv, relayLimit: number) {
     this.#cluster = cluster;
     this.#env = env;
+    this.#relayLimit = relayLimit;
     this.#slots = Array.from({ length: count }, (_, index) => ({
       number: index + 1,
       worker: undefined,
+      relay: undefined,
       startedAt: 0,
       quickCrashes: 0,
       restartTimer: undefined,
@@ -96,15 +123,37 @@ class WorkerPool {
   #fork(slot: Slot): void {
     slot.restartTimer = undefined;
     slot.startedAt = Date.now();
-    slot.worker = this.#cluster.fork({ ...this.#env, KRANDOG_WORKER: String(slot.number) });
+    const worker = (slot.worker = this.#cluster.fork({ ...this.#env, KRANDOG_WORKER: String(slot.number) }));
+    const name = `worker ${slot.number} (pid ${worker.process.pid})`;
+    slot.relay = { queue: new OutboundQueue(this.#relayLimit, name, 'messages published until it catches up are not relayed to it'), backlogged: false };
   }
 
-  /** A pub/sub message from one worker goes to every worker, the sender included (another server there may subscribe). */
-  #relay(_from: Worker, message: unknown): void {
+  /**
+   * A pub/sub message from one worker goes to every worker, the sender included (another server
+   * there may subscribe), unless that worker has not taken `relayLimit` bytes of earlier ones yet.
+   * What a worker has not taken is judged by its channel, not by this tick: send() says when the
+   * channel holds a backlog (bytes the kernel did not take), and only messages sent while it does
+   * are counted, until they are written. So a burst to workers that read is never cut.
+   * A health check from a worker's backplane is answered at once.
+   */
+  #relay(from: Worker, message: unknown): void {
+    const answer = healthCheckAnswer(message);
+    if (answer !== undefined) {
+      if (from.isConnected()) from.send(answer, undefined, ignoreSendError);
+      return;
+    }
     if (!isClusterPubSubMessage(message)) return;
-    for (const slot of this.#slots) {
-      const worker = slot.worker;
-      if (worker !== undefined && worker.isConnected()) worker.send(message, undefined, ignoreSendError);
+    const size = message.envelope.byteLength;
+    for (const { worker, relay } of this.#slots) {
+      if (worker === undefined || relay === undefined || !worker.isConnected()) continue;
+      if (!relay.backlogged) {
+        relay.backlogged = !worker.send(message, undefined, ignoreSendError);
+        continue;
+      }
+      const queue = relay.queue;
+      if (!queue.take(size)) continue;
+      // Called once written to the channel, or with the error of a worker gone meanwhile.
+      relay.backlogged = !worker.send(message, undefined, () => queue.done(size));
     }
   }
 
@@ -112,6 +161,7 @@ class WorkerPool {
     const slot = this.#slots.find((candidate) => candidate.worker === worker);
     if (slot === undefined) return;
     slot.worker = undefined;
+    slot.relay = undefined;
     if (this.#stopping) return this.#exitWhenAllGone();
     // A worker that finished by itself (exit code 0) is not restarted; krandog ends with the last one.
     if (code === 0 && signal === null) return;
