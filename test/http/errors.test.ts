@@ -89,11 +89,13 @@ describe('handler errors', () => {
     await stillServing();
   });
 
-  it('cuts the response short when a stream yields something that is not a chunk', async () => {
-    // The bad chunk comes first, so the connection may drop even before the head is sent.
-    const outcome = await fetch(server.url + '/bad-chunk').then((response) => response.text()).then(() => 'complete', () => 'cut short');
-    expect(outcome).toBe('cut short');
-    expect(await stderrWith('got number')).toContain('a streamed body chunk must be a string or bytes, got number');
+  it('answers 500 when a stream fails before its first chunk (here: yields something that is not a chunk)', async () => {
+    const response = await fetch(server.url + '/bad-chunk');
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe('Internal Server Error');
+    const report = reportAfter(await stderrWith('got 42'), 'krandog: response body stream failed (GET /bad-chunk):');
+    expect(report).toContain('a streamed body chunk must be a string or bytes, got 42');
+    await stillServing();
   });
 
   it('never sends a stack to the peer', async () => {
