@@ -134,6 +134,7 @@ describe('resolveOptions', () => {
   it('rejects bad values with a message naming the option', () => {
     expect(() => resolveOptions({ maxBodySize: -1 })).toThrow('options.maxBodySize must be a non-negative integer, got -1');
     expect(() => resolveOptions({ headersTimeout: '5' as never })).toThrow('options.headersTimeout must be a non-negative integer, got "5"');
+    expect(() => resolveOptions({ requestTimeout: { ms: 5 } as never })).toThrow('options.requestTimeout must be a non-negative integer, got a plain object {ms}');
     expect(() => resolveOptions({ headersTimeout: 10, requestTimeout: 5 })).toThrow('must not exceed options.requestTimeout');
   });
 });
