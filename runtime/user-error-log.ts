@@ -12,7 +12,20 @@ const readFile = (file: string) => readFileSync(file, 'utf8');
 
 /** Prints `krandog: <what>:` and the error below it, with console.error (one call, so one spy sees it all). */
 export function logUserError(what: string, error: unknown): void {
+  console.error(`krandog: ${what}:${showError(error)}`);
+}
+
+/** The error on the lines below the header; never a throw, whatever was thrown (a Proxy, a throwing `stack` getter). */
+function showError(error: unknown): string {
   const colors = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
-  const shown = error instanceof Error ? `\n${formatError(error, internalDirs, { inspect, readFile, colors }).trimEnd()}` : ` ${inspect(error, { colors })}`;
-  console.error(`krandog: ${what}:${shown}`);
+  try {
+    if (error instanceof Error) return `\n${formatError(error, internalDirs, { inspect, readFile, colors }).trimEnd()}`;
+  } catch {
+    // Fall back to Node's view of the value, which runs none of its getters or traps.
+  }
+  try {
+    return ` ${inspect(error, { colors, getters: false })}`;
+  } catch {
+    return ' (a value that cannot be shown)';
+  }
 }

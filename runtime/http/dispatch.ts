@@ -60,19 +60,23 @@ export class RequestDispatcher {
     const request = new HttpRequest(incoming, bytes);
     const handler = this.#handler; // called on its own: `this` inside it is not the dispatcher
     let result: unknown;
+    let pending: Promise<unknown> | undefined;
     try {
       result = handler(request);
+      // Looking for `then` runs the script's code (a getter, a Proxy trap), which may throw; and
+      // Promise.resolve() takes one answer from a thenable, however often it calls back.
+      if (isThenable(result)) pending = Promise.resolve(result);
     } catch (error) {
       this.#fail(res, request, error);
       return;
     }
-    if (isThenable(result)) {
-      result.then(
+    if (pending === undefined) {
+      this.#send(res, request, result);
+    } else {
+      pending.then(
         (value) => this.#send(res, request, value),
         (error: unknown) => this.#fail(res, request, error),
       );
-    } else {
-      this.#send(res, request, result);
     }
   }
 
@@ -86,7 +90,7 @@ export class RequestDispatcher {
   }
 
   #fail(res: ServerResponse, request: HttpRequest, error: unknown): void {
-    if (error instanceof InvalidResponseError) {
+    if (isInvalidResponse(error)) {
       // A mistake in the handler's return value: its stack would only show krandog's code.
       console.error(`krandog: ${error.message} (${request.method} ${request.url})`);
       sendInternalError(res, error.peerDetail);
@@ -94,6 +98,15 @@ export class RequestDispatcher {
     }
     logRequestError('the request handler failed', request.method, request.url, error);
     sendInternalError(res);
+  }
+}
+
+/** `instanceof`, which a thrown Proxy's traps cannot make throw. */
+function isInvalidResponse(error: unknown): error is InvalidResponseError {
+  try {
+    return error instanceof InvalidResponseError;
+  } catch {
+    return false;
   }
 }
 

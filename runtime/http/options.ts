@@ -1,6 +1,7 @@
 // Server options: what a script may pass to createServer/serve, their defaults, and their checks.
 import type { TlsOptions } from 'node:tls';
 import type { WebSocketServerOptions } from '../ws/attach.ts';
+import { describeValue } from '../describe-value.ts';
 
 /** TLS options of an HTTPS server: `key` and `cert` (or `pfx`), and anything else node:tls takes. */
 export type ServerTlsOptions = TlsOptions;
@@ -67,7 +68,7 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 /** Applies defaults and rejects values of the wrong kind with a message that names the option. */
 export function resolveOptions(options: ServerOptions | undefined): ResolvedOptions {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new TypeError(`http.createServer: options must be an object, got ${describe(options)}`);
+    throw new TypeError(`http.createServer: options must be an object, got ${describeValue(options)}`);
   }
   const given = options ?? {};
   const requestTimeout = readCount(given, 'requestTimeout', DEFAULT_REQUEST_TIMEOUT_MS);
@@ -95,7 +96,7 @@ export function resolveOptions(options: ServerOptions | undefined): ResolvedOpti
 
 function readTls(tls: unknown): ServerTlsOptions | undefined {
   if (tls === undefined) return undefined;
-  if (tls === null || typeof tls !== 'object') throw new TypeError(`http.createServer: options.tls must be an object { key, cert }, got ${describe(tls)}`);
+  if (tls === null || typeof tls !== 'object') throw new TypeError(`http.createServer: options.tls must be an object { key, cert }, got ${describeValue(tls)}`);
   const given = tls as ServerTlsOptions;
   if (given.pfx === undefined && given.SNICallback === undefined && (given.key === undefined || given.cert === undefined)) {
     throw new TypeError('http.createServer: options.tls needs a key and a cert (or a pfx)');
@@ -114,11 +115,7 @@ function readCount(options: ServerOptions, name: keyof ServerOptions, fallback: 
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new TypeError(`http.createServer: options.${name} must be a non-negative integer, got ${describe(value)}`);
+    throw new TypeError(`http.createServer: options.${name} must be a non-negative integer, got ${describeValue(value)}`);
   }
   return value;
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

@@ -1,6 +1,7 @@
 // Turning a handler's headers into the flat [name, value, name, value, …] list res.writeHead() takes
 // (Node's fastest form: no per-header setHeader() bookkeeping).
-import type { OutgoingHttpHeader } from 'node:http';
+import { validateHeaderName, validateHeaderValue, type OutgoingHttpHeader } from 'node:http';
+import { describeValue } from '../describe-value.ts';
 
 /** A header value; an array sends the header once per element (e.g. several Set-Cookie). */
 export type HeaderValue = string | number | readonly string[];
@@ -32,7 +33,7 @@ export function buildHeaderList(
   const list: HeaderList = [];
   let hasType = false;
   if (given != null) {
-    if (typeof given !== 'object') throw new TypeError(`response headers must be an object, got ${typeof given}`);
+    if (typeof given !== 'object') throw new TypeError(`response headers must be an object, got ${describeValue(given)}`);
     if (isIterable(given)) {
       for (const pair of given) hasType = addHeader(list, pair[0], pair[1], type, contentLength) || hasType;
     } else {
@@ -57,10 +58,58 @@ function addHeader(list: HeaderList, name: string, value: HeaderValue | undefine
     return true;
   }
   if (name.length === 14 && contentLength !== KEEP_GIVEN_LENGTH && name.toLowerCase() === 'content-length') return false;
+  // The framing is the server's: a handler's Transfer-Encoding would be sent beside a Content-Length.
+  if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return false;
   list.push(name, value as OutgoingHttpHeader);
   return false;
 }
 
 function isIterable(value: object): value is Iterable<readonly [string, string]> {
   return typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function';
+}
+
+/**
+ * Checks the list as res.writeHead() would (it throws Node's own errors), for a head written later.
+ * Returns the value of its Content-Length (an array if it has several), undefined for none.
+ */
+export function checkHeaderList(list: HeaderList): unknown {
+  let contentLength: unknown;
+  for (let i = 0; i < list.length; i += 2) {
+    const name = String(list[i]);
+    const value = list[i + 1];
+    validateHeaderName(name);
+    for (const item of Array.isArray(value) ? value : [value]) validateHeaderValue(name, item as string);
+    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      contentLength = contentLength === undefined ? value : [contentLength, value].flat();
+    }
+  }
+  return contentLength;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+// What fetch() decodes (undici's list; zstd since undici 7.10, the release after it was merged).
+const FETCH_DECODES = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
+if (undiciAtLeast(7, 10)) FETCH_DECODES.add('zstd');
+
+/**
+ * The headers of a Response fetch() returned, as a server may send them on: without the upstream's
+ * hop-by-hop headers (RFC 9110 §7.6.1), and, when fetch decoded the body, without the
+ * Content-Encoding and Content-Length of the encoded one (the body is then streamed chunked).
+ */
+export function forwardedHeaders(headers: Headers, hasBody: boolean): [string, string][] {
+  const connectionOptions = (headers.get('connection') ?? '').toLowerCase().split(',').map((token) => token.trim());
+  const codings = (headers.get('content-encoding') ?? '').toLowerCase().split(',').map((coding) => coding.trim());
+  const decoded = hasBody && codings[0] !== '' && codings.every((coding) => FETCH_DECODES.has(coding));
+  const kept: [string, string][] = [];
+  for (const [name, value] of headers) {
+    if (HOP_BY_HOP.has(name) || connectionOptions.includes(name)) continue;
+    if (decoded && (name === 'content-encoding' || name === 'content-length')) continue;
+    kept.push([name, value]);
+  }
+  return kept;
+}
+
+function undiciAtLeast(major: number, minor: number): boolean {
+  const [givenMajor = 0, givenMinor = 0] = (process.versions.undici ?? '').split('.').map(Number);
+  return givenMajor > major || (givenMajor === major && givenMinor >= minor);
 }

@@ -1,7 +1,16 @@
 // Sending what a handler returned: a plain `{ status, headers, type, body }` object or a WHATWG Response.
 import type { ServerResponse } from 'node:http';
+import { describeValue } from '../describe-value.ts';
 import { discardStreamBody, isStreamBody, pipeStreamBody, type StreamBody } from './body-stream.ts';
-import { buildHeaderList, KEEP_GIVEN_LENGTH, NO_LENGTH, type HeaderList, type HeadersInit } from './response-headers.ts';
+import {
+  buildHeaderList,
+  checkHeaderList,
+  forwardedHeaders,
+  KEEP_GIVEN_LENGTH,
+  NO_LENGTH,
+  type HeaderList,
+  type HeadersInit,
+} from './response-headers.ts';
 
 /** What a handler returns (or resolves to). */
 export interface ResponseObject {
@@ -39,20 +48,28 @@ export class InvalidResponseError extends TypeError {
  */
 export function sendResult(res: ServerResponse, method: string, url: string, result: unknown): Promise<void> | undefined {
   if (typeof result !== 'object' || result === null) {
-    const returned = result === undefined ? 'no response' : describe(result);
+    const returned = result === undefined ? 'no response' : describeValue(result);
     throw new InvalidResponseError(
       `the request handler returned ${returned}; return { status, headers, body } or a Response`,
       result === undefined ? 'the request handler returned no response' : '',
     );
   }
   if (result instanceof Response) return sendFetchResponse(res, method, url, result);
+  if (Object.getPrototypeOf(result) !== Object.prototype && isBody(result)) {
+    // A body returned on its own (an array, bytes, a stream) would be sent as an empty 200.
+    throw new InvalidResponseError(`the request handler returned ${describeValue(result)}; return it as the body: { body }`);
+  }
   return sendResponseObject(res, method, url, result as ResponseObject);
+}
+
+function isBody(value: object): boolean {
+  return Array.isArray(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Blob || isStreamBody(value);
 }
 
 function sendResponseObject(res: ServerResponse, method: string, url: string, response: ResponseObject): Promise<void> | undefined {
   const { status = 200, headers, type, body } = response;
   checkStatus(status);
-  if (type !== undefined && typeof type !== 'string') throw new InvalidResponseError(`response type must be a string, got ${describe(type)}`);
+  if (type !== undefined && typeof type !== 'string') throw new InvalidResponseError(`response type must be a string, got ${describeValue(type)}`);
   const bodiless = status === 204 || status === 304;
 
   // The common cases first: one writeHead() and one end() with a known Content-Length.
@@ -80,7 +97,7 @@ function sendResponseObject(res: ServerResponse, method: string, url: string, re
     return sendStream(res, method, url, status, buildHeaderList(headers, type, BYTES, length), body);
   } else {
     payload = JSON.stringify(body);
-    if (payload === undefined) throw new InvalidResponseError(`response body ${describe(body)} cannot be sent as JSON`);
+    if (payload === undefined) throw new InvalidResponseError(`response body ${describeValue(body)} cannot be sent as JSON`);
     fallbackType = JSON_TYPE;
   }
 
@@ -93,11 +110,16 @@ function sendResponseObject(res: ServerResponse, method: string, url: string, re
   return undefined;
 }
 
-/** A fetch-style Response: its status, headers (Set-Cookie kept apart by Headers) and body stream. */
+/**
+ * A fetch-style Response: its status, headers (Set-Cookie kept apart by Headers) and body stream.
+ * One that fetch() returned (type 'basic', 'cors', …; a constructed one is 'default') is forwarded
+ * as a proxy would: see forwardedHeaders.
+ */
 function sendFetchResponse(res: ServerResponse, method: string, url: string, response: Response): Promise<void> | undefined {
   const { status, statusText, body } = response;
   checkStatus(status);
-  const headers = buildHeaderList(response.headers, undefined, undefined, body === null ? emptyBodyLength(status, method) : KEEP_GIVEN_LENGTH);
+  const given = response.type === 'default' ? response.headers : forwardedHeaders(response.headers, body !== null);
+  const headers = buildHeaderList(given, undefined, undefined, body === null ? emptyBodyLength(status, method) : KEEP_GIVEN_LENGTH);
   if (body === null) {
     res.writeHead(status, statusText || undefined, headers).end();
     return undefined;
@@ -114,13 +136,30 @@ function sendStream(
   body: StreamBody,
   reason?: string,
 ): Promise<void> | undefined {
-  res.writeHead(status, reason || undefined, headers);
   if (method === 'HEAD' || status === 204 || status === 304) {
+    res.writeHead(status, reason || undefined, headers);
     discardStreamBody(body);
     res.end();
     return undefined;
   }
-  return pipeStreamBody(res, body, method, url);
+  // The head waits for the first chunk, so that a body failing before it still gets a 500; its
+  // mistakes are found now, as for the other bodies.
+  let length: number | undefined;
+  try {
+    length = byteCount(checkHeaderList(headers));
+  } catch (error) {
+    discardStreamBody(body);
+    throw error;
+  }
+  return pipeStreamBody(res, { status, reason: reason || undefined, headers, length }, body, method, url);
+}
+
+/** A handler's Content-Length for a streamed body: one whole number of bytes, which the body must then match. */
+function byteCount(contentLength: unknown): number | undefined {
+  if (contentLength === undefined) return undefined;
+  const text = typeof contentLength === 'number' || typeof contentLength === 'string' ? String(contentLength).trim() : '';
+  if (!/^\d{1,15}$/.test(text)) throw new InvalidResponseError(`response Content-Length must be one number of bytes, got ${describeValue(contentLength)}`);
+  return Number(text);
 }
 
 /**
@@ -135,14 +174,6 @@ function emptyBodyLength(status: number, method: string): number {
 /** RFC 9110 §15: a final status is 200–599 (1xx are interim, and Node handles 100 Continue). */
 function checkStatus(status: unknown): asserts status is number {
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
-    throw new InvalidResponseError(`response status must be an integer from 200 to 599, got ${describe(status)}`);
+    throw new InvalidResponseError(`response status must be an integer from 200 to 599, got ${describeValue(status)}`);
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value !== null && typeof value === 'object') return `a ${value.constructor?.name ?? 'prototype-free'} object`;
-  return String(value);
 }

@@ -4,6 +4,7 @@
 // process delivers to its own subscribers at once and skips its message when the backplane brings
 // it back; the other processes deliver what arrives (see hub.ts).
 import { DEFAULT_QUEUE_LIMIT } from './outbound.ts';
+import { describeValue } from '../describe-value.ts';
 
 /** Called with each message that arrives from the backplane (the publisher's own included). */
 export type EnvelopeListener = (envelope: Buffer) => void;
@@ -73,7 +74,7 @@ export function resolveBackplane(option: unknown, env: NodeJS.ProcessEnv = proce
 function readPositive(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`http.createServer: options.pubsub.${name} must be a positive number, got ${String(value)}`);
+    throw new TypeError(`http.createServer: options.pubsub.${name} must be a positive number, got ${describeValue(value)}`);
   }
   return value;
 }

@@ -178,16 +178,19 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       protocols: check.offeredProtocols,
     };
     let verdict: UpgradeVerdict | PromiseLike<UpgradeVerdict>;
+    let pending: Promise<UpgradeVerdict> | undefined;
     try {
       verdict = upgradeHook.call(this.#hooks, upgradeRequest);
+      // Looking for `then` runs the script's code (a getter, a Proxy trap), which may throw.
+      if (isThenable(verdict)) pending = Promise.resolve(verdict);
     } catch (error) {
       return this.#failUpgrade(socket, error);
     }
-    if (!isThenable(verdict)) return this.#settleUpgrade(socket, head, check.key, info, check.offeredProtocols, verdict);
+    if (pending === undefined) return this.#settleUpgrade(socket, head, check.key, info, check.offeredProtocols, verdict as UpgradeVerdict);
     // The socket is paused (Node leaves it so): frames the client sends meanwhile wait in it. The
     // headers timeout no longer covers it: a hook that never settles is answered 503 in its place.
     settleWithin(
-      verdict,
+      pending,
       this.#options.upgradeTimeout,
       (settled) => this.#settleUpgrade(socket, head, check.key, info, check.offeredProtocols, settled),
       (error) => this.#failUpgrade(socket, error),

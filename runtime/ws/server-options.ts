@@ -3,6 +3,7 @@ import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from './constants.ts';
 import { isValidProtocolName, type AllowOrigins } from './handshake.ts';
 import type { DeflateOptions } from './permessage-deflate.ts';
 import type { PubSubOption } from '../pubsub/backplane.ts';
+import { describeValue } from '../describe-value.ts';
 
 /** WebSocket options accepted by `http.createServer(handler, options)` and `serve()`. */
 export interface WebSocketServerOptions {
@@ -122,7 +123,7 @@ function readCount(options: WebSocketServerOptions, name: NumericOption): number
   const value = options[name];
   if (value === undefined) return WEBSOCKET_DEFAULTS[name];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new TypeError(`http.createServer: options.${name} must be a non-negative integer, got ${String(value)}`);
+    throw new TypeError(`http.createServer: options.${name} must be a non-negative integer, got ${describeValue(value)}`);
   }
   return value;
 }

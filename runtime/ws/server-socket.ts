@@ -10,6 +10,7 @@ import { isThenable } from './handler-spec.ts';
 import type { PerMessageDeflate } from './permessage-deflate.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
 import { checkTopic, toPayload, type TopicRegistry } from './topics.ts';
+import { describeValue } from '../describe-value.ts';
 
 /** Where a server socket reports what happens to it (the WebSocket server it belongs to). */
 export interface ServerSocketHost {
@@ -285,10 +286,4 @@ function callListener(listener: CloseListener, event: ServerCloseEvent, report: 
   } catch (error) {
     report(error);
   }
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return value.constructor?.name ?? 'object';
-  return typeof value;
 }

@@ -7,10 +7,11 @@ import { Opcode } from './constants.ts';
 import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
 import type { PerMessageDeflate } from './permessage-deflate.ts';
 import type { ServerWebSocket } from './server-socket.ts';
+import { describeValue } from '../describe-value.ts';
 
 /** Throws a TypeError naming `method` unless `topic` is a string. */
 export function checkTopic(topic: unknown, method: string): asserts topic is string {
-  if (typeof topic !== 'string') throw new TypeError(`${method}(): the topic must be a string, got ${topic === null ? 'null' : typeof topic}`);
+  if (typeof topic !== 'string') throw new TypeError(`${method}(): the topic must be a string, got ${describeValue(topic)}`);
 }
 
 /** A published message as a string (text) or bytes (binary): views, never copies. */
@@ -18,9 +19,8 @@ export function toPayload(data: unknown, method: string): string | Uint8Array {
   if (typeof data === 'string' || data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) return new Uint8Array(data);
-  const kind = data === null ? 'null' : typeof data === 'object' ? (data.constructor?.name ?? 'object') : typeof data;
   throw new TypeError(
-    `${method}() takes a string, Buffer, ArrayBuffer or typed array, got ${kind}` +
+    `${method}() takes a string, Buffer, ArrayBuffer or typed array, got ${describeValue(data)}` +
       (data !== null && typeof data === 'object' ? ' (use JSON.stringify for objects)' : ''),
   );
 }

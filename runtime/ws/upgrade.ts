@@ -4,6 +4,7 @@ import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http
 import type { Socket } from 'node:net';
 import type { UpgradeVerdict } from './handler-spec.ts';
 import { switchingProtocolsResponse } from './handshake.ts';
+import { describeValue } from '../describe-value.ts';
 
 type HeaderRecord = Record<string, string | readonly string[]>;
 
@@ -23,7 +24,7 @@ export function decideUpgrade(verdict: UpgradeVerdict, offeredProtocols: readonl
   }
   if (verdict === false) return refusal(403, undefined, undefined);
   if (typeof verdict === 'number') return refusal(verdict, undefined, undefined);
-  if (typeof verdict !== 'object') throw new TypeError(`upgrade hook returned ${typeof verdict}; expected an object, a status, a boolean or nothing`);
+  if (typeof verdict !== 'object') throw new TypeError(`upgrade hook returned ${describeValue(verdict)}; expected an object, a status, a boolean or nothing`);
   if ('status' in verdict && verdict.status !== undefined && verdict.status !== 101) {
     return refusal(verdict.status, verdict.body, verdict.headers);
   }
@@ -31,7 +32,7 @@ export function decideUpgrade(verdict: UpgradeVerdict, offeredProtocols: readonl
   let protocol = defaultProtocol;
   if (accepted.protocol !== undefined && accepted.protocol !== null && accepted.protocol !== '') {
     if (typeof accepted.protocol !== 'string' || !offeredProtocols.includes(accepted.protocol)) {
-      throw new TypeError(`upgrade hook chose subprotocol ${JSON.stringify(accepted.protocol)}, which the client did not offer`);
+      throw new TypeError(`upgrade hook chose subprotocol ${describeValue(accepted.protocol)}, which the client did not offer`);
     }
     protocol = accepted.protocol;
   }
@@ -75,9 +76,9 @@ export function destroyOnError(this: Socket): void {
 
 function refusal(status: unknown, body: unknown, headers: HeaderRecord | undefined): UpgradeDecision {
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) {
-    throw new TypeError(`upgrade hook refused with status ${String(status)}; use a status from 400 to 599`);
+    throw new TypeError(`upgrade hook refused with status ${describeValue(status)}; use a status from 400 to 599`);
   }
-  if (body !== undefined && typeof body !== 'string') throw new TypeError('upgrade hook refusal body must be a string');
+  if (body !== undefined && typeof body !== 'string') throw new TypeError(`upgrade hook refusal body must be a string, got ${describeValue(body)}`);
   formatHeaderLines(headers); // checked now, so that writing it later cannot fail
   return { accept: false, status, body: body ?? '', headers };
 }
@@ -85,7 +86,7 @@ function refusal(status: unknown, body: unknown, headers: HeaderRecord | undefin
 /** `Name: value\r\n` lines, checked with Node's rules so a script cannot inject CR/LF. */
 function formatHeaderLines(headers: HeaderRecord | undefined): string {
   if (headers === undefined || headers === null) return '';
-  if (typeof headers !== 'object') throw new TypeError('upgrade hook headers must be an object');
+  if (typeof headers !== 'object') throw new TypeError(`upgrade hook headers must be an object, got ${describeValue(headers)}`);
   let lines = '';
   for (const [name, value] of Object.entries(headers)) {
     validateHeaderName(name);

@@ -70,6 +70,12 @@ describe('handler errors', () => {
     ['/bad-header', 'Header name must be a valid HTTP token ["bad header"]'],
     ['/bad-header-204', 'Invalid character in header content ["x-bad"]'],
     ['/bigint', 'Do not know how to serialize a BigInt'],
+    ['/array-result', 'the request handler returned an array of 2; return it as the body: { body }'],
+    ['/function-result', 'the request handler returned the function failingHandler; return { status, headers, body } or a Response'],
+    ['/object-status', 'response status must be an integer from 200 to 599, got a plain object {code}'],
+    ['/map-type', 'response type must be a string, got a Map'],
+    ['/symbol-body', 'response body Symbol(s) cannot be sent as JSON'],
+    ['/null-result', 'the request handler returned null; return { status, headers, body } or a Response'],
   ])('answers 500 for an unsendable result (%s) and names the problem on stderr', async (target, message) => {
     const response = await fetch(server.url + target);
     expect(response.status).toBe(500);
@@ -84,16 +90,18 @@ describe('handler errors', () => {
     expect(response.status).toBe(200);
     await expect(response.text()).rejects.toThrow();
     const report = reportAfter(await stderrWith('stream broke'), 'krandog: response body stream failed (GET /stream-fails):');
-    expect(report).toContain(`${failuresJs}:27\n          throw new Error('stream broke');\n`);
+    expect(report).toContain(`${failuresJs}:39\n          throw new Error('stream broke');\n`);
     expect(report.split('\n').filter((line) => line.startsWith('    at ') && !line.includes(failuresJs))).toEqual([]);
     await stillServing();
   });
 
-  it('cuts the response short when a stream yields something that is not a chunk', async () => {
-    // The bad chunk comes first, so the connection may drop even before the head is sent.
-    const outcome = await fetch(server.url + '/bad-chunk').then((response) => response.text()).then(() => 'complete', () => 'cut short');
-    expect(outcome).toBe('cut short');
-    expect(await stderrWith('got number')).toContain('a streamed body chunk must be a string or bytes, got number');
+  it('answers 500 when a stream fails before its first chunk (here: yields something that is not a chunk)', async () => {
+    const response = await fetch(server.url + '/bad-chunk');
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe('Internal Server Error');
+    const report = reportAfter(await stderrWith('got 42'), 'krandog: response body stream failed (GET /bad-chunk):');
+    expect(report).toContain('a streamed body chunk must be a string or bytes, got 42');
+    await stillServing();
   });
 
   it('never sends a stack to the peer', async () => {

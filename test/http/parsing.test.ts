@@ -1,7 +1,7 @@
 // The pure parts, without sockets: request targets, queries, media types, header lists, options.
 import { describe, expect, it } from 'vitest';
 import { isJsonMediaType, parseQuery, parseTarget, pathnameOf, searchOf } from '../../runtime/http/request.ts';
-import { buildHeaderList, KEEP_GIVEN_LENGTH, NO_LENGTH } from '../../runtime/http/response-headers.ts';
+import { buildHeaderList, checkHeaderList, forwardedHeaders, KEEP_GIVEN_LENGTH, NO_LENGTH } from '../../runtime/http/response-headers.ts';
 import { resolveOptions } from '../../runtime/http/options.ts';
 
 describe('parseTarget', () => {
@@ -75,7 +75,47 @@ describe('buildHeaderList', () => {
   });
 
   it('rejects headers that are not an object', () => {
-    expect(() => buildHeaderList('x-a: 1' as never, undefined, undefined, 0)).toThrow('response headers must be an object, got string');
+    expect(() => buildHeaderList('x-a: 1' as never, undefined, undefined, 0)).toThrow('response headers must be an object, got "x-a: 1"');
+  });
+
+  it("drops a handler's Transfer-Encoding: the server frames the body (never both it and Content-Length)", () => {
+    expect(buildHeaderList({ 'Transfer-Encoding': 'chunked', 'X-A': '1' }, undefined, undefined, 5)).toEqual(['X-A', '1', 'Content-Length', 5]);
+    expect(buildHeaderList([['transfer-encoding', 'gzip, chunked']], undefined, undefined, KEEP_GIVEN_LENGTH)).toEqual([]);
+  });
+});
+
+describe('checkHeaderList (the head of a stream, written later)', () => {
+  it("throws Node's own errors for what writeHead() would refuse", () => {
+    expect(() => checkHeaderList(['bad header', 'x'])).toThrow('Header name must be a valid HTTP token ["bad header"]');
+    expect(() => checkHeaderList(['x-a', ['ok', 'line\nbreak']])).toThrow('Invalid character in header content ["x-a"]');
+  });
+
+  it('returns the Content-Length given, every value when there are several', () => {
+    expect(checkHeaderList(['x-a', '1'])).toBeUndefined();
+    expect(checkHeaderList(['Content-Length', '12'])).toBe('12');
+    expect(checkHeaderList(['content-length', '1', 'Content-Length', 2])).toEqual(['1', 2]);
+  });
+});
+
+describe('forwardedHeaders (a Response from fetch)', () => {
+  const upstream = (init: Record<string, string>) => new Headers(init);
+
+  it('drops hop-by-hop headers and those the Connection header names (RFC 9110 §7.6.1)', () => {
+    const headers = upstream({ connection: 'keep-alive, x-hop', 'keep-alive': 'timeout=5', 'x-hop': '1', 'transfer-encoding': 'chunked', 'x-end': '2' });
+    expect(forwardedHeaders(headers, true)).toEqual([['x-end', '2']]);
+  });
+
+  it('drops the encoding and the encoded length of a body fetch decoded', () => {
+    for (const coding of ['gzip', 'br', 'deflate', 'x-gzip', 'gzip, br']) {
+      expect(forwardedHeaders(upstream({ 'content-encoding': coding, 'content-length': '28', etag: '"e"' }), true)).toEqual([['etag', '"e"']]);
+    }
+  });
+
+  it('keeps them for a coding fetch does not decode, and for a response without body', () => {
+    const unknown = upstream({ 'content-encoding': 'gzip, x-custom', 'content-length': '28' });
+    expect(forwardedHeaders(unknown, true)).toEqual([['content-encoding', 'gzip, x-custom'], ['content-length', '28']]);
+    expect(forwardedHeaders(upstream({ 'content-encoding': 'gzip', 'content-length': '28' }), false)).toHaveLength(2);
+    expect(forwardedHeaders(upstream({ 'content-length': '28' }), true)).toEqual([['content-length', '28']]);
   });
 });
 
@@ -94,6 +134,7 @@ describe('resolveOptions', () => {
   it('rejects bad values with a message naming the option', () => {
     expect(() => resolveOptions({ maxBodySize: -1 })).toThrow('options.maxBodySize must be a non-negative integer, got -1');
     expect(() => resolveOptions({ headersTimeout: '5' as never })).toThrow('options.headersTimeout must be a non-negative integer, got "5"');
+    expect(() => resolveOptions({ requestTimeout: { ms: 5 } as never })).toThrow('options.requestTimeout must be a non-negative integer, got a plain object {ms}');
     expect(() => resolveOptions({ headersTimeout: 10, requestTimeout: 5 })).toThrow('must not exceed options.requestTimeout');
   });
 });

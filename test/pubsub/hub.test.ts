@@ -70,7 +70,7 @@ describe('resolveBackplane', () => {
     expect(() => resolveBackplane(42, noWorker)).toThrow(/options\.pubsub must be/);
     expect(() => resolveBackplane({ channel: '' }, noWorker)).toThrow(/channel must be a non-empty string/);
     expect(() => resolveBackplane({ timeout: 0 }, noWorker)).toThrow('options.pubsub.timeout must be a positive number, got 0');
-    expect(() => resolveBackplane({ queueLimit: '1mb' }, noWorker)).toThrow('options.pubsub.queueLimit must be a positive number, got 1mb');
+    expect(() => resolveBackplane({ queueLimit: '1mb' }, noWorker)).toThrow('options.pubsub.queueLimit must be a positive number, got "1mb"');
   });
 
   it('hides passwords in what it prints', () => {

@@ -24,7 +24,7 @@ describe('resolveWebSocketOptions', () => {
   it.each([
     [{ maxPayload: -1 }, /options\.maxPayload must be a non-negative integer, got -1/],
     [{ maxPayload: 0 }, /options\.maxPayload must be greater than 0/],
-    [{ idleTimeout: '5s' }, /options\.idleTimeout must be a non-negative integer, got 5s/],
+    [{ idleTimeout: '5s' }, /options\.idleTimeout must be a non-negative integer, got "5s"/],
     [{ backpressureLimit: 1.5 }, /options\.backpressureLimit/],
     [{ protocols: 'chat' }, /options\.protocols must be an array of subprotocol names/],
     [{ protocols: ['has space'] }, /options\.protocols/],
