@@ -11,6 +11,7 @@ import { closeOnSignal, forgetOnSignal } from './signal-shutdown.ts';
 import { ConnectionLimit } from './connection-limit.ts';
 import { RequestDispatcher, type RequestHandler } from './dispatch.ts';
 import { describeListenError, sendServiceUnavailable } from './errors.ts';
+import { WebSocketUpgradeMessage } from './upgrade-offer.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
 
 /** A Node-style listener, `(req, res) => …`, accepted so existing Node scripts keep working. */
@@ -46,7 +47,8 @@ export class Server {
   constructor(handler: HandlerSpec, options?: ServerOptions) {
     this.#options = resolveOptions(options);
     const { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval, tls } = this.#options;
-    const httpOptions = { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval };
+    // IncomingMessage: only WebSocket offers are upgrades; an h2c offer is answered as HTTP/1.1.
+    const httpOptions = { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval, IncomingMessage: WebSocketUpgradeMessage };
     // A TLS handshake that never finishes is a slowloris too: it gets no longer than the headers.
     this.#node =
       tls === undefined
