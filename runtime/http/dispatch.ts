@@ -14,8 +14,6 @@ export type RequestHandler = (request: HttpRequest) => unknown;
 export class RequestDispatcher {
   readonly #handler: RequestHandler;
   readonly #maxBodySize: number;
-  /** Set while the server closes: responses then end their connection (`Connection: close`). */
-  draining = false;
   /** Set when the server answers WebSockets: a half-made WebSocket handshake then gets 400. */
   refusesBareUpgrades = false;
 
@@ -26,7 +24,6 @@ export class RequestDispatcher {
 
   /** Node's 'request' listener. Requests without a body reach the handler in the same tick. */
   readonly onRequest = (incoming: IncomingMessage, res: ServerResponse): void => {
-    if (this.draining) res.shouldKeepAlive = false;
     // Node routes `Upgrade: websocket` without `Connection: upgrade` here, not to 'upgrade'; it is
     // a broken WebSocket handshake (RFC 6455 §4.2.1), not a plain request.
     if (this.refusesBareUpgrades && offersWebSocket(incoming.headers.upgrade)) {
