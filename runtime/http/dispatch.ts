@@ -5,6 +5,7 @@ import { logRequestError, sendErrorResponse, sendInternalError, sendPayloadTooLa
 import { HttpRequest } from './request.ts';
 import { announcedBodyLength, readBody, TOO_LARGE } from './request-body.ts';
 import { InvalidResponseError, sendResult } from './response.ts';
+import { offersWebSocket } from './upgrade-offer.ts';
 
 /** A handler: gets the request, returns (or resolves to) the response. */
 export type RequestHandler = (request: HttpRequest) => unknown;
@@ -13,8 +14,6 @@ export type RequestHandler = (request: HttpRequest) => unknown;
 export class RequestDispatcher {
   readonly #handler: RequestHandler;
   readonly #maxBodySize: number;
-  /** Set while the server closes: responses then end their connection (`Connection: close`). */
-  draining = false;
   /** Set when the server answers WebSockets: a half-made WebSocket handshake then gets 400. */
   refusesBareUpgrades = false;
 
@@ -25,10 +24,9 @@ export class RequestDispatcher {
 
   /** Node's 'request' listener. Requests without a body reach the handler in the same tick. */
   readonly onRequest = (incoming: IncomingMessage, res: ServerResponse): void => {
-    if (this.draining) res.shouldKeepAlive = false;
     // Node routes `Upgrade: websocket` without `Connection: upgrade` here, not to 'upgrade'; it is
     // a broken WebSocket handshake (RFC 6455 §4.2.1), not a plain request.
-    if (this.refusesBareUpgrades && incoming.headers.upgrade !== undefined && isWebSocketUpgrade(incoming.headers.upgrade)) {
+    if (this.refusesBareUpgrades && offersWebSocket(incoming.headers.upgrade)) {
       sendErrorResponse(res, 400, 'Bad Request', 'WebSocket handshake without "Connection: Upgrade"', true);
       return;
     }
@@ -112,8 +110,4 @@ function isInvalidResponse(error: unknown): error is InvalidResponseError {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-function isWebSocketUpgrade(upgrade: string): boolean {
-  return upgrade.split(',').some((token) => token.trim().toLowerCase() === 'websocket');
 }

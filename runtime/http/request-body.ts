@@ -24,24 +24,24 @@ export function readBody(
   maxBytes: number,
 ): Promise<Buffer | typeof TOO_LARGE | undefined> {
   return new Promise((resolve) => {
-    // A known length gets one buffer filled in place; a chunked body is joined once at the end.
-    const whole = announcedLength > 0 ? Buffer.allocUnsafe(announcedLength) : undefined;
-    const chunks: Buffer[] = [];
+    // Every chunk is copied into one buffer: a known length gets it at once; a chunked body grows
+    // it by doubling (up to maxBytes), so a body costs at most twice its size however it is cut.
+    // Keeping Node's chunks instead costs an object per chunk: ~400 bytes per byte in 1-byte chunks.
+    const knownLength = announcedLength > 0;
+    let body: Buffer = knownLength ? Buffer.allocUnsafe(announcedLength) : EMPTY;
     let received = 0;
 
     const onData = (chunk: Buffer): void => {
-      if (received + chunk.length > maxBytes || (whole !== undefined && received + chunk.length > whole.length)) {
+      const end = received + chunk.length;
+      if (end > maxBytes || (knownLength && end > body.length)) {
         finish(TOO_LARGE);
         return;
       }
-      if (whole !== undefined) chunk.copy(whole, received);
-      else chunks.push(chunk);
-      received += chunk.length;
+      if (end > body.length) body = grown(body, received, Math.min(maxBytes, Math.max(end, 2 * body.length)));
+      chunk.copy(body, received);
+      received = end;
     };
-    const onEnd = (): void => {
-      if (whole !== undefined) finish(received === whole.length ? whole : whole.subarray(0, received));
-      else finish(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
-    };
+    const onEnd = (): void => finish(received === body.length ? body : body.subarray(0, received));
     const onClose = (): void => finish(undefined);
     const finish = (result: Buffer | typeof TOO_LARGE | undefined): void => {
       incoming.off('data', onData).off('end', onEnd).off('close', onClose);
@@ -50,4 +50,13 @@ export function readBody(
 
     incoming.on('data', onData).on('end', onEnd).on('close', onClose);
   });
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A buffer of `capacity` bytes starting with the first `used` bytes of `body`. */
+function grown(body: Buffer, used: number, capacity: number): Buffer {
+  const bigger = Buffer.allocUnsafe(capacity);
+  body.copy(bigger, 0, 0, used);
+  return bigger;
 }

@@ -13,6 +13,8 @@ import { closeOnSignal, forgetOnSignal } from './signal-shutdown.ts';
 import { ConnectionLimit } from './connection-limit.ts';
 import { RequestDispatcher, type RequestHandler } from './dispatch.ts';
 import { describeListenError, sendServiceUnavailable } from './errors.ts';
+import { WebSocketUpgradeMessage } from './upgrade-offer.ts';
+import { closingAwareResponse } from './closing-response.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
 
 /** A Node-style listener, `(req, res) => …`, accepted so existing Node scripts keep working. */
@@ -56,7 +58,17 @@ export class Server extends EventEmitter {
     super();
     this.#options = resolveOptions(options);
     const { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval, tls } = this.#options;
-    const httpOptions = { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval };
+    // IncomingMessage: only WebSocket offers are upgrades; an h2c offer is answered as HTTP/1.1.
+    const httpOptions = {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout,
+      maxHeaderSize,
+      connectionsCheckingInterval,
+      IncomingMessage: WebSocketUpgradeMessage,
+      // Responses not yet begun when close() is called say `Connection: close`.
+      ServerResponse: closingAwareResponse(() => this.#closed !== undefined),
+    };
     // A TLS handshake that never finishes is a slowloris too: it gets no longer than the headers.
     this.#node =
       tls === undefined
@@ -203,7 +215,6 @@ export class Server extends EventEmitter {
   }
 
   async #drain(graceMs: number): Promise<void> {
-    if (this.#dispatcher !== undefined) this.#dispatcher.draining = true;
     const serverClosed = new Promise<void>((resolve) => {
       // Without a listening socket Node calls back at once (with ERR_SERVER_NOT_RUNNING): nothing to wait for.
       this.#node.close(() => resolve());

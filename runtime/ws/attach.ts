@@ -26,7 +26,7 @@ import { resolveBackplane, type BackplaneConfig } from '../pubsub/backplane.ts';
 import { backplaneOpener, PubSubHub, type PubSubStatus } from '../pubsub/hub.ts';
 import { checkTopic, toPayload, TopicRegistry } from './topics.ts';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './server-options.ts';
-import { decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
+import { afterEarlierResponses, decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
 import { settleWithin } from './settle-within.ts';
 
 export type { WebSocketServerOptions } from './server-options.ts';
@@ -137,11 +137,18 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     this.#pubsub = new PubSubHub(this.topics, backplaneOpener(backplane));
   }
 
-  /** Node's 'upgrade' event: check the handshake, ask the `upgrade` hook, then accept or refuse. */
+  /**
+   * Node's 'upgrade' event: once the responses to requests pipelined before it are out, check the
+   * handshake, ask the `upgrade` hook, then accept or refuse.
+   */
   handleUpgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     // Node removed its own listeners from the socket: until the connection takes over, an error
     // (a reset mid-handshake) must end only this socket, not the process.
     socket.on('error', destroyOnError);
+    afterEarlierResponses(socket, () => this.#answerUpgrade(request, socket, head));
+  }
+
+  #answerUpgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     if (this.#closing !== undefined) return rejectUpgrade(socket, 503, 'server is shutting down');
     if (!this.#admits(socket)) return rejectUpgrade(socket, 503, 'too many connections', RETRY_SOON);
     const check = validateUpgradeRequest(request, this.#options.allowOrigins);

@@ -123,16 +123,21 @@ function hasToken(value: string | string[] | undefined, token: string): boolean 
 }
 
 /**
- * The offered subprotocols; undefined when the header is malformed (empty or repeated names).
- * A header sent several times is one list (RFC 9110 §5.3), whether or not Node joined it.
+ * The offered subprotocols; undefined when the header is malformed (a name that is not a token, a
+ * repeated name, or no name at all: the header is `1#token`). Empty list elements (`a,,b`, a
+ * trailing comma) are skipped, as RFC 9110 §5.6.1.2 asks of a recipient. A header sent several
+ * times is one list (RFC 9110 §5.3), whether or not Node joined it.
  */
 function parseProtocols(value: string | readonly string[] | undefined): string[] | undefined {
   if (value === undefined) return [];
-  const names = (typeof value === 'string' ? value : value.join(',')).split(',').map((name) => name.trim());
-  for (let i = 0; i < names.length; i++) {
-    if (!TOKEN_PATTERN.test(names[i]) || names.indexOf(names[i]) !== i) return undefined;
+  const names: string[] = [];
+  for (const element of (typeof value === 'string' ? value : value.join(',')).split(',')) {
+    const name = element.trim();
+    if (name === '') continue;
+    if (!TOKEN_PATTERN.test(name) || names.includes(name)) return undefined;
+    names.push(name);
   }
-  return names;
+  return names.length === 0 ? undefined : names;
 }
 
 function normalizeOrigin(origin: string): string {

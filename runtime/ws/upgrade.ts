@@ -1,6 +1,6 @@
 // Socket I/O of the opening handshake: the refusal response, the 101, and the `upgrade` hook's
 // answer read into one of the two.
-import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
+import { STATUS_CODES, validateHeaderName, validateHeaderValue, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { UpgradeVerdict } from './handler-spec.ts';
 import { switchingProtocolsResponse } from './handshake.ts';
@@ -67,6 +67,22 @@ export function rejectUpgrade(socket: Socket, status: number, body: string, head
   socket.end(head + '\r\n' + text);
   // The HTTP server's sockets allow half-open connections: do not wait for the client's FIN.
   socket.once('finish', socket.destroy);
+}
+
+/**
+ * Calls `then` once the responses to requests pipelined before the upgrade on this connection have
+ * been written (at once when there are none), so that the 101 or the refusal follows them instead
+ * of landing in the middle of one. Nothing is called if the client leaves first.
+ */
+export function afterEarlierResponses(socket: Socket, then: () => void): void {
+  // Node attaches the response being written to the socket as `_httpMessage` and queues later ones
+  // behind it, attaching the next when one finishes (before that one's 'close'). The upgrade
+  // request itself has no response object.
+  const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (pending === null || pending === undefined) return then();
+  pending.once('close', () => {
+    if (!socket.destroyed) afterEarlierResponses(socket, then);
+  });
 }
 
 /** A socket listener for the time between the upgrade event and the connection's own listeners. */

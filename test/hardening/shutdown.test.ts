@@ -8,7 +8,9 @@ import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../http/helpers/krandog-server.ts';
-import { within } from '../ws/server/harness.ts';
+import { buildFrame, OP } from '../helpers/frames.ts';
+import { RawConnection, rawRequest } from '../http/helpers/raw-http.ts';
+import { RawClient, upgradeRequest, within } from '../ws/server/harness.ts';
 
 const STREAM = 'test/fixtures/hardening/shutdown-stream.js';
 const MODES = 'test/fixtures/hardening/shutdown-modes.js';
@@ -164,5 +166,37 @@ describe('signals', () => {
     expect(run.child.exitCode).toBe(null);
     run.child.kill('SIGTERM');
     expect(await within(run.exited, 10_000, 'the second SIGTERM did not end it')).toBe('SIGTERM');
+  });
+});
+
+describe('what is in flight when the shutdown begins', () => {
+  it('a response not yet written says Connection: close, and the connection then closes', async () => {
+    const run = await start(MODES, ['slow']);
+    const connection = await RawConnection.connect(run.port);
+    connection.write(rawRequest('GET', '/slow'));
+    await run.waitForOutput(/slow request in progress\n/);
+    run.child.kill('SIGTERM');
+    const response = await within(connection.readResponse(), 10_000, 'no response');
+    expect(response.body.toString()).toBe('slow done');
+    expect(response.headers.get('connection')).toEqual(['close']);
+    await within(connection.closed, 10_000, 'the connection stayed open');
+    expect(await within(run.exited, 10_000, 'never exited')).toBe(0);
+  });
+
+  it('messages that arrive before the 1001 reach the handler; those that arrive after it are dropped', async () => {
+    const run = await start(MODES, ['slow']);
+    const raw = await RawClient.connect(run.port);
+    raw.write(upgradeRequest('/'));
+    expect((await raw.response()).status).toBe(101);
+    raw.write(buildFrame({ opcode: OP.text, payload: 'before', mask: true }));
+    await run.waitForOutput(/message before\n/);
+    run.child.kill('SIGTERM');
+    const [closeFrame] = await raw.waitForFrames(1);
+    expect(closeFrame.opcode).toBe(OP.close);
+    // Sent before this client answers the 1001, as a client that had not read it yet would.
+    raw.write(Buffer.concat([buildFrame({ opcode: OP.text, payload: 'after', mask: true }), buildFrame({ opcode: OP.close, payload: closeFrame.payload, mask: true })]));
+    expect(await within(run.exited, 10_000, 'never exited')).toBe(0);
+    expect(run.stdout()).toContain('message before\n');
+    expect(run.stdout()).not.toContain('message after');
   });
 });

@@ -54,7 +54,8 @@ describe('validateUpgradeRequest', () => {
     ['a 17-byte key', request({ 'sec-websocket-key': Buffer.alloc(17, 1).toString('base64') })],
     ['a non-canonical 16-byte key', request({ 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZR==' })],
     ['two keys joined by Node', request({ 'sec-websocket-key': `${KEY}, ${KEY}` })],
-    ['an empty subprotocol', request({ 'sec-websocket-protocol': 'chat,' })],
+    ['an empty Sec-WebSocket-Protocol', request({ 'sec-websocket-protocol': '' })],
+    ['a Sec-WebSocket-Protocol of commas only', request({ 'sec-websocket-protocol': ' , ,' })],
     ['a subprotocol that is not a token', request({ 'sec-websocket-protocol': 'chat room' })],
     ['a repeated subprotocol', request({ 'sec-websocket-protocol': 'chat, chat' })],
   ])('answers 400 to %s', (_name, head) => {
@@ -74,6 +75,10 @@ describe('validateUpgradeRequest', () => {
   it('lists the offered subprotocols in the client order', () => {
     const result = validateUpgradeRequest(request({ 'sec-websocket-protocol': 'v2.chat, v1.chat' }));
     expect(result).toMatchObject({ ok: true, offeredProtocols: ['v2.chat', 'v1.chat'] });
+  });
+
+  it.each(['a,,b', ',a, b', 'a, b,', ' a ,\t, b ', 'a,\t,b'])('skips the empty elements of the subprotocol list %j (RFC 9110 §5.6.1.2)', (value) => {
+    expect(validateUpgradeRequest(request({ 'sec-websocket-protocol': value }))).toMatchObject({ ok: true, offeredProtocols: ['a', 'b'] });
   });
 
   it('answers 403 to an origin outside allowOrigins and accepts the listed ones', () => {

@@ -1,0 +1,47 @@
+// Memory for request bodies, in a ./krandog child process: four concurrent 1 MiB chunked bodies in
+// 1-byte chunks (6 MiB of chunk framing each) must cost the server a small multiple of their size.
+// Kept in Node's chunks, they took it from ~50 MB to 1.7 GB of peak RSS (~400 bytes per body byte).
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../http/helpers/krandog-server.ts';
+import { RawConnection, rawRequest } from '../http/helpers/raw-http.ts';
+import { within } from '../ws/server/harness.ts';
+
+const MiB = 1024 * 1024;
+const runs: RunningServer[] = [];
+afterEach(async () => {
+  await Promise.all(runs.splice(0).map((run) => run.stop()));
+});
+
+async function get(port: number, path: string): Promise<string> {
+  const connection = await RawConnection.connect(port);
+  connection.write(rawRequest('GET', path));
+  const response = await connection.readResponse();
+  connection.close();
+  return response.body.toString();
+}
+
+/** POSTs `wire` (a whole chunked body) on a fresh connection; resolves with the response body. */
+async function upload(port: number, wire: Buffer): Promise<string> {
+  const connection = await RawConnection.connect(port);
+  connection.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n');
+  connection.write(wire);
+  const response = await connection.readResponse();
+  connection.close();
+  return `${response.status} ${response.body.toString()}`;
+}
+
+describe('request body memory', () => {
+  it('four 1 MiB bodies in 1-byte chunks at once: peak RSS stays within 200 MB of the idle server', async () => {
+    const run = await startServer('test/fixtures/hardening/body-memory.js');
+    runs.push(run);
+    const chunk = Buffer.from('1\r\nx\r\n');
+    const wire = Buffer.concat([Buffer.concat(Array.from({ length: MiB }, () => chunk)), Buffer.from('0\r\n\r\n')]);
+    const before = Number(await get(run.port, '/rss'));
+    const answers = await within(Promise.all([1, 2, 3, 4].map(() => upload(run.port, wire))), 200_000, 'the uploads did not finish');
+    const after = Number(await get(run.port, '/rss'));
+    // 'x' is 120: the handler's sum of a MiB of them, modulo 65521.
+    expect(answers).toEqual(Array(4).fill(`200 ${MiB} ${(MiB * 120) % 65521}`));
+    console.info(`request body memory: peak RSS ${(before / MiB).toFixed(0)} MB idle, ${(after / MiB).toFixed(0)} MB after 4 x 1 MiB in 1-byte chunks`);
+    expect(after - before).toBeLessThan(200 * MiB);
+  }, 240_000);
+});
