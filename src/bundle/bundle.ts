@@ -96,7 +96,8 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
     return { code: code + inlineSourceMapComment(map), inputs: await collectInputs(inputFiles, records), warnings: warnings.join('') };
   } catch (error) {
     if (isBuildFailure(error)) {
-      const messages = await esbuild.formatMessages(await withKrandogHints(withoutPreludes(error.errors, records), entry, esbuild, options.commonJs), {
+      const hinted = await withKrandogHints(withoutPreludes(error.errors, records), entry, esbuild, options.commonJs);
+      const messages = await esbuild.formatMessages(hinted, {
         kind: 'error',
         color: useColor(process.stderr),
         terminalWidth: process.stderr.columns,
