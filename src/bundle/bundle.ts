@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import type { BuildFailure } from 'esbuild';
+import type { BuildFailure, Message } from 'esbuild';
 import { module, path, url } from '../builtins.ts';
 import { useColor } from '../color.ts';
 import { BundleError } from '../errors.ts';
-import { withKrandogHints } from './error-hints.ts';
+import { shownWarnings, withKrandogHints, type CommonJsOutfile } from './error-hints.ts';
 import { reaped, recordingSpawns } from './esbuild-service.ts';
 import { recordInput, resolutionConfigFiles, type InputFile } from './input-files.ts';
 import { locationDefines, runtimeGlobalsPlugin, runtimeHttpPlugin, sourceLocationPlugin, type LoadRecords } from './plugins.ts';
@@ -18,13 +18,21 @@ export interface BundleOptions {
   mode: 'run' | 'build';
   /** Where the bundle will be written ('build' mode only). */
   outfile?: string;
+  /**
+   * ('build' mode only) Set when node will load the outfile as CommonJS: the bundle is then
+   * CommonJS. `reason` says why node loads it so, `moduleName` is the outfile's .mjs name: both
+   * for the advice on what CommonJS lacks (top-level await, import.meta), see error-hints.ts.
+   */
+  commonJs?: CommonJsOutfile;
 }
 
 export interface Bundle {
-  /** ESM code with an inline source map. */
+  /** ESM (or, for `commonJs`, CommonJS) code with an inline source map. */
   code: string;
   /** Every file the bundle depends on, for the cache and --watch. */
   inputs: InputFile[];
+  /** esbuild's warnings worth showing, formatted for stderr ('' when none). */
+  warnings: string;
 }
 
 /** Bundles the script at `entry` (an absolute path). esbuild is loaded here only: a cache hit never needs it. */
@@ -38,7 +46,9 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
   // Calls to require() that esbuild leaves in the code (optional dependencies, computed names)
   // resolve as Node would resolve them from the script; a standalone build resolves from itself.
   const requireBase = isRun ? JSON.stringify(url.pathToFileURL(entry).href) : 'import.meta.url';
-  const banner = `const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(${requireBase});`;
+  const esmBanner = `const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(${requireBase});`;
+  // CommonJS has its own require(); strict mode keeps the modules' ES-module semantics.
+  const banner = options.commonJs ? `'use strict';` : esmBanner;
   // esbuild.build() spawns esbuild's service process on the way in (esbuild-service.ts).
   const children: ChildProcess[] = [];
   try {
@@ -55,7 +65,7 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
         write: false,
         metafile: true,
         platform: 'node',
-        format: 'esm',
+        format: options.commonJs ? 'cjs' : 'esm',
         target: 'node20',
         // External, so that the map can be fixed up (source-map.ts) before it is inlined.
         sourcemap: 'external',
@@ -71,16 +81,23 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
         plugins: [runtimeGlobalsPlugin(isRun), runtimeHttpPlugin(isRun), sourceLocationPlugin(entry, records)],
       }),
     );
-    const code = withoutUnusedBanner(result.outputFiles.find((file) => !file.path.endsWith('.map'))!.text, banner);
+    const text = result.outputFiles.find((file) => !file.path.endsWith('.map'))!.text;
+    const code = options.commonJs ? text : withoutUnusedBanner(text, banner);
     const map = JSON.parse(result.outputFiles.find((file) => file.path.endsWith('.map'))!.text) as RawSourceMap;
     fixSourceMap(map, path.dirname(outfile), records.preludeLengths, isRun);
     const inputFiles = Object.keys(result.metafile.inputs)
       .filter((input) => !input.includes(':') && input !== 'krandog-entry.js')
       .map((input) => path.resolve(input));
-    return { code: code + inlineSourceMapComment(map), inputs: await collectInputs(inputFiles, records) };
+    const warnings = await esbuild.formatMessages(shownWarnings(withoutPreludes(result.warnings, records), options.commonJs), {
+      kind: 'warning',
+      color: useColor(process.stderr),
+      terminalWidth: process.stderr.columns,
+    });
+    return { code: code + inlineSourceMapComment(map), inputs: await collectInputs(inputFiles, records), warnings: warnings.join('') };
   } catch (error) {
     if (isBuildFailure(error)) {
-      const messages = await esbuild.formatMessages(await withKrandogHints(error.errors, entry, esbuild), {
+      const hinted = await withKrandogHints(withoutPreludes(error.errors, records), entry, esbuild, options.commonJs);
+      const messages = await esbuild.formatMessages(hinted, {
         kind: 'error',
         color: useColor(process.stderr),
         terminalWidth: process.stderr.columns,
@@ -116,6 +133,16 @@ async function collectInputs(files: string[], records: LoadRecords): Promise<Inp
     if (record) inputs.set(file, record);
   }
   return [...inputs.values()];
+}
+
+/** Messages on line 1 of a file with a prelude (plugins.ts) pointed into the prelude's line: shifted back. */
+function withoutPreludes(messages: Message[], records: LoadRecords): Message[] {
+  return messages.map((message) => {
+    const location = message.location;
+    const length = location?.line === 1 ? records.preludeLengths.get(path.resolve(location.file)) : undefined;
+    if (!location || !length || location.column < length) return message;
+    return { ...message, location: { ...location, column: location.column - length, lineText: location.lineText.slice(length) } };
+  });
 }
 
 function isBuildFailure(error: unknown): error is BuildFailure {

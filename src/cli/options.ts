@@ -26,7 +26,7 @@ export const runOptions: readonly OptionSpec[] = [
 ];
 
 export const buildOptions: readonly OptionSpec[] = [
-  { flags: '-o, --outfile <file>', description: 'where to write the standalone ESM file (required)', command: 'build', required: true },
+  { flags: '-o, --outfile <file>', description: 'where to write the standalone file (required)', command: 'build', required: true },
 ];
 
 export interface EnvironmentSpec {

@@ -1,12 +1,12 @@
 import { fs, path } from '../builtins.ts';
 
 /**
- * Why plain `node` would not load `outfile` as an ES module, or undefined when it would. `krandog
- * build` writes an ES module (top-level await, `import` of builtins), which fails when loaded as
- * CommonJS ("Identifier 'require' has already been declared"). Node's rule: `.mjs` is an ES module
- * and `.cjs` CommonJS wherever they are; any other file follows the "type" of the nearest
- * package.json. Outside any package Node detects the module syntax (Node 20.19+, 22.7+); under a
- * package.json without "type" it does too on 22+, but warns on every start, so that is refused.
+ * Why plain `node` will load `outfile` as CommonJS, or undefined when it loads it as an ES module;
+ * `krandog build` writes the format node will load. Node's rule: `.mjs` is an ES module and `.cjs`
+ * CommonJS wherever they are; any other file follows the "type" of the nearest package.json, and
+ * is CommonJS when that has no "type": "module" or there is none. (Node 20.19+ and 22.7+ reparse
+ * such a file as an ES module when it does not parse as CommonJS, with a warning under a
+ * package.json; earlier Node 20 fails. CommonJS runs on every one of them, silently.)
  */
 export function commonJsReason(outfile: string): string | undefined {
   const name = path.basename(outfile);
@@ -14,7 +14,8 @@ export function commonJsReason(outfile: string): string | undefined {
   if (extension === '.mjs') return undefined;
   if (extension === '.cjs') return `node loads a .cjs file as CommonJS`;
   const packageJson = nearestPackageJson(path.dirname(outfile));
-  if (!packageJson || packageJson.type === 'module') return undefined;
+  if (!packageJson) return `node loads ${name} as CommonJS (no package.json above it says "type": "module")`;
+  if (packageJson.type === 'module') return undefined;
   const has = packageJson.type === undefined ? 'no "type": "module"' : `"type": ${JSON.stringify(packageJson.type)}`;
   return `node loads ${name} as CommonJS (${packageJson.file} has ${has})`;
 }

@@ -1,7 +1,7 @@
 // The type declarations as a user gets them: krandog installed with `npm install -D` (from a packed
 // tarball, or from a checkout) into a new project, the README's tsconfig, and tsc on a script.
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, makeTempDir, repoRoot } from './runner-helpers.ts';
@@ -32,17 +32,31 @@ function tsc(project: string, config = 'tsconfig.json') {
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
+/** tsc fails on mistakes.ts, with one error on each of its three mistakes. */
+function expectMistakesReported(project: string): void {
+  const result = tsc(project, 'tsconfig.mistakes.json');
+  expect(result.status).not.toBe(0);
+  expect(result.output).toMatch(/mistakes\.ts\(4,\d+\): error TS2551: Property 'pathnam' does not exist/);
+  expect(result.output).toMatch(/mistakes\.ts\(5,\d+\): error TS\d+/);
+  expect(result.output).toMatch(/mistakes\.ts\(6,\d+\): error TS\d+/);
+}
+
 describe('type declarations of an installed krandog', () => {
   it('npm install -D <packed tarball> + "types": ["krandog"] types the globals and the http module; so does /// <reference types="krandog" />', () => {
     const packDir = makeTempDir('krandog-pack-');
     npm(['pack', '--ignore-scripts', '--pack-destination', packDir], repoRoot);
     const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     const project = projectWithKrandog(path.join(packDir, `krandog-${version}.tgz`));
+    // Node's types come from the project: npm installs the @types/node peer dependency with krandog.
+    expect(existsSync(path.join(project, 'node_modules/@types/node/package.json'))).toBe(true);
     expect(tsc(project)).toEqual({ status: 0, output: '' });
     expect(tsc(project, 'tsconfig.reference.json')).toEqual({ status: 0, output: '' });
+    expectMistakesReported(project);
   }, 180_000);
 
   it('npm install -D <checkout folder> + the same tsconfig line does too', () => {
-    expect(tsc(projectWithKrandog(repoRoot))).toEqual({ status: 0, output: '' });
+    const project = projectWithKrandog(repoRoot);
+    expect(tsc(project)).toEqual({ status: 0, output: '' });
+    expectMistakesReported(project);
   }, 180_000);
 });

@@ -15,8 +15,9 @@ afterAll(async () => {
 });
 
 describe('a standalone build with KRANDOG_PUBSUB set', () => {
-  it('reports once that the Redis client is missing and delivers to its own subscribers', async () => {
-    const outfile = path.join(dir, 'server.mjs');
+  // .cjs: a CommonJS build loads the client by the same dynamic import().
+  it.each(['server.mjs', 'server.cjs'])('%s reports once that the Redis client is missing and delivers to its own subscribers', async (name) => {
+    const outfile = path.join(dir, name);
     const build = startKrandog(['build', topicServer, '--outfile', outfile]);
     expect(await build.exited).toBe(0);
 
