@@ -1,13 +1,28 @@
 import type { ChildProcess } from 'node:child_process';
-import type { BuildFailure, Message } from 'esbuild';
+import type { BuildFailure, BuildResult, Message } from 'esbuild';
 import { module, path, url } from '../builtins.ts';
 import { useColor } from '../color.ts';
 import { BundleError } from '../errors.ts';
-import { shownWarnings, withKrandogHints, type CommonJsOutfile } from './error-hints.ts';
+import { COMMONJS_TOP_LEVEL_AWAIT, shownWarnings, withKrandogHints, type CommonJsOutfile } from './error-hints.ts';
 import { reaped, recordingSpawns } from './esbuild-service.ts';
 import { recordInput, resolutionConfigFiles, type InputFile } from './input-files.ts';
 import { locationDefines, runtimeGlobalsPlugin, runtimeHttpPlugin, sourceLocationPlugin, type LoadRecords } from './plugins.ts';
-import { inlineSourceMapComment, removeFirstLinePreludes, type RawSourceMap } from './source-map.ts';
+import { inlineSourceMapComment, removeFirstLinePreludes, mapLineTo, type RawSourceMap } from './source-map.ts';
+
+export type ModuleFormat = 'esm' | 'cjs';
+
+/** The first line of a bundle: `kept`, then `require` unless nothing in the bundle calls require(). */
+interface Banner {
+  kept: string;
+  require: string;
+}
+
+/**
+ * A cached CommonJS bundle runs inside a function of its own, called without a receiver: its
+ * top-level frame reads `at <anonymous> (script.js:…)` as in an ES module, not `Object.<anonymous>`.
+ */
+const RUN_CJS_PROLOGUE = `'use strict';(function () {`;
+const RUN_CJS_EPILOGUE = '})();';
 
 export interface BundleOptions {
   /**
@@ -29,6 +44,8 @@ export interface BundleOptions {
 export interface Bundle {
   /** ESM (or, for `commonJs`, CommonJS) code with an inline source map. */
   code: string;
+  /** 'cjs' when `code` is CommonJS. */
+  format: ModuleFormat;
   /** Every file the bundle depends on, for the cache and --watch. */
   inputs: InputFile[];
   /** esbuild's warnings worth showing, formatted for stderr ('' when none). */
@@ -43,16 +60,19 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
   const isRun = options.mode === 'run';
   const outfile = isRun ? path.join(path.dirname(entry), 'krandog-bundle.mjs') : path.resolve(options.outfile!);
   const records: LoadRecords = { inputs: new Map(), preludeLengths: new Map() };
+  const requireBase = isRun ? JSON.stringify(url.pathToFileURL(entry).href) : 'import.meta.url';
   // Calls to require() that esbuild leaves in the code (optional dependencies, computed names)
   // resolve as Node would resolve them from the script; a standalone build resolves from itself.
-  const requireBase = isRun ? JSON.stringify(url.pathToFileURL(entry).href) : 'import.meta.url';
-  const esmBanner = `const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(${requireBase});`;
-  // CommonJS has its own require(); strict mode keeps the modules' ES-module semantics.
-  const banner = options.commonJs ? `'use strict';` : esmBanner;
+  // CommonJS has its own require(): 'build' keeps it, 'run' (the bundle lives in the cache)
+  // replaces it. Strict mode keeps the modules' ES-module semantics.
+  const banners: Record<ModuleFormat, Banner> = {
+    esm: { kept: '', require: `const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(${requireBase});` },
+    cjs: isRun ? { kept: RUN_CJS_PROLOGUE, require: `require = require('node:module').createRequire(${requireBase});` } : { kept: `'use strict';`, require: '' },
+  };
   // esbuild.build() spawns esbuild's service process on the way in (esbuild-service.ts).
   const children: ChildProcess[] = [];
-  try {
-    const result = await recordingSpawns(children, () =>
+  const build = (format: ModuleFormat) =>
+    recordingSpawns(children, () =>
       esbuild.build({
         // The bundle's real entry: the runtime's globals first (in 'run' mode as getters that load the
         // runtime on first use, lazy-globals.ts), then the user's script.
@@ -65,7 +85,7 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
         write: false,
         metafile: true,
         platform: 'node',
-        format: options.commonJs ? 'cjs' : 'esm',
+        format,
         target: 'node20',
         // External, so that the map can be fixed up (source-map.ts) before it is inlined.
         sourcemap: 'external',
@@ -77,14 +97,21 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
         define: locationDefines,
         // No `import … from 'node:module'`: an ES-module facade of a builtin costs start-up time
         // (see src/builtins.ts); Node before 20.16 takes the `await import` branch.
-        banner: { js: banner },
+        banner: { js: banners[format].kept + banners[format].require },
+        footer: { js: format === 'cjs' && isRun ? RUN_CJS_EPILOGUE : '' },
         plugins: [runtimeGlobalsPlugin(isRun), runtimeHttpPlugin(isRun), sourceLocationPlugin(entry, records)],
       }),
     );
+  try {
+    const buildFormat: ModuleFormat = options.commonJs ? 'cjs' : 'esm';
+    const { result, format } = isRun ? await buildForRun(build) : { result: await build(buildFormat), format: buildFormat };
     const text = result.outputFiles.find((file) => !file.path.endsWith('.map'))!.text;
-    const code = options.commonJs ? text : withoutUnusedBanner(text, banner);
+    const code = withoutUnusedRequire(text, banners[format]);
     const map = JSON.parse(result.outputFiles.find((file) => file.path.endsWith('.map'))!.text) as RawSourceMap;
     fixSourceMap(map, path.dirname(outfile), records.preludeLengths, isRun);
+    const epilogue = isRun && format === 'cjs' ? text.lastIndexOf(`\n${RUN_CJS_EPILOGUE}`) : -1;
+    const virtualSource = map.sources.findIndex((source) => source.startsWith('krandog:'));
+    if (epilogue >= 0 && virtualSource >= 0) mapLineTo(map, text.slice(0, epilogue + 1).split('\n').length - 1, virtualSource);
     const inputFiles = Object.keys(result.metafile.inputs)
       .filter((input) => !input.includes(':') && input !== 'krandog-entry.js')
       .map((input) => path.resolve(input));
@@ -93,7 +120,7 @@ export async function bundleScript(entry: string, options: BundleOptions): Promi
       color: useColor(process.stderr),
       terminalWidth: process.stderr.columns,
     });
-    return { code: code + inlineSourceMapComment(map), inputs: await collectInputs(inputFiles, records), warnings: warnings.join('') };
+    return { code: code + inlineSourceMapComment(map), format, inputs: await collectInputs(inputFiles, records), warnings: warnings.join('') };
   } catch (error) {
     if (isBuildFailure(error)) {
       const hinted = await withKrandogHints(withoutPreludes(error.errors, records), entry, esbuild, options.commonJs);
@@ -150,10 +177,29 @@ function isBuildFailure(error: unknown): error is BuildFailure {
 }
 
 /**
- * The bundle without the banner's `require` when no code in it can use one (node:module is not
- * loaded otherwise: start-up time). Its line stays, empty, so that the source map still fits.
+ * A cached bundle ('run' mode) is CommonJS when it can be: Node loads a CommonJS module faster
+ * than an ES module (a few percent of a hello world's start-up). It stays an ES module when the
+ * script needs one: a top-level await (esbuild refuses it in CommonJS: only then is there a second
+ * build) or import.meta beyond .url, .dirname and .filename (esbuild warns that it is empty).
+ * A CommonJS bundle require()s krandog's runtime (ES modules), so it needs require(esm).
  */
-function withoutUnusedBanner(code: string, banner: string): string {
-  const rest = code.slice(banner.length);
-  return code.startsWith(banner) && !/\b(?:require|eval)\b/.test(rest) ? rest : code;
+async function buildForRun(build: (format: ModuleFormat) => Promise<BuildResult<{ metafile: true; write: false }>>) {
+  if (!process.features.require_module) return { result: await build('esm'), format: 'esm' as ModuleFormat };
+  try {
+    const result = await build('cjs');
+    if (!result.warnings.some((warning) => warning.id === 'empty-import-meta')) return { result, format: 'cjs' as ModuleFormat };
+  } catch (error) {
+    if (!(isBuildFailure(error) && error.errors.some((message) => COMMONJS_TOP_LEVEL_AWAIT.test(message.text)))) throw error;
+  }
+  return { result: await build('esm'), format: 'esm' as ModuleFormat };
+}
+
+/**
+ * The bundle without the banner's `require` when no code in it can use one (node:module is not
+ * loaded otherwise: start-up time). Its line stays, so that the source map still fits.
+ */
+function withoutUnusedRequire(code: string, banner: Banner): string {
+  const full = banner.kept + banner.require;
+  const rest = code.slice(full.length);
+  return banner.require && code.startsWith(full) && !/\b(?:require|eval)\b/.test(rest) ? banner.kept + rest : code;
 }

@@ -1,6 +1,6 @@
 // The bundle cache: an unchanged script starts without loading esbuild.
 //
-// <cache>/bundles/<sha256 of code>.mjs      bundles, named by content
+// <cache>/bundles/<sha256 of code>.cjs|.mjs bundles, named by content (CommonJS or ES module)
 // <cache>/manifests/<name>-<entry hash>.json per entry: the key, the bundle's name, and every
 //                                           input's size, mtime and sha256
 //
@@ -19,7 +19,7 @@ declare const KRANDOG_VERSION: string;
 declare const KRANDOG_BUILD_ID: string;
 
 /** A bundle's file name: the start of its sha256, so a manifest cannot point outside the cache. */
-const BUNDLE_NAME = /^[0-9a-f]{32}\.mjs$/;
+const BUNDLE_NAME = /^[0-9a-f]{32}\.[cm]js$/;
 
 /** Inputs whose mtime is this close to the recording time are checked by content. */
 const RACY_WINDOW_MS = 2_000;
@@ -30,6 +30,11 @@ interface Manifest {
   /** Date.now() when the inputs' stats were taken. */
   checkedAt: number;
   inputs: InputFile[];
+}
+
+export interface BundleCode {
+  code: string;
+  format: 'esm' | 'cjs';
 }
 
 export interface CachedBundle {
@@ -63,8 +68,8 @@ export async function lookupBundle(entry: string): Promise<CachedBundle | undefi
  * deleted, so editing a script does not fill the cache (bundles name their entry, so no other
  * manifest uses it; a process that was about to import it bundles again, see execute.ts).
  */
-export async function storeBundle(entry: string, code: string, inputs: InputFile[], checkedAt: number): Promise<string> {
-  const bundle = `${(await hashContent(code)).slice(0, 32)}.mjs`;
+export async function storeBundle(entry: string, { code, format }: BundleCode, inputs: InputFile[], checkedAt: number): Promise<string> {
+  const bundle = `${(await hashContent(code)).slice(0, 32)}${bundleExtension(format)}`;
   const bundleFile = path.join(bundleDir(), bundle);
   if (!fs.statSync(bundleFile, { throwIfNoEntry: false })) writeFileAtomic(bundleFile, code);
   const manifestFile = manifestPath(entry);
@@ -74,6 +79,11 @@ export async function storeBundle(entry: string, code: string, inputs: InputFile
     fs.rmSync(path.join(bundleDir(), replaced), { force: true });
   }
   return bundleFile;
+}
+
+/** The extension that makes Node load the bundle in its format, wherever it is. */
+export function bundleExtension(format: BundleCode['format']): string {
+  return format === 'cjs' ? '.cjs' : '.mjs';
 }
 
 function readManifest(file: string): Manifest | undefined {
@@ -100,7 +110,8 @@ function tryWrite(file: string, manifest: Manifest): void {
 }
 
 function cacheKey(entry: string): string {
-  return [KRANDOG_VERSION, KRANDOG_BUILD_ID, 'run', runtimeDir, entry].join('\0');
+  // Without require(esm) a bundle is an ES module (bundle.ts); one made with it may be CommonJS.
+  return [KRANDOG_VERSION, KRANDOG_BUILD_ID, 'run', runtimeDir, entry, process.features.require_module ? 'cjs' : 'esm'].join('\0');
 }
 
 /** `<manifests>/<script name>-<hash of its path>.json`; the name is only there to help a person looking. */

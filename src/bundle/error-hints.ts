@@ -10,7 +10,7 @@ type Esbuild = typeof import('esbuild');
 const EXTERNAL_ADVICE = /^You can mark the path ".*" as external/;
 const UNRESOLVED = /^Could not resolve "(.*)"$/;
 /** esbuild's error for a top-level await in a CommonJS build, which speaks of its "output format" option. */
-const COMMONJS_TOP_LEVEL_AWAIT = /^Top-level await is currently not supported with the "cjs" output format/;
+export const COMMONJS_TOP_LEVEL_AWAIT = /^Top-level await is currently not supported with the "cjs" output format/;
 
 /** A `krandog build` outfile that node loads as CommonJS: why (`reason`), and its name as an ES module. */
 export interface CommonJsOutfile {

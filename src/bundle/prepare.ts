@@ -1,5 +1,5 @@
 import { fs, os, path } from '../builtins.ts';
-import { lookupBundle, storeBundle } from './cache.ts';
+import { bundleExtension, lookupBundle, storeBundle, type BundleCode } from './cache.ts';
 
 export interface PreparedBundle {
   /** The bundle file to import. */
@@ -22,18 +22,18 @@ export async function prepareBundle(entry: string, options: { cache: boolean }):
   const inputs = bundle.inputs.map((input) => input.path);
   if (options.cache) {
     try {
-      return { file: await storeBundle(entry, bundle.code, bundle.inputs, startedAt), inputs };
+      return { file: await storeBundle(entry, bundle, bundle.inputs, startedAt), inputs };
     } catch (error) {
       process.stderr.write(`krandog: cannot write the bundle cache (${(error as Error).message}); running without it\n`);
     }
   }
-  return { file: writeTemporaryBundle(bundle.code), inputs };
+  return { file: writeTemporaryBundle(bundle), inputs };
 }
 
-function writeTemporaryBundle(code: string): string {
+function writeTemporaryBundle({ code, format }: BundleCode): string {
   const dir = fs.mkdtempSync(path.join(os().tmpdir(), 'krandog-'));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'bundle.mjs');
+  const file = path.join(dir, `bundle${bundleExtension(format)}`);
   fs.writeFileSync(file, code);
   return file;
 }

@@ -84,3 +84,46 @@ function encodeValue(value: number): string {
 export function inlineSourceMapComment(map: RawSourceMap): string {
   return `//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
 }
+
+/**
+ * Maps generated line `line` (0-based), which has no mappings, to line 1 of the source at
+ * `sourceIndex` (a krandog virtual module, whose frames stacks leave out). A stack frame there
+ * (the call of a cached bundle's wrapper function, bundle.ts) would otherwise take the last mapped
+ * position before it, in the user's script: Node's source maps have no "unmapped" segment.
+ */
+export function mapLineTo(map: RawSourceMap, line: number, sourceIndex: number): void {
+  const lines = map.mappings.split(';');
+  if (lines.length > line + 1 || (lines.length === line + 1 && lines[line] !== '')) return;
+  const last = lastSourcePosition(map.mappings);
+  while (lines.length < line + 1) lines.push('');
+  lines[line] = encodeValue(0) + encodeValue(sourceIndex - last.source) + encodeValue(-last.line) + encodeValue(-last.column);
+  map.mappings = lines.join(';');
+}
+
+/** The running source index, line and column after the last segment of `mappings`. */
+function lastSourcePosition(mappings: string): { source: number; line: number; column: number } {
+  const totals = { source: 0, line: 0, column: 0 };
+  for (const segment of mappings.split(/[;,]/)) {
+    const values = decodeValues(segment);
+    if (values.length < 4) continue;
+    totals.source += values[1];
+    totals.line += values[2];
+    totals.column += values[3];
+  }
+  return totals;
+}
+
+function decodeValues(segment: string): number[] {
+  const values: number[] = [];
+  let result = 0, shift = 0;
+  for (let position = 0; position < segment.length; position++) {
+    const digit = BASE64_VALUE[segment.charCodeAt(position)];
+    result += (digit & 31) * 2 ** shift;
+    shift += 5;
+    if (digit & 32) continue;
+    values.push(result % 2 === 1 ? -Math.floor(result / 2) : result / 2);
+    result = 0;
+    shift = 0;
+  }
+  return values;
+}

@@ -46,8 +46,9 @@ export async function executeBundle(bundleFile: string, entry: string, args: str
 }
 
 /**
- * Evaluates the bundle. require() of the ES module, where Node has it (20.19, 22.12), keeps
- * Node's asynchronous ES-module loader out of the start-up when the CLI is dist/cli.cjs: a few
+ * Evaluates the bundle: a CommonJS one (.cjs, most scripts, bundle.ts) or an ES module (.mjs).
+ * require(), also of the ES module where Node has require(esm) (20.19, 22.12), keeps Node's
+ * asynchronous ES-module loader out of the start-up when the CLI is dist/cli.cjs: a few
  * milliseconds of a 30 ms hello world. A bundle whose graph has a top-level await is refused by
  * require() before any of it runs (ERR_REQUIRE_ASYNC_MODULE), and is imported instead.
  */

@@ -37,8 +37,27 @@ describe('bundle cache', () => {
     expect(cold.stderr).toContain('forbid-esbuild');
 
     expect(runKrandog([main], { cacheHome })).toMatchObject({ status: 0, stdout: 'v1\n' });
-    expect(cacheFiles(cacheHome).some((file) => /^bundles\/[0-9a-f]{32}\.mjs$/.test(file))).toBe(true);
+    expect(cacheFiles(cacheHome).some((file) => /^bundles\/[0-9a-f]{32}\.cjs$/.test(file))).toBe(true);
     expect(runKrandog([main], { cacheHome, env: withoutEsbuild })).toMatchObject({ status: 0, stdout: 'v1\n', stderr: '' });
+  });
+
+  it('caches a script as CommonJS in strict mode, and one with a top-level await or import.meta.resolve as an ES module', () => {
+    const cacheHome = makeTempDir('krandog-cache-');
+    const dir = makeTempDir();
+    const scripts = {
+      plain: "console.log('strict', (function () { return this; })() === undefined, typeof require);\n",
+      awaits: "await new Promise((resolve) => setTimeout(resolve, 1));\nconsole.log('awaited');\n",
+      resolves: "console.log(typeof import.meta.resolve);\n",
+    };
+    for (const [name, text] of Object.entries(scripts)) writeFileSync(path.join(dir, `${name}.js`), text);
+    const outputs = Object.keys(scripts).map((name) => runKrandog([path.join(dir, `${name}.js`)], { cacheHome }));
+    expect(outputs.map(({ status, stdout, stderr }) => ({ status, stdout, stderr }))).toEqual([
+      { status: 0, stdout: 'strict true function\n', stderr: '' },
+      { status: 0, stdout: 'awaited\n', stderr: '' },
+      { status: 0, stdout: 'function\n', stderr: '' },
+    ]);
+    const bundles = cacheFiles(cacheHome).filter((file) => file.startsWith('bundles/'));
+    expect(bundles.map((file) => path.extname(file)).sort()).toEqual(['.cjs', '.mjs', '.mjs']);
   });
 
   it('bundles again when an import changes, even to the same size within the same mtime', () => {
