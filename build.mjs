@@ -71,11 +71,17 @@ const cli = {
     KRANDOG_RUNTIME_GLOBALS: JSON.stringify(JSON.stringify(globalNames)),
   },
 };
-/** In dist/cli.js, `import('./full.ts')` loads dist/cli-full.js instead of inlining it. */
+/**
+ * In dist/cli.js, `import('./full.ts')` and prepare.ts's `import('./bundle.ts')` (the bundler, which
+ * cli-full.js exports too) load dist/cli-full.js instead of inlining it.
+ */
 const fullCliExternal = {
   name: 'full-cli-external',
   setup(build) {
     build.onResolve({ filter: /\/full\.ts$/ }, () => ({ path: './cli-full.js', external: true }));
+    build.onResolve({ filter: /^\.\/bundle\.ts$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: './cli-full.js', external: true } : undefined,
+    );
   },
 };
 /**

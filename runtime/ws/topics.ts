@@ -6,8 +6,20 @@
 import { Opcode } from './constants.ts';
 import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
 import type { PerMessageDeflate } from './permessage-deflate.ts';
-import type { ServerWebSocket } from './server-socket.ts';
 import { describeValue } from '../describe-value.ts';
+
+/**
+ * What topics need of a subscribed socket (a ServerWebSocket): its connection's agreed extensions
+ * and a way to write an already encoded frame. An interface, so topics need not import the socket.
+ */
+export interface Subscriber {
+  readonly connection: {
+    /** The agreed Sec-WebSocket-Extensions value, '' when none. */
+    readonly extensions: string;
+    /** Writes the frame; its send result, 0 (SendResult.Dropped) when not written. */
+    sendEncoded(frame: Buffer): number;
+  };
+}
 
 /** Throws a TypeError naming `method` unless `topic` is a string. */
 export function checkTopic(topic: unknown, method: string): asserts topic is string {
@@ -33,8 +45,8 @@ export type DeflaterLookup = (extension: string) => PerMessageDeflate | undefine
  * map, so they cost nothing here; empty topics and empty per-socket sets are deleted.
  */
 export class TopicRegistry {
-  readonly #subscribers = new Map<string, Set<ServerWebSocket>>();
-  readonly #topicsOf = new Map<ServerWebSocket, Set<string>>();
+  readonly #subscribers = new Map<string, Set<Subscriber>>();
+  readonly #topicsOf = new Map<Subscriber, Set<string>>();
   readonly #deflaterFor: DeflaterLookup;
 
   constructor(deflaterFor: DeflaterLookup) {
@@ -42,7 +54,7 @@ export class TopicRegistry {
   }
 
   /** Adds `ws` to `topic`; false when it was already subscribed. */
-  subscribe(ws: ServerWebSocket, topic: string): boolean {
+  subscribe(ws: Subscriber, topic: string): boolean {
     let subscribers = this.#subscribers.get(topic);
     if (subscribers === undefined) this.#subscribers.set(topic, (subscribers = new Set()));
     else if (subscribers.has(ws)) return false;
@@ -54,7 +66,7 @@ export class TopicRegistry {
   }
 
   /** Removes `ws` from `topic`; false when it was not subscribed. */
-  unsubscribe(ws: ServerWebSocket, topic: string): boolean {
+  unsubscribe(ws: Subscriber, topic: string): boolean {
     const subscribers = this.#subscribers.get(topic);
     if (subscribers === undefined || !subscribers.delete(ws)) return false;
     if (subscribers.size === 0) this.#subscribers.delete(topic);
@@ -64,12 +76,12 @@ export class TopicRegistry {
     return true;
   }
 
-  isSubscribed(ws: ServerWebSocket, topic: string): boolean {
+  isSubscribed(ws: Subscriber, topic: string): boolean {
     return this.#subscribers.get(topic)?.has(ws) ?? false;
   }
 
   /** The topics of `ws`, in the order it subscribed to them. */
-  topicsOf(ws: ServerWebSocket): string[] {
+  topicsOf(ws: Subscriber): string[] {
     const topics = this.#topicsOf.get(ws);
     return topics === undefined ? [] : [...topics];
   }
@@ -84,7 +96,7 @@ export class TopicRegistry {
   }
 
   /** A closed socket leaves every topic it was in. */
-  removeSocket(ws: ServerWebSocket): void {
+  removeSocket(ws: Subscriber): void {
     const topics = this.#topicsOf.get(ws);
     if (topics === undefined) return;
     this.#topicsOf.delete(ws);
@@ -100,7 +112,7 @@ export class TopicRegistry {
    * message: a string, or bytes that are text (UTF-8) when `isText`. Returns how many sockets it
    * was written to.
    */
-  deliver(topic: string, payload: string | Uint8Array, isText: boolean, exclude: ServerWebSocket | undefined): number {
+  deliver(topic: string, payload: string | Uint8Array, isText: boolean, exclude: Subscriber | undefined): number {
     const subscribers = this.#subscribers.get(topic);
     if (subscribers === undefined) return 0;
     const frames = new FanoutFrames(payload, isText, this.#deflaterFor);

@@ -16,8 +16,8 @@ export async function prepareBundle(entry: string, options: { cache: boolean }):
   const cached = options.cache ? await lookupBundle(entry) : undefined;
   if (cached) return cached;
   const startedAt = Date.now();
-  // Only here, on a miss, are the bundler and esbuild loaded.
-  const { bundleScript } = await import('../cli/full.ts');
+  // Only here, on a miss, are the bundler and esbuild loaded (in dist/, from cli-full.js: build.mjs).
+  const { bundleScript } = await import('./bundle.ts');
   const bundle = await bundleScript(entry, { mode: 'run' });
   const inputs = bundle.inputs.map((input) => input.path);
   if (options.cache) {
