@@ -10,7 +10,8 @@ export type { ServerOptions } from './options.ts';
 export type { RequestHandler } from './dispatch.ts';
 export type { ResponseObject } from './response.ts';
 export type { HeadersInit, HeaderValue } from './response-headers.ts';
-export { HttpRequest, parseTarget, parseQuery, pathnameOf, searchOf, type Query, type Target } from './request.ts';
+// Request parsing helpers stay internal: scripts get only what types/http.d.ts declares.
+export type { Query, Target } from './request.ts';
 export { Agent, get, METHODS, request, STATUS_CODES };
 
 export default { createServer, serve, Server, Agent, get, request, METHODS, STATUS_CODES };

@@ -1,3 +1,4 @@
+import { Opcode } from './constants.ts';
 import { applyMask, nextMaskKey } from './mask.ts';
 
 // RFC 6455 §5.2 frame layout:
@@ -85,12 +86,12 @@ export function encodeTextFrame(text: string, masked: boolean): Buffer {
     const headerSize = masked ? 6 : 2;
     const frame = Buffer.allocUnsafe(headerSize + text.length * 3);
     const written = frame.write(text, headerSize);
-    writeHeader(frame, 0x1, written, true, false, maskKey);
+    writeHeader(frame, Opcode.Text, written, true, false, maskKey);
     if (maskKey) applyMask(frame, maskKey, 0, headerSize, headerSize + written);
     return frame.subarray(0, headerSize + written);
   }
   const frame = Buffer.allocUnsafe(headerBytes(payloadBytes, masked) + payloadBytes);
-  const start = writeHeader(frame, 0x1, payloadBytes, true, false, maskKey);
+  const start = writeHeader(frame, Opcode.Text, payloadBytes, true, false, maskKey);
   frame.write(text, start);
   if (maskKey) applyMask(frame, maskKey, 0, start, frame.length);
   return frame;

@@ -35,6 +35,9 @@ const enum State {
 /** Header bytes: 2, plus 2 or 8 of extended length, plus 4 of masking key. */
 const MAX_HEADER_BYTES = 14;
 
+/** `#messageOpcode` between messages: 0 is Continuation, never the opcode a message starts with. */
+const NO_MESSAGE = Opcode.Continuation;
+
 /**
  * RFC 6455 §5 receiver: bytes in, messages and control frames out. No I/O, no timers.
  *
@@ -60,14 +63,14 @@ export class FrameParser {
 
   // The frame being read.
   #fin = false;
-  #opcode = 0;
+  #opcode: number = Opcode.Continuation;
   #rsv1 = false;
   #mask: Buffer | null = null;
   #payloadBytes = 0;
   #payloadReceived = 0;
 
-  /** Opcode of the fragmented message in progress, 0 when none. */
-  #messageOpcode = 0;
+  /** Opcode of the fragmented message in progress, NO_MESSAGE when none. */
+  #messageOpcode: number = NO_MESSAGE;
   #control: Buffer | null = null;
 
   constructor(options: FrameParserOptions, events: FrameParserEvents) {
@@ -135,65 +138,80 @@ export class FrameParser {
     const rsv1 = (first & 0x40) !== 0;
     const opcode = first & 0x0f;
     const masked = (second & 0x80) !== 0;
-    let payloadBytes = second & 0x7f;
-    let position = offset + 2;
+    const payloadBytes = declaredPayloadBytes(source, offset);
+    // The checks run in this order, so a frame with several faults always reports the same one.
+    const error =
+      this.#headerBitsError(first, rsv1, masked) ??
+      (payloadBytes < 0 ? new ProtocolError('KRANDOG_WS_BAD_LENGTH', 'frame length out of range') : undefined) ??
+      this.#opcodeError(opcode, fin, rsv1, payloadBytes) ??
+      this.#messageSizeError(opcode, payloadBytes);
+    if (error !== undefined) return this.#failWith(error);
 
+    this.#enterPayload(source, offset, fin, opcode, rsv1, payloadBytes);
+    const fragmentError = this.#trackMessage(opcode, fin, rsv1);
+    if (fragmentError !== undefined) return this.#failWith(fragmentError);
+    if (payloadBytes === 0) this.#endFrame(EMPTY, 0, 0);
+  }
+
+  /** Reserved bits without an extension that defines them, and the mask bit for this role. */
+  #headerBitsError(first: number, rsv1: boolean, masked: boolean): ProtocolError | undefined {
     if ((first & 0x30) !== 0 || (rsv1 && !this.allowRsv1)) {
-      return this.#fail('KRANDOG_WS_RESERVED_BITS', 'reserved bits set without a negotiated extension');
+      return new ProtocolError('KRANDOG_WS_RESERVED_BITS', 'reserved bits set without a negotiated extension');
     }
     if (masked !== this.#isServer) {
       return this.#isServer
-        ? this.#fail('KRANDOG_WS_UNMASKED_FRAME', 'client frames must be masked')
-        : this.#fail('KRANDOG_WS_MASKED_FRAME', 'server frames must not be masked');
+        ? new ProtocolError('KRANDOG_WS_UNMASKED_FRAME', 'client frames must be masked')
+        : new ProtocolError('KRANDOG_WS_MASKED_FRAME', 'server frames must not be masked');
     }
-    if (payloadBytes === 126) {
-      payloadBytes = (source[position] << 8) | source[position + 1];
-      position += 2;
-    } else if (payloadBytes === 127) {
-      const high = source.readUInt32BE(position);
-      const low = source.readUInt32BE(position + 4);
-      position += 8;
-      // RFC 6455 §5.2: the most significant bit must be 0. Beyond 2^53 cannot be a real length.
-      if (high > 0x1fffff) return this.#fail('KRANDOG_WS_BAD_LENGTH', 'frame length out of range');
-      payloadBytes = high * 0x100000000 + low;
-    }
+    return undefined;
+  }
 
+  /** What each kind of opcode allows, given the message in progress. */
+  #opcodeError(opcode: number, fin: boolean, rsv1: boolean, payloadBytes: number): ProtocolError | undefined {
     if (opcode >= Opcode.Close) {
-      if (opcode > Opcode.Pong) return this.#fail('KRANDOG_WS_BAD_OPCODE', `reserved opcode ${opcode}`);
+      if (opcode > Opcode.Pong) return new ProtocolError('KRANDOG_WS_BAD_OPCODE', `reserved opcode ${opcode}`);
       // RFC 6455 §5.5: control frames are never fragmented and carry at most 125 bytes.
-      if (!fin) return this.#fail('KRANDOG_WS_CONTROL_FRAGMENTED', 'fragmented control frame');
+      if (!fin) return new ProtocolError('KRANDOG_WS_CONTROL_FRAGMENTED', 'fragmented control frame');
       if (payloadBytes > MAX_CONTROL_PAYLOAD) {
-        return this.#fail('KRANDOG_WS_CONTROL_TOO_LONG', 'control frame payload over 125 bytes');
+        return new ProtocolError('KRANDOG_WS_CONTROL_TOO_LONG', 'control frame payload over 125 bytes');
       }
       // RFC 7692 §6.1: RSV1 is only meaningful on the first frame of a data message.
-      if (rsv1) return this.#fail('KRANDOG_WS_RESERVED_BITS', 'RSV1 set on a control frame');
+      if (rsv1) return new ProtocolError('KRANDOG_WS_RESERVED_BITS', 'RSV1 set on a control frame');
     } else if (opcode === Opcode.Continuation) {
-      if (this.#messageOpcode === 0) {
-        return this.#fail('KRANDOG_WS_UNEXPECTED_CONTINUATION', 'continuation frame without a message to continue');
+      if (this.#messageOpcode === NO_MESSAGE) {
+        return new ProtocolError('KRANDOG_WS_UNEXPECTED_CONTINUATION', 'continuation frame without a message to continue');
       }
-      if (rsv1) return this.#fail('KRANDOG_WS_RESERVED_BITS', 'RSV1 set on a continuation frame');
+      if (rsv1) return new ProtocolError('KRANDOG_WS_RESERVED_BITS', 'RSV1 set on a continuation frame');
     } else if (opcode === Opcode.Text || opcode === Opcode.Binary) {
-      if (this.#messageOpcode !== 0) {
-        return this.#fail('KRANDOG_WS_EXPECTED_CONTINUATION', 'new message started before the previous one ended');
+      if (this.#messageOpcode !== NO_MESSAGE) {
+        return new ProtocolError('KRANDOG_WS_EXPECTED_CONTINUATION', 'new message started before the previous one ended');
       }
     } else {
-      return this.#fail('KRANDOG_WS_BAD_OPCODE', `reserved opcode ${opcode}`);
+      return new ProtocolError('KRANDOG_WS_BAD_OPCODE', `reserved opcode ${opcode}`);
     }
+    return undefined;
+  }
 
-    if (opcode < Opcode.Close) {
-      const messageBytes = opcode === Opcode.Continuation ? this.#messageAssembler().length : 0;
-      if (messageBytes + payloadBytes > this.#maxPayload) {
-        return this.#fail('KRANDOG_WS_MESSAGE_TOO_BIG', `message over ${this.#maxPayload} bytes`, CloseCode.MessageTooBig);
-      }
-    }
+  /** A data frame that would take its message over maxPayload is refused before its payload is read. */
+  #messageSizeError(opcode: number, payloadBytes: number): ProtocolError | undefined {
+    if (opcode >= Opcode.Close) return undefined;
+    const messageBytes = opcode === Opcode.Continuation ? this.#messageAssembler().length : 0;
+    if (messageBytes + payloadBytes <= this.#maxPayload) return undefined;
+    return new ProtocolError('KRANDOG_WS_MESSAGE_TOO_BIG', `message over ${this.#maxPayload} bytes`, CloseCode.MessageTooBig);
+  }
 
+  /** Records the checked header of the frame whose payload comes next. */
+  #enterPayload(source: Buffer, offset: number, fin: boolean, opcode: number, rsv1: boolean, payloadBytes: number): void {
     this.#fin = fin;
     this.#opcode = opcode;
     this.#rsv1 = rsv1;
     this.#payloadBytes = payloadBytes;
     this.#payloadReceived = 0;
-    if (masked) {
-      // The key is copied: `source` may be the scratch header, reused by the next frame.
+    const second = source[offset + 1];
+    if ((second & 0x80) !== 0) {
+      // The key (the header's last 4 bytes) is copied: `source` may be the scratch header, reused
+      // by the next frame.
+      const position = offset + headerSize(second) - 4;
       const mask = (this.#mask ??= Buffer.allocUnsafe(4));
       mask[0] = source[position];
       mask[1] = source[position + 1];
@@ -201,18 +219,20 @@ export class FrameParser {
       mask[3] = source[position + 3];
     }
     this.#state = State.Payload;
+  }
 
+  /** Starts a fragmented message at its first frame and counts each of its frames. */
+  #trackMessage(opcode: number, fin: boolean, rsv1: boolean): ProtocolError | undefined {
     if (opcode >= Opcode.Close) {
       this.#control = null;
-    } else if (opcode !== Opcode.Continuation && !fin) {
+      return undefined;
+    }
+    if (opcode !== Opcode.Continuation && !fin) {
       this.#messageOpcode = opcode;
       this.#messageAssembler().begin(opcode, rsv1);
     }
-    if (opcode < Opcode.Close && (opcode === Opcode.Continuation || !fin)) {
-      const error = this.#messageAssembler().addFrame();
-      if (error) return this.#failWith(error);
-    }
-    if (payloadBytes === 0) this.#endFrame(EMPTY, 0, 0);
+    if (opcode === Opcode.Continuation || !fin) return this.#messageAssembler().addFrame();
+    return undefined;
   }
 
   #readPayload(chunk: Buffer, offset: number, end: number): number {
@@ -228,7 +248,7 @@ export class FrameParser {
       this.#endFrame(chunk, offset, stop);
       return stop;
     }
-    if (this.#messageOpcode === 0) {
+    if (this.#messageOpcode === NO_MESSAGE) {
       // An unfragmented message split across reads: assemble it like a one-fragment message.
       this.#messageOpcode = this.#opcode;
       this.#messageAssembler().begin(this.#opcode, this.#rsv1);
@@ -280,22 +300,18 @@ export class FrameParser {
       return;
     }
     if (!this.#fin) return;
-    if (this.#messageOpcode === 0) {
+    if (this.#messageOpcode === NO_MESSAGE) {
       // Hot path: one whole frame, decoded without the assembler.
       const payload = source.subarray(start, end);
       if (opcode === Opcode.Binary || this.#rsv1) return this.#events.onMessage(payload, opcode === Opcode.Text, this.#rsv1);
       if (!isValidUtf8(payload)) return this.#failWith(invalidUtf8());
       return this.#events.onMessage(payload.toString(), true, false);
     }
-    this.#messageOpcode = 0;
+    this.#messageOpcode = NO_MESSAGE;
     const assembler = this.#assembler!;
     const data = assembler.finish();
     if (data instanceof ProtocolError) this.#failWith(data);
     else this.#events.onMessage(data, assembler.isText, assembler.isCompressed);
-  }
-
-  #fail(code: ProtocolError['code'], reason: string, closeCode: number = CloseCode.ProtocolError): void {
-    this.#failWith(new ProtocolError(code, reason, closeCode));
   }
 
   #failWith(error: ProtocolError): void {
@@ -305,6 +321,19 @@ export class FrameParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The payload length of the complete header at `source[offset]`, or -1 when it is out of range:
+ * RFC 6455 §5.2 wants the top bit of a 64-bit length 0, and beyond 2^53 cannot be a real length.
+ */
+function declaredPayloadBytes(source: Buffer, offset: number): number {
+  const length = source[offset + 1] & 0x7f;
+  if (length < 126) return length;
+  if (length === 126) return (source[offset + 2] << 8) | source[offset + 3];
+  const high = source.readUInt32BE(offset + 2);
+  if (high > 0x1fffff) return -1;
+  return high * 0x100000000 + source.readUInt32BE(offset + 6);
+}
 
 /** Header length implied by the second header byte (mask bit and 7-bit length). */
 function headerSize(second: number): number {

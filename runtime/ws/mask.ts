@@ -62,12 +62,6 @@ export function applyMask(buffer: Uint8Array, mask: Uint8Array, maskOffset: numb
   }
 }
 
-/** Copies `source` into `target` at `targetOffset`, masked; used by the client, whose input is the caller's. */
-export function copyMasked(source: Uint8Array, target: Uint8Array, targetOffset: number, mask: Uint8Array): void {
-  target.set(source, targetOffset);
-  applyMask(target, mask, 0, targetOffset, targetOffset + source.length);
-}
-
 // Masking keys come from the CSPRNG (RFC 6455 §5.3 asks for unpredictable keys), drawn from a pool
 // so that each frame costs a subarray rather than a system call.
 const KEY_POOL_BYTES = 8 * 1024;
