@@ -5,6 +5,7 @@
 // a second signal.
 import { once } from 'node:events';
 import { request } from 'node:http';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../http/helpers/krandog-server.ts';
@@ -25,6 +26,18 @@ async function start(script: string, args: string[] = []): Promise<RunningServer
   const run = await startServer(script, args);
   runs.push(run);
   return run;
+}
+
+/** Resolves once connections to `port` are refused: the server has stopped listening (its shutdown began). */
+async function listenerClosed(port: number): Promise<void> {
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(false))).once('error', () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** A `ws` client that checks the stream as it comes: message n is `n` (or n's large binary form). */
@@ -162,7 +175,7 @@ describe('signals', () => {
     await run.waitForOutput(/request in progress\n/);
     run.child.kill('SIGTERM');
     // The first signal's shutdown waits for the response (up to a minute); the second does not.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await within(listenerClosed(run.port), 10_000, 'the first SIGTERM did not start a shutdown');
     expect(run.child.exitCode).toBe(null);
     run.child.kill('SIGTERM');
     expect(await within(run.exited, 10_000, 'the second SIGTERM did not end it')).toBe('SIGTERM');

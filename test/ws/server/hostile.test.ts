@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BAD_FRAME_AFTER_MESSAGE } from '../../helpers/bad-frame-cases.ts';
 import { buildFrame, buildFrames, close, OP, readClose, type FrameSpec } from '../../helpers/frames.ts';
 import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
-import { RawClient, nextMessage, openClient, startServer, stopServers, upgradeRequest, within } from './harness.ts';
+import { RawClient, deferred, nextMessage, openClient, startServer, stopServers, upgradeRequest, within } from './harness.ts';
 
 afterEach(stopServers);
 
@@ -148,19 +148,26 @@ describe('one broken connection does not affect the others', () => {
   });
 
   it('survives a reset during the handshake', async () => {
+    const hookCalled = deferred<void>();
+    const hookWaited = deferred<void>();
     const { port, url } = await startServer({
       websocket: {
         async upgrade() {
+          hookCalled.resolve();
           await new Promise((resolve) => setTimeout(resolve, 20));
+          hookWaited.resolve();
         },
         message: (ws: ServerWebSocket, data: string) => ws.send(data),
       },
     });
     const raw = await RawClient.connect(port);
     raw.write(upgradeRequest('/'));
+    await within(hookCalled.promise, 5_000, 'the upgrade hook was never called'); // reset while it decides
     raw.socket.resetAndDestroy();
     await within(raw.closed, 5_000, 'reset did not close');
-    await new Promise((resolve) => setTimeout(resolve, 40)); // let the slow upgrade hook finish on a dead socket
+    // Let the slow upgrade hook finish on a dead socket, and the server act on its verdict.
+    await within(hookWaited.promise, 5_000, 'the upgrade hook never finished');
+    await new Promise(setImmediate);
     await healthyPeerWorks(url);
   });
 

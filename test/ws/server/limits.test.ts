@@ -122,7 +122,8 @@ describe('idle timeout and keepalive', () => {
 
 describe('server.close() and closeAll', () => {
   it('sends 1001 to every WebSocket, drops those that do not answer, and settles', async () => {
-    const { server, url, port } = await recordingServer({});
+    // A short closeTimeout: the silent client is dropped without waiting out the 5 s default.
+    const { server, url, port } = await recordingServer({ closeTimeout: 200 });
     const polite = await openClient(url);
     const politeClosed = clientClosed(polite);
     const silent = await handshaken(port); // never answers the close frame

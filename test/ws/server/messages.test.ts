@@ -82,8 +82,10 @@ describe('function handler (the seed style)', () => {
     raw.write(Buffer.concat([Buffer.from(upgradeRequest('/')), buildFrame({ opcode: OP.text, payload: 'in head', mask: true })]));
     await upgradeCalled.promise;
     // Sent before the server has answered: it has to wait in the paused socket, not get lost.
-    raw.write(buildFrame({ opcode: OP.text, payload: 'while deciding', mask: true }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => raw.socket.write(buildFrame({ opcode: OP.text, payload: 'while deciding', mask: true }), resolve));
+    // Handed to the kernel (loopback: it is in the server's receive queue); two turns of the event loop
+    // let the server's socket see it readable before the upgrade is let through.
+    for (let turn = 0; turn < 2; turn++) await new Promise(setImmediate);
     releaseUpgrade();
     expect((await raw.response()).status).toBe(101);
     const frames = await raw.waitForFrames(2);

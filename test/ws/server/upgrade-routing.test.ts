@@ -8,7 +8,7 @@ import { buildFrame, OP } from '../../helpers/frames.ts';
 import { RawConnection, rawRequest } from '../../http/helpers/raw-http.ts';
 import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
 import type { HttpRequest } from '../../../runtime/http/request.ts';
-import { RawClient, startServer, stopServers, upgradeRequest, within } from './harness.ts';
+import { RawClient, deferred, startServer, stopServers, upgradeRequest, within } from './harness.ts';
 
 afterEach(stopServers);
 
@@ -100,11 +100,21 @@ describe('an upgrade pipelined behind a slow request', () => {
   });
 
   it('a client that leaves while the slow response is pending leaves nothing behind', async () => {
-    const { port, server } = await startServer(handler);
+    const slowAnswered = deferred<void>();
+    const { port, server } = await startServer({
+      ...handler,
+      async request(req: HttpRequest) {
+        const response = await handler.request(req);
+        if (req.pathname === '/slow') slowAnswered.resolve();
+        return response;
+      },
+    });
     const raw = await RawClient.connect(port);
     raw.write(rawRequest('GET', '/slow') + upgradeRequest('/'));
     raw.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The slow response is written to a dead socket, and the pipelined upgrade behind it is then looked at.
+    await within(slowAnswered.promise, 5_000, 'the slow request was never answered');
+    await new Promise(setImmediate);
     await within(server.close(), 5_000, 'the server did not close');
   });
 });
