@@ -3,9 +3,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
 import type { Query } from '../http/request.ts';
-import { isValidCloseCode } from './close-payload.ts';
-import { CloseCode, MAX_CONTROL_PAYLOAD } from './constants.ts';
-import { Connection, ReadyState, type ConnectionEvents, type ConnectionOptions } from './connection.ts';
+import { isCloseReasonTooLong, isValidCloseCode } from './close-payload.ts';
+import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from './constants.ts';
+import { Connection, type ConnectionEvents, type ConnectionOptions } from './connection.ts';
 import { isThenable } from './handler-spec.ts';
 import type { PerMessageDeflate } from './permessage-deflate.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
@@ -125,7 +125,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
       throw new RangeError(`ws.close(): ${String(code)} is not a close code that may be sent (1000–1003, 1007–1014, 3000–4999)`);
     }
     reason = String(reason);
-    if (Buffer.byteLength(reason) > MAX_CONTROL_PAYLOAD - 2) throw new RangeError('ws.close(): reason is longer than 123 bytes');
+    if (isCloseReasonTooLong(reason)) throw new RangeError('ws.close(): reason is longer than 123 bytes');
     this.#connection.close(code, reason);
   }
 
@@ -258,7 +258,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
 }
 
 // WHATWG-style constants on instances too (`ws.OPEN`), as scripts written for browsers expect.
-for (const [name, value] of Object.entries({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })) {
+for (const [name, value] of Object.entries(READY_STATE_CONSTANTS)) {
   Object.defineProperty(ServerWebSocket.prototype, name, { value, enumerable: true });
 }
 
