@@ -7,7 +7,6 @@ import { parseTarget } from '../http/request.ts';
 import { CloseCode } from './constants.ts';
 import type { ConnectionOptions } from './connection.ts';
 import {
-  isThenable,
   logHandlerError,
   reportHandlerError,
   webSocketHandlerOf,
@@ -28,6 +27,7 @@ import { checkTopic, toPayload, TopicRegistry } from './topics.ts';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './server-options.ts';
 import { afterEarlierResponses, decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
 import { settleWithin } from './settle-within.ts';
+import { isThenable } from '../util/thenable.ts';
 
 export type { WebSocketServerOptions } from './server-options.ts';
 

@@ -84,11 +84,6 @@ export function webSocketHandlerOf(handler: unknown): WebSocketHandler | undefin
   return { onMessageRequest: undefined, hooks: websocket as WebSocketHooks };
 }
 
-/** Whether a handler returned a Promise (or any thenable) whose rejection must be caught. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
 /** Logs what a script's WebSocket code threw; the connection and the server keep running. */
 export function logHandlerError(where: string, error: unknown): void {
   logUserError(`WebSocket ${where} handler failed`, error);

@@ -6,11 +6,11 @@ import type { Query } from '../http/request.ts';
 import { isCloseReasonTooLong, isValidCloseCode } from './close-payload.ts';
 import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from './constants.ts';
 import { Connection, type ConnectionEvents, type ConnectionOptions } from './connection.ts';
-import { isThenable } from './handler-spec.ts';
 import type { PerMessageDeflate } from './permessage-deflate.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
 import { checkTopic, toPayload, type TopicRegistry } from './topics.ts';
 import { describeValue } from '../describe-value.ts';
+import { isThenable } from '../util/thenable.ts';
 
 /** Where a server socket reports what happens to it (the WebSocket server it belongs to). */
 export interface ServerSocketHost {
