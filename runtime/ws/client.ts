@@ -24,6 +24,7 @@ import { Connection, type ConnectionEvents } from './connection.ts';
 import { CloseEvent, ErrorEvent, exposeAsInterface, toUSVString } from './events.ts';
 import type { ExtensionOffer } from './extension-header.ts';
 import { EXTENSION_NAME as DEFLATE_EXTENSION, acceptDeflateResponse, deflateOffer, type PerMessageDeflate } from './permessage-deflate.ts';
+import { viewBytes } from '../util/bytes.ts';
 
 export type { WebSocketInit } from './client-options.ts';
 export type BinaryType = 'blob' | 'arraybuffer';
@@ -343,10 +344,8 @@ exposeAsInterface(WebSocket, [
 function toSendable(data: unknown): string | Uint8Array | Blob {
   if (typeof data === 'string') return data;
   if (data instanceof Blob) return data;
-  if (types.isArrayBuffer(data)) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) {
-    return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  }
+  // BufferSource: an ArrayBuffer (of any realm) or a view; a SharedArrayBuffer is not one.
+  if (types.isArrayBuffer(data) || ArrayBuffer.isView(data)) return viewBytes(data);
   // Anything else is sent as text (a Symbol throws a TypeError). Lone surrogates are encoded as
   // U+FFFD when the frame is written, which is what USVString conversion would give.
   return `${data as string}`;

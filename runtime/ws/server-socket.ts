@@ -10,6 +10,7 @@ import type { PerMessageDeflate } from './permessage-deflate.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
 import { checkTopic, toPayload, type TopicRegistry } from './topics.ts';
 import { describeValue } from '../describe-value.ts';
+import { isBinaryData, viewBytes } from '../util/bytes.ts';
 import { isThenable } from '../util/thenable.ts';
 
 /** Where a server socket reports what happens to it (the WebSocket server it belongs to). */
@@ -265,8 +266,7 @@ for (const [name, value] of Object.entries(READY_STATE_CONSTANTS)) {
 /** Binary data of any kind as bytes (a view, never a copy); a string as its UTF-8. */
 function toBytes(data: unknown, method: string): Uint8Array {
   if (typeof data === 'string') return Buffer.from(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) return new Uint8Array(data);
+  if (isBinaryData(data)) return viewBytes(data);
   throw new TypeError(
     `ws.${method}() takes a string, Buffer, ArrayBuffer or typed array, got ${describeValue(data)}` +
       (data !== null && typeof data === 'object' ? ' (use JSON.stringify for objects)' : ''),
