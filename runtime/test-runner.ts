@@ -16,6 +16,7 @@
 // forgets run() must not pass by running nothing.
 import { inspect, isDeepStrictEqual } from 'node:util';
 import { SCRIPT_EVALUATED } from './script-evaluated.ts';
+import { isThenable } from './util/thenable.ts';
 
 type TestFunction = () => unknown;
 
@@ -176,10 +177,6 @@ function checkTimeout(value: unknown, where: string): number {
     throw new TypeError(`${where}: timeout must be a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${inspect(value)}`);
   }
   return value;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 /** `1 test`, `3 tests`. */

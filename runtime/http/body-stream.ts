@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { describeValue } from '../describe-value.ts';
 import { logRequestError, sendInternalError } from './errors.ts';
 import type { HeaderList } from './response-headers.ts';
+import { viewBytes } from '../util/bytes.ts';
 
 /** A streamed body: a ReadableStream, or any async iterable (async generator, Node Readable, …). */
 export type StreamBody = ReadableStream<unknown> | AsyncIterable<unknown>;
@@ -126,9 +127,8 @@ export async function pipeStreamBody(res: ServerResponse, head: StreamHead, body
 }
 
 function toChunk(value: unknown): string | Uint8Array {
-  if (typeof value === 'string' || value instanceof Uint8Array) return value;
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (typeof value === 'string') return value;
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return viewBytes(value);
   throw new TypeError(`a streamed body chunk must be a string or bytes, got ${describeValue(value)}`);
 }
 

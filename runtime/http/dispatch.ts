@@ -6,6 +6,7 @@ import { HttpRequest } from './request.ts';
 import { announcedBodyLength, readBody, TOO_LARGE } from './request-body.ts';
 import { InvalidResponseError, sendResult } from './response.ts';
 import { offersWebSocket } from './upgrade-offer.ts';
+import { isThenable } from '../util/thenable.ts';
 
 /** A handler: gets the request, returns (or resolves to) the response. */
 export type RequestHandler = (request: HttpRequest) => unknown;
@@ -106,8 +107,4 @@ function isInvalidResponse(error: unknown): error is InvalidResponseError {
   } catch {
     return false;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }

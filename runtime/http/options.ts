@@ -2,6 +2,7 @@
 import type { TlsOptions } from 'node:tls';
 import type { WebSocketServerOptions } from '../ws/attach.ts';
 import { describeValue } from '../describe-value.ts';
+import { readCount } from '../util/options.ts';
 
 /** TLS options of an HTTPS server: `key` and `cert` (or `pfx`), and anything else node:tls takes. */
 export type ServerTlsOptions = TlsOptions;
@@ -71,10 +72,10 @@ export function resolveOptions(options: ServerOptions | undefined): ResolvedOpti
     throw new TypeError(`http.createServer: options must be an object, got ${describeValue(options)}`);
   }
   const given = options ?? {};
-  const requestTimeout = readCount(given, 'requestTimeout', DEFAULT_REQUEST_TIMEOUT_MS);
+  const requestTimeout = readCount(given, 'requestTimeout', DEFAULT_REQUEST_TIMEOUT_MS, describeValue);
   // Node refuses headersTimeout > requestTimeout; keep the default below a smaller requestTimeout.
   const headersDefault = requestTimeout > 0 ? Math.min(DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout) : DEFAULT_HEADERS_TIMEOUT_MS;
-  const headersTimeout = readCount(given, 'headersTimeout', headersDefault);
+  const headersTimeout = readCount(given, 'headersTimeout', headersDefault, describeValue);
   if (requestTimeout > 0 && headersTimeout > requestTimeout) {
     throw new RangeError(
       `http.createServer: options.headersTimeout (${headersTimeout}) must not exceed options.requestTimeout (${requestTimeout})`,
@@ -82,14 +83,14 @@ export function resolveOptions(options: ServerOptions | undefined): ResolvedOpti
   }
   return {
     quiet: given.quiet === true || process.env.KRANDOG_QUIET === '1',
-    maxBodySize: readCount(given, 'maxBodySize', MiB),
+    maxBodySize: readCount(given, 'maxBodySize', MiB, describeValue),
     headersTimeout,
     requestTimeout,
-    keepAliveTimeout: readCount(given, 'keepAliveTimeout', DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
-    maxHeaderSize: readCount(given, 'maxHeaderSize', DEFAULT_MAX_HEADER_SIZE),
+    keepAliveTimeout: readCount(given, 'keepAliveTimeout', DEFAULT_KEEP_ALIVE_TIMEOUT_MS, describeValue),
+    maxHeaderSize: readCount(given, 'maxHeaderSize', DEFAULT_MAX_HEADER_SIZE, describeValue),
     connectionsCheckingInterval: checkingIntervalFor(headersTimeout, requestTimeout),
-    maxConnections: readCount(given, 'maxConnections', DEFAULT_MAX_CONNECTIONS) || Infinity,
-    shutdownTimeout: readCount(given, 'shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS),
+    maxConnections: readCount(given, 'maxConnections', DEFAULT_MAX_CONNECTIONS, describeValue) || Infinity,
+    shutdownTimeout: readCount(given, 'shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS, describeValue),
     tls: readTls(given.tls),
   };
 }
@@ -109,13 +110,4 @@ function checkingIntervalFor(headersTimeout: number, requestTimeout: number): nu
   const shortest = Math.min(headersTimeout || Infinity, requestTimeout || Infinity);
   if (shortest === Infinity) return 30_000;
   return Math.min(2_000, Math.max(50, Math.floor(shortest / 10)));
-}
-
-function readCount(options: ServerOptions, name: keyof ServerOptions, fallback: number): number {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new TypeError(`http.createServer: options.${name} must be a non-negative integer, got ${describeValue(value)}`);
-  }
-  return value;
 }

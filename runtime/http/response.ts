@@ -11,6 +11,7 @@ import {
   type HeaderList,
   type HeadersInit,
 } from './response-headers.ts';
+import { viewBytes } from '../util/bytes.ts';
 
 /** What a handler returns (or resolves to). */
 export interface ResponseObject {
@@ -80,14 +81,8 @@ function sendResponseObject(res: ServerResponse, method: string, url: string, re
     fallbackType = TEXT;
   } else if (body === undefined || body === null) {
     payload = undefined;
-  } else if (body instanceof Uint8Array) {
-    payload = body;
-    fallbackType = BYTES;
-  } else if (body instanceof ArrayBuffer) {
-    payload = new Uint8Array(body);
-    fallbackType = BYTES;
-  } else if (ArrayBuffer.isView(body)) {
-    payload = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  } else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
+    payload = viewBytes(body);
     fallbackType = BYTES;
   } else if (body instanceof Blob) {
     const length = bodiless ? NO_LENGTH : body.size;

@@ -6,6 +6,7 @@
 // else goes to the request handler and the connection stays HTTP/1.1, as it would under node:http
 // without WebSockets.
 import { IncomingMessage } from 'node:http';
+import { listsToken } from '../util/http-tokens.ts';
 
 const kOffered = Symbol('krandog.upgradeOffered');
 
@@ -26,7 +27,5 @@ Object.defineProperty(WebSocketUpgradeMessage.prototype, 'upgrade', {
 
 /** Whether an `Upgrade` header value lists `websocket` (a comma-separated, case-insensitive list). */
 export function offersWebSocket(upgrade: string | undefined): boolean {
-  if (upgrade === undefined) return false;
-  for (const token of upgrade.split(',')) if (token.trim().toLowerCase() === 'websocket') return true;
-  return false;
+  return listsToken(upgrade, 'websocket');
 }

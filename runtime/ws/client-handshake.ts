@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseExtensions, type ExtensionOffer } from './extension-header.ts';
 import { acceptKey } from './handshake.ts';
+import { listsToken } from '../util/http-tokens.ts';
 
 /** Why the server's answer was refused; `code` is stable for scripts and tests. */
 export type HandshakeErrorCode =
@@ -85,7 +86,7 @@ export function checkUpgradeHeaders(headers: IncomingHttpHeaders): void {
   if (headers.upgrade?.trim().toLowerCase() !== 'websocket') {
     throw new HandshakeError('KRANDOG_WS_HANDSHAKE_UPGRADE', 'response lacks "Upgrade: websocket"');
   }
-  if (!hasToken(headers.connection, 'upgrade')) {
+  if (!listsToken(headers.connection, 'upgrade')) {
     throw new HandshakeError('KRANDOG_WS_HANDSHAKE_UPGRADE', 'response lacks "Connection: Upgrade"');
   }
 }
@@ -127,10 +128,4 @@ function agreedExtensions(answer: string | undefined, offers: readonly string[])
     seen.add(name);
   }
   return { extensionsHeader: answer, extensions };
-}
-
-/** Whether a comma-separated header value contains `token` (ASCII case-insensitive). */
-function hasToken(value: string | undefined, token: string): boolean {
-  if (value === undefined) return false;
-  return value.split(',').some((part) => part.trim().toLowerCase() === token);
 }

@@ -18,21 +18,20 @@ import { sendHandshakeRequest } from './client-connect.ts';
 import { HandshakeError, generateKey, handshakeHeaders, validateHandshakeResponse, type HandshakeOffer } from './client-handshake.ts';
 import { parseWebSocketUrl, readClientOptions, validateProtocols, type WebSocketInit } from './client-options.ts';
 import { SendQueue } from './client-send-queue.ts';
-import { CloseCode } from './constants.ts';
+import { isCloseReasonTooLong } from './close-payload.ts';
+import { CloseCode, READY_STATE_CONSTANTS } from './constants.ts';
 import { Connection, type ConnectionEvents } from './connection.ts';
 import { CloseEvent, ErrorEvent, exposeAsInterface, toUSVString } from './events.ts';
 import type { ExtensionOffer } from './extension-header.ts';
 import { EXTENSION_NAME as DEFLATE_EXTENSION, acceptDeflateResponse, deflateOffer, type PerMessageDeflate } from './permessage-deflate.ts';
+import { viewBytes } from '../util/bytes.ts';
 
 export type { WebSocketInit } from './client-options.ts';
 export type BinaryType = 'blob' | 'arraybuffer';
 /** An `on…` attribute's value: a function called with the event, or null. */
 export type EventHandler = ((this: WebSocket, event: Event) => unknown) | null;
 
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSING = 2;
-const CLOSED = 3;
+const { CONNECTING, OPEN, CLOSING, CLOSED } = READY_STATE_CONSTANTS;
 
 /**
  * Unsent bytes the client holds for a server that does not read before it gives up on it (the
@@ -55,7 +54,7 @@ export class WebSocket extends EventTarget {
   readonly #url: URL;
   readonly #origin: string;
   readonly #offer: HandshakeOffer;
-  #readyState = CONNECTING;
+  #readyState: number = CONNECTING;
   #protocol = '';
   #extensions = '';
   #binaryType: BinaryType = 'blob';
@@ -162,7 +161,7 @@ export class WebSocket extends EventTarget {
     let closeReason = '';
     if (reason !== undefined) {
       closeReason = toUSVString(reason);
-      if (Buffer.byteLength(closeReason) > 123) {
+      if (isCloseReasonTooLong(closeReason)) {
         throw new DOMException('WebSocket.close: the reason must be at most 123 bytes of UTF-8', 'SyntaxError');
       }
     }
@@ -321,7 +320,7 @@ export class WebSocket extends EventTarget {
 }
 
 // WebIDL constants: on the interface and its prototype, read-only, enumerable.
-for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED })) {
+for (const [name, value] of Object.entries(READY_STATE_CONSTANTS)) {
   const constant = { value, writable: false, enumerable: true, configurable: false };
   Object.defineProperty(WebSocket, name, constant);
   Object.defineProperty(WebSocket.prototype, name, constant);
@@ -345,10 +344,8 @@ exposeAsInterface(WebSocket, [
 function toSendable(data: unknown): string | Uint8Array | Blob {
   if (typeof data === 'string') return data;
   if (data instanceof Blob) return data;
-  if (types.isArrayBuffer(data)) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) {
-    return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  }
+  // BufferSource: an ArrayBuffer (of any realm) or a view; a SharedArrayBuffer is not one.
+  if (types.isArrayBuffer(data) || ArrayBuffer.isView(data)) return viewBytes(data);
   // Anything else is sent as text (a Symbol throws a TypeError). Lone surrogates are encoded as
   // U+FFFD when the frame is written, which is what USVString conversion would give.
   return `${data as string}`;

@@ -2,6 +2,14 @@ import { CloseCode, MAX_CONTROL_PAYLOAD } from './constants.ts';
 import { ProtocolError } from './protocol-error.ts';
 import { isValidUtf8 } from './utf8.ts';
 
+/** RFC 6455 §5.5: a close frame's reason fits in a control frame after the 2-byte code. */
+export const MAX_CLOSE_REASON_BYTES = MAX_CONTROL_PAYLOAD - 2;
+
+/** Whether `reason`'s UTF-8 is longer than a close frame can carry (123 bytes). */
+export function isCloseReasonTooLong(reason: string): boolean {
+  return Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES;
+}
+
 /** RFC 6455 §7.4: may this code appear in a close frame on the wire? */
 export function isValidCloseCode(code: number): boolean {
   if (code >= 1000 && code <= 1014) {
@@ -36,8 +44,8 @@ export function parseClosePayload(payload: Uint8Array): ClosePayload {
 /** The body of a close frame to send; no code means an empty body (which the peer reads as 1005). */
 export function encodeClosePayload(code?: number, reason = ''): Buffer {
   if (code === undefined) return Buffer.alloc(0);
+  if (isCloseReasonTooLong(reason)) throw new RangeError('close reason is longer than 123 bytes');
   const reasonBytes = Buffer.byteLength(reason);
-  if (reasonBytes > MAX_CONTROL_PAYLOAD - 2) throw new RangeError('close reason is longer than 123 bytes');
   const payload = Buffer.allocUnsafe(2 + reasonBytes);
   payload.writeUInt16BE(code, 0);
   payload.write(reason, 2);

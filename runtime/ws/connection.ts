@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import { CloseCode, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, MAX_CONTROL_PAYLOAD, Opcode } from './constants.ts';
-import { encodeClosePayload, isValidCloseCode, parseClosePayload } from './close-payload.ts';
+import { CloseCode, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, MAX_CONTROL_PAYLOAD, Opcode, ReadyState } from './constants.ts';
+import { MAX_CLOSE_REASON_BYTES, encodeClosePayload, isCloseReasonTooLong, isValidCloseCode, parseClosePayload } from './close-payload.ts';
 import { COPY_PAYLOAD_LIMIT, encodeFrame, encodeFrameHeader, encodeTextFrame } from './frame-encoder.ts';
 import { FrameParser } from './frame-parser.ts';
 import { OutgoingQueue } from './outgoing-queue.ts';
@@ -20,8 +20,6 @@ import { invalidUtf8, isValidUtf8 } from './utf8.ts';
 // A protocol error sends Close with the error's code and ends TCP ("fail the connection"): at once,
 // or, with `deferFailure`, after the events of the frames that came before the bad one.
 // If the other side never finishes, `closeTimeoutMs` later the socket is destroyed (code 1006).
-
-export const ReadyState = { Connecting: 0, Open: 1, Closing: 2, Closed: 3 } as const;
 
 /** Callbacks a connection makes; the server socket and the browser-style client implement them. */
 export interface ConnectionEvents {
@@ -245,7 +243,7 @@ export class Connection {
     if (this.readyState >= ReadyState.Closing) return;
     // Check the reason before any state changes: encodeClosePayload would throw after readyState
     // and #closeSent were set, leaving a connection that is neither open nor ever closed.
-    if (reason !== undefined && Buffer.byteLength(reason) > MAX_CONTROL_PAYLOAD - 2) {
+    if (reason !== undefined && isCloseReasonTooLong(reason)) {
       throw new RangeError('close reason is longer than 123 bytes');
     }
     // RFC 6455 §7.4.1: 1005, 1006, 1015 and unregistered codes never go on the wire.
@@ -536,6 +534,6 @@ function framePayloadBytes(frame: Buffer): number {
 
 /** Close reasons are at most 123 bytes; error messages are cut to fit (never a stack). */
 function truncateReason(message: string): string {
-  if (Buffer.byteLength(message) <= MAX_CONTROL_PAYLOAD - 2) return message;
-  return Buffer.from(message).subarray(0, MAX_CONTROL_PAYLOAD - 2).toString().replace(/\uFFFD$/, '');
+  if (!isCloseReasonTooLong(message)) return message;
+  return Buffer.from(message).subarray(0, MAX_CLOSE_REASON_BYTES).toString().replace(/\uFFFD$/, '');
 }

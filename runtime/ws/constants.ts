@@ -28,6 +28,16 @@ export const CloseCode = {
   TlsHandshake: 1015,
 } as const;
 
+/** A connection's state (WHATWG WebSocket `readyState`, the states of RFC 6455 §4–§7). */
+export const ReadyState = { Connecting: 0, Open: 1, Closing: 2, Closed: 3 } as const;
+/** The same numbers under the names scripts read them by: `WebSocket.OPEN`, `ws.CLOSED`. */
+export const READY_STATE_CONSTANTS = {
+  CONNECTING: ReadyState.Connecting,
+  OPEN: ReadyState.Open,
+  CLOSING: ReadyState.Closing,
+  CLOSED: ReadyState.Closed,
+} as const;
+
 /** RFC 6455 §1.3: appended to Sec-WebSocket-Key before hashing. */
 export const HANDSHAKE_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 

@@ -3,6 +3,7 @@
  *   extension-list = 1#( token *( ";" param ) ),  param = token [ "=" ( token | quoted-string ) ]
  * Malformed input throws: the server answers 400, the client fails the connection.
  */
+import { isToken } from '../util/http-tokens.ts';
 
 export interface ExtensionOffer {
   name: string;
@@ -10,19 +11,17 @@ export interface ExtensionOffer {
   params: Array<[name: string, value: string | true]>;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 export function parseExtensions(header: string): ExtensionOffer[] {
   const offers: ExtensionOffer[] = [];
   for (const element of splitOutsideQuotes(header, ',')) {
     if (element.trim() === '') continue; // `1#` lists allow empty elements
     const [name, ...rawParams] = splitOutsideQuotes(element, ';').map((part) => part.trim());
-    if (!TOKEN.test(name)) throw new SyntaxError(`invalid extension name ${JSON.stringify(name)}`);
+    if (!isToken(name)) throw new SyntaxError(`invalid extension name ${JSON.stringify(name)}`);
     const params: ExtensionOffer['params'] = [];
     for (const raw of rawParams) {
       const equals = raw.indexOf('=');
       const key = (equals === -1 ? raw : raw.slice(0, equals)).trim();
-      if (!TOKEN.test(key)) throw new SyntaxError(`invalid extension parameter ${JSON.stringify(raw)}`);
+      if (!isToken(key)) throw new SyntaxError(`invalid extension parameter ${JSON.stringify(raw)}`);
       if (equals === -1) {
         params.push([key, true]);
         continue;
@@ -33,7 +32,7 @@ export function parseExtensions(header: string): ExtensionOffer[] {
         value = value.slice(1, -1).replace(/\\(.)/g, '$1');
       }
       // RFC 6455 §9.1: after unquoting, the value must still be a token.
-      if (!TOKEN.test(value)) throw new SyntaxError(`invalid value in extension parameter ${JSON.stringify(raw)}`);
+      if (!isToken(value)) throw new SyntaxError(`invalid value in extension parameter ${JSON.stringify(raw)}`);
       params.push([key, value]);
     }
     offers.push({ name, params });

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HANDSHAKE_GUID } from './constants.ts';
+import { isToken, listsToken } from '../util/http-tokens.ts';
 
 /** The parts of Node's IncomingMessage the checks read (a plain object in unit tests). */
 export interface UpgradeRequestHead {
@@ -40,8 +41,6 @@ export function acceptKey(key: string): string {
 // RFC 6455 §4.1: the key is 16 random bytes in base64: 22 characters then `==`. 16 bytes leave the
 // last character's low four bits zero, so it can only be A, Q, g or w.
 const KEY_PATTERN = /^[+/0-9A-Za-z]{21}[AQgw]==$/;
-// RFC 7230 §3.2.6 token, the syntax of a subprotocol name (RFC 6455 §4.1).
-const TOKEN_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Checks a client's opening handshake (RFC 6455 §4.2.1). Malformed requests get 400; a version
@@ -54,8 +53,8 @@ export function validateUpgradeRequest(request: UpgradeRequestHead, allowOrigins
   if (request.httpVersionMajor < 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor < 1)) {
     return reject(400, 'WebSocket handshake needs HTTP/1.1');
   }
-  if (!hasToken(headers.upgrade, 'websocket')) return reject(400, 'Upgrade header must be "websocket"');
-  if (!hasToken(headers.connection, 'upgrade')) return reject(400, 'Connection header must contain "Upgrade"');
+  if (!listsToken(headers.upgrade, 'websocket')) return reject(400, 'Upgrade header must be "websocket"');
+  if (!listsToken(headers.connection, 'upgrade')) return reject(400, 'Connection header must contain "Upgrade"');
   const key = headers['sec-websocket-key'];
   if (typeof key !== 'string' || !KEY_PATTERN.test(key.trim())) {
     return reject(400, 'Sec-WebSocket-Key must be 16 bytes in base64');
@@ -108,18 +107,11 @@ export function switchingProtocolsResponse(key: string, protocol: string | undef
 
 /** Whether a subprotocol name is a token, as RFC 6455 §4.1 requires. */
 export function isValidProtocolName(name: string): boolean {
-  return TOKEN_PATTERN.test(name);
+  return isToken(name);
 }
 
 function reject(status: number, message: string): RejectedUpgrade {
   return { ok: false, status, message };
-}
-
-/** Whether a comma-separated header value contains `token` (ASCII case-insensitive). */
-function hasToken(value: string | string[] | undefined, token: string): boolean {
-  if (typeof value !== 'string') return false;
-  for (const part of value.split(',')) if (part.trim().toLowerCase() === token) return true;
-  return false;
 }
 
 /**
@@ -134,7 +126,7 @@ function parseProtocols(value: string | readonly string[] | undefined): string[]
   for (const element of (typeof value === 'string' ? value : value.join(',')).split(',')) {
     const name = element.trim();
     if (name === '') continue;
-    if (!TOKEN_PATTERN.test(name) || names.includes(name)) return undefined;
+    if (!isToken(name) || names.includes(name)) return undefined;
     names.push(name);
   }
   return names.length === 0 ? undefined : names;

@@ -4,6 +4,7 @@ import { isValidProtocolName, type AllowOrigins } from './handshake.ts';
 import type { DeflateOptions } from './permessage-deflate.ts';
 import type { PubSubOption } from '../pubsub/backplane.ts';
 import { describeValue } from '../describe-value.ts';
+import { readCount } from '../util/options.ts';
 
 /** WebSocket options accepted by `http.createServer(handler, options)` and `serve()`. */
 export interface WebSocketServerOptions {
@@ -92,8 +93,8 @@ export function resolveWebSocketOptions(options: WebSocketServerOptions | undefi
     maxPayload: readPositive(given, 'maxPayload'),
     maxFragments: readPositive(given, 'maxFragments'),
     backpressureLimit: readPositive(given, 'backpressureLimit'),
-    idleTimeout: readCount(given, 'idleTimeout'),
-    pingInterval: readCount(given, 'pingInterval'),
+    idleTimeout: readCount(given, 'idleTimeout', WEBSOCKET_DEFAULTS.idleTimeout, describeValue),
+    pingInterval: readCount(given, 'pingInterval', WEBSOCKET_DEFAULTS.pingInterval, describeValue),
     pongTimeout: readPositive(given, 'pongTimeout'),
     closeTimeout: readPositive(given, 'closeTimeout'),
     upgradeTimeout: readPositive(given, 'upgradeTimeout'),
@@ -119,17 +120,8 @@ function readDeflateOptions(value: WebSocketServerOptions['perMessageDeflate']):
   return value;
 }
 
-function readCount(options: WebSocketServerOptions, name: NumericOption): number {
-  const value = options[name];
-  if (value === undefined) return WEBSOCKET_DEFAULTS[name];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new TypeError(`http.createServer: options.${name} must be a non-negative integer, got ${describeValue(value)}`);
-  }
-  return value;
-}
-
 function readPositive(options: WebSocketServerOptions, name: NumericOption): number {
-  const value = readCount(options, name);
+  const value = readCount(options, name, WEBSOCKET_DEFAULTS[name], describeValue);
   if (value === 0) throw new TypeError(`http.createServer: options.${name} must be greater than 0`);
   return value;
 }

@@ -3,13 +3,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
 import type { Query } from '../http/request.ts';
-import { isValidCloseCode } from './close-payload.ts';
-import { CloseCode, MAX_CONTROL_PAYLOAD } from './constants.ts';
-import { Connection, ReadyState, type ConnectionEvents, type ConnectionOptions } from './connection.ts';
+import { isCloseReasonTooLong, isValidCloseCode } from './close-payload.ts';
+import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from './constants.ts';
+import { Connection, type ConnectionEvents, type ConnectionOptions } from './connection.ts';
 import type { PerMessageDeflate } from './permessage-deflate.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
 import { checkTopic, toPayload, type TopicRegistry } from './topics.ts';
 import { describeValue } from '../describe-value.ts';
+import { isBinaryData, viewBytes } from '../util/bytes.ts';
 import { isThenable } from '../util/thenable.ts';
 
 /** Where a server socket reports what happens to it (the WebSocket server it belongs to). */
@@ -125,7 +126,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
       throw new RangeError(`ws.close(): ${String(code)} is not a close code that may be sent (1000–1003, 1007–1014, 3000–4999)`);
     }
     reason = String(reason);
-    if (Buffer.byteLength(reason) > MAX_CONTROL_PAYLOAD - 2) throw new RangeError('ws.close(): reason is longer than 123 bytes');
+    if (isCloseReasonTooLong(reason)) throw new RangeError('ws.close(): reason is longer than 123 bytes');
     this.#connection.close(code, reason);
   }
 
@@ -258,15 +259,14 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
 }
 
 // WHATWG-style constants on instances too (`ws.OPEN`), as scripts written for browsers expect.
-for (const [name, value] of Object.entries({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })) {
+for (const [name, value] of Object.entries(READY_STATE_CONSTANTS)) {
   Object.defineProperty(ServerWebSocket.prototype, name, { value, enumerable: true });
 }
 
 /** Binary data of any kind as bytes (a view, never a copy); a string as its UTF-8. */
 function toBytes(data: unknown, method: string): Uint8Array {
   if (typeof data === 'string') return Buffer.from(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) return new Uint8Array(data);
+  if (isBinaryData(data)) return viewBytes(data);
   throw new TypeError(
     `ws.${method}() takes a string, Buffer, ArrayBuffer or typed array, got ${describeValue(data)}` +
       (data !== null && typeof data === 'object' ? ' (use JSON.stringify for objects)' : ''),

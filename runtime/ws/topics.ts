@@ -7,6 +7,7 @@ import { Opcode } from './constants.ts';
 import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
 import type { PerMessageDeflate } from './permessage-deflate.ts';
 import { describeValue } from '../describe-value.ts';
+import { isBinaryData, viewBytes } from '../util/bytes.ts';
 
 /**
  * What topics need of a subscribed socket (a ServerWebSocket): its connection's agreed extensions
@@ -28,9 +29,8 @@ export function checkTopic(topic: unknown, method: string): asserts topic is str
 
 /** A published message as a string (text) or bytes (binary): views, never copies. */
 export function toPayload(data: unknown, method: string): string | Uint8Array {
-  if (typeof data === 'string' || data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) return new Uint8Array(data);
+  if (typeof data === 'string') return data;
+  if (isBinaryData(data)) return viewBytes(data);
   throw new TypeError(
     `${method}() takes a string, Buffer, ArrayBuffer or typed array, got ${describeValue(data)}` +
       (data !== null && typeof data === 'object' ? ' (use JSON.stringify for objects)' : ''),

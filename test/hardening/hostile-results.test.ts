@@ -70,6 +70,11 @@ describe('hostile handler results', () => {
     expect(server.child.exitCode).toBeNull();
   });
 
+  it('a function with a then method is awaited like any thenable', async () => {
+    const response = await fetch(server.url + '/function-thenable');
+    expect([response.status, await response.text()]).toEqual([200, 'from a function thenable']);
+  });
+
   it('a thenable that answers twice, rejects and throws: the first answer is sent, once', async () => {
     const connection = await RawConnection.connect(server.port);
     connection.write(rawRequest('GET', '/answers-twice') + rawRequest('GET', '/'));
