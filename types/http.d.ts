@@ -54,7 +54,7 @@ declare module 'http' {
     /** Content-Type. Default: text/plain for strings, application/octet-stream for bytes, application/json for objects. */
     type?: string;
     /**
-     * A string; bytes (Buffer, Uint8Array, ArrayBuffer); a plain object or array (sent as JSON);
+     * A string; bytes (Buffer, Uint8Array, ArrayBuffer, SharedArrayBuffer); a plain object or array (sent as JSON);
      * null or undefined (empty); or an async iterable / ReadableStream of chunks (streamed).
      */
     body?: unknown;

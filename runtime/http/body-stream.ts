@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { describeValue } from '../describe-value.ts';
 import { logRequestError, sendInternalError } from './errors.ts';
 import type { HeaderList } from './response-headers.ts';
-import { viewBytes } from '../util/bytes.ts';
+import { isBinaryData, viewBytes } from '../util/bytes.ts';
 
 /** A streamed body: a ReadableStream, or any async iterable (async generator, Node Readable, …). */
 export type StreamBody = ReadableStream<unknown> | AsyncIterable<unknown>;
@@ -128,7 +128,7 @@ export async function pipeStreamBody(res: ServerResponse, head: StreamHead, body
 
 function toChunk(value: unknown): string | Uint8Array {
   if (typeof value === 'string') return value;
-  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return viewBytes(value);
+  if (isBinaryData(value)) return viewBytes(value);
   throw new TypeError(`a streamed body chunk must be a string or bytes, got ${describeValue(value)}`);
 }
 

@@ -11,7 +11,7 @@ import {
   type HeaderList,
   type HeadersInit,
 } from './response-headers.ts';
-import { viewBytes } from '../util/bytes.ts';
+import { isBinaryData, viewBytes } from '../util/bytes.ts';
 
 /** What a handler returns (or resolves to). */
 export interface ResponseObject {
@@ -22,7 +22,7 @@ export interface ResponseObject {
   /** Content-Type; overrides one in `headers`. Default from the body: text, bytes or JSON. */
   type?: string;
   /**
-   * A string, bytes (Buffer/Uint8Array/ArrayBuffer/typed array), a Blob, null/undefined (empty),
+   * A string, bytes (Buffer/Uint8Array/ArrayBuffer/SharedArrayBuffer/typed array), a Blob, null/undefined (empty),
    * an async iterable or ReadableStream of chunks (streamed), or any other value (sent as JSON).
    */
   body?: unknown;
@@ -64,7 +64,7 @@ export function sendResult(res: ServerResponse, method: string, url: string, res
 }
 
 function isBody(value: object): boolean {
-  return Array.isArray(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Blob || isStreamBody(value);
+  return Array.isArray(value) || isBinaryData(value) || value instanceof Blob || isStreamBody(value);
 }
 
 function sendResponseObject(res: ServerResponse, method: string, url: string, response: ResponseObject): Promise<void> | undefined {
@@ -81,7 +81,7 @@ function sendResponseObject(res: ServerResponse, method: string, url: string, re
     fallbackType = TEXT;
   } else if (body === undefined || body === null) {
     payload = undefined;
-  } else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
+  } else if (isBinaryData(body)) {
     payload = viewBytes(body);
     fallbackType = BYTES;
   } else if (body instanceof Blob) {

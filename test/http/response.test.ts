@@ -25,6 +25,7 @@ describe('body kinds', () => {
     ['/uint8array', 'application/octet-stream', Buffer.from([10, 20, 30])],
     ['/arraybuffer', 'application/octet-stream', Buffer.from([7, 8, 9, 10])],
     ['/typed-view', 'application/octet-stream', Buffer.from(new Uint16Array([0x0304]).buffer)],
+    ['/shared-arraybuffer', 'application/octet-stream', Buffer.from([4, 5, 6])],
     ['/object', 'application/json', Buffer.from('{"hello":"world","list":[1,2]}')],
     ['/array', 'application/json', Buffer.from('[1,"two",null]')],
   ])('sends %s whole, with its type and Content-Length', async (target, type, bytes) => {
@@ -56,6 +57,12 @@ describe('body kinds', () => {
     expect(response.headers.get('transfer-encoding')).toEqual(['chunked']);
     expect(response.headers.get('content-type')).toEqual(['text/plain']);
     expect(response.body.toString()).toBe('one,two,three');
+  });
+
+  it('streams SharedArrayBuffer chunks as bytes', async () => {
+    const response = await rawGet('/shared-chunks');
+    expect(response.status).toBe(200);
+    expect([...response.body]).toEqual([1, 2, ...Buffer.from('ok')]);
   });
 
   it('streams a ReadableStream', async () => {
