@@ -1,7 +1,7 @@
 // Server options: what a script may pass to createServer/serve, their defaults, and their checks.
 import type { TlsOptions } from 'node:tls';
-import type { WebSocketServerOptions } from '../ws/attach.ts';
-import { describeValue } from '../describe-value.ts';
+import type { WebSocketServerOptions } from '../ws/server/attach.ts';
+import { describeValue } from '../util/describe-value.ts';
 import { readCount } from '../util/options.ts';
 
 /** TLS options of an HTTPS server: `key` and `cert` (or `pfx`), and anything else node:tls takes. */

@@ -7,7 +7,7 @@ import nodeHttp from 'node:http';
 import nodeHttps from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
 import diagnostics from 'node:diagnostics_channel';
-import { attachWebSockets, type WebSocketAttachment } from '../ws/attach.ts';
+import { attachWebSockets, type WebSocketAttachment } from '../ws/server/attach.ts';
 import type { PubSubStatus } from '../pubsub/hub.ts';
 import { closeOnSignal, forgetOnSignal } from './signal-shutdown.ts';
 import { ConnectionLimit } from './connection-limit.ts';

@@ -3,9 +3,9 @@
 // when the http server closes. runtime/http/server.ts calls attachWebSockets() once per server.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseTarget } from '../http/request.ts';
-import { CloseCode } from './constants.ts';
-import type { ConnectionOptions } from './connection.ts';
+import { parseTarget } from '../../util/request-target.ts';
+import { CloseCode } from '../protocol/constants.ts';
+import type { ConnectionOptions } from '../connection.ts';
 import {
   logHandlerError,
   reportHandlerError,
@@ -15,21 +15,21 @@ import {
   type WebSocketHandler,
   type WebSocketHooks,
   type WebSocketMessageRequest,
-} from './handler-spec.ts';
+} from './hooks.ts';
 import { selectProtocol, validateUpgradeRequest } from './handshake.ts';
-import { parseExtensions } from './extension-header.ts';
+import { parseExtensions } from '../extensions/extension-header.ts';
 import { KeepaliveSweep } from './keepalive.ts';
-import { acceptDeflateOffer, type PerMessageDeflate } from './permessage-deflate.ts';
+import { acceptDeflateOffer, type PerMessageDeflate } from '../extensions/permessage-deflate.ts';
 import { ServerWebSocket, type ServerSocketHost, type UpgradeInfo } from './server-socket.ts';
-import { resolveBackplane, type BackplaneConfig } from '../pubsub/backplane.ts';
-import { backplaneOpener, PubSubHub, type PubSubStatus } from '../pubsub/hub.ts';
-import { checkTopic, toPayload, TopicRegistry } from './topics.ts';
-import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './server-options.ts';
+import { resolveBackplane, type BackplaneConfig } from '../../pubsub/backplane.ts';
+import { backplaneOpener, PubSubHub, type PubSubStatus } from '../../pubsub/hub.ts';
+import { checkTopic, toPayload, TopicRegistry } from '../../pubsub/topics.ts';
+import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './options.ts';
 import { afterEarlierResponses, decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
 import { settleWithin } from './settle-within.ts';
-import { isThenable } from '../util/thenable.ts';
+import { isThenable } from '../../util/thenable.ts';
 
-export type { WebSocketServerOptions } from './server-options.ts';
+export type { WebSocketServerOptions } from './options.ts';
 
 /** What attaching returns to the http server. */
 export interface WebSocketAttachment {

@@ -2,16 +2,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
-import type { Query } from '../http/request.ts';
-import { isCloseReasonTooLong, isValidCloseCode } from './close-payload.ts';
-import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from './constants.ts';
-import { Connection, type ConnectionEvents, type ConnectionOptions } from './connection.ts';
-import type { PerMessageDeflate } from './permessage-deflate.ts';
+import type { Query } from '../../util/request-target.ts';
+import { isCloseReasonTooLong, isValidCloseCode } from '../protocol/close-payload.ts';
+import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from '../protocol/constants.ts';
+import { Connection, type ConnectionEvents, type ConnectionOptions } from '../connection.ts';
+import type { MessageCompressor } from '../protocol/compressor.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
-import { checkTopic, toPayload, type TopicRegistry } from './topics.ts';
-import { describeValue } from '../describe-value.ts';
-import { isBinaryData, viewBytes } from '../util/bytes.ts';
-import { isThenable } from '../util/thenable.ts';
+import { checkTopic, toPayload, type TopicRegistry } from '../../pubsub/topics.ts';
+import { describeValue } from '../../util/describe-value.ts';
+import { isBinaryData, viewBytes } from '../../util/bytes.ts';
+import { isThenable } from '../../util/thenable.ts';
 
 /** Where a server socket reports what happens to it (the WebSocket server it belongs to). */
 export interface ServerSocketHost {
@@ -43,7 +43,7 @@ export interface UpgradeInfo {
   remoteAddress: string;
   protocol: string;
   /** permessage-deflate as agreed in the handshake, if it was. */
-  deflate: PerMessageDeflate | undefined;
+  deflate: MessageCompressor | undefined;
 }
 
 /**
