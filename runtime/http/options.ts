@@ -35,6 +35,8 @@ export interface ServerOptions extends WebSocketServerOptions {
   shutdownTimeout?: number;
   /** Serve HTTPS and wss:// with these TLS options (`{ key, cert }` at least). */
   tls?: ServerTlsOptions;
+  /** Answer GET requests for this path (e.g. `'/metrics'`) with `server.stats()` in the Prometheus text format. */
+  metrics?: string;
 }
 
 /** The options after defaults and checks; what the server code reads. */
@@ -51,6 +53,8 @@ export interface ResolvedOptions {
   readonly shutdownTimeout: number;
   /** undefined for plain HTTP. */
   readonly tls: ServerTlsOptions | undefined;
+  /** The metrics path; undefined for none. */
+  readonly metrics: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -92,7 +96,16 @@ export function resolveOptions(options: ServerOptions | undefined): ResolvedOpti
     maxConnections: readCount(given, 'maxConnections', DEFAULT_MAX_CONNECTIONS, describeValue) || Infinity,
     shutdownTimeout: readCount(given, 'shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS, describeValue),
     tls: readTls(given.tls),
+    metrics: readMetricsPath(given.metrics),
   };
+}
+
+function readMetricsPath(path: unknown): string | undefined {
+  if (path === undefined) return undefined;
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
+    throw new TypeError(`http.createServer: options.metrics must be a path such as '/metrics', got ${describeValue(path)}`);
+  }
+  return path;
 }
 
 function readTls(tls: unknown): ServerTlsOptions | undefined {

@@ -48,6 +48,8 @@ export class TopicRegistry {
   readonly #subscribers = new Map<string, Set<Subscriber>>();
   readonly #topicsOf = new Map<Subscriber, Set<string>>();
   readonly #deflaterFor: DeflaterLookup;
+  /** Messages written to subscribers so far (for server.stats()). */
+  deliveries = 0;
 
   constructor(deflaterFor: DeflaterLookup) {
     this.#deflaterFor = deflaterFor;
@@ -122,6 +124,7 @@ export class TopicRegistry {
       const connection = ws.connection;
       if (connection.sendEncoded(frames.for(connection.extensions)) !== 0) written++;
     }
+    this.deliveries += written;
     return written;
   }
 }
