@@ -136,6 +136,36 @@ describe('reconnect: a krandog server killed and restarted on the same port', ()
   }, 60_000);
 });
 
+describe('examples/websocket-reconnect.js', () => {
+  it('keeps what is typed while the server is down and sends it once the restarted server is back; closes at the end of input', async () => {
+    const port = await freePort();
+    const cacheHome = makeTempDir('krandog-cache-');
+    let server = await startEchoServer(port, cacheHome);
+    const example = startKrandog(['examples/websocket-reconnect.js', `ws://127.0.0.1:${port}/`], { cacheHome });
+    cleanups.push(() => {
+      if (example.child.exitCode === null && example.child.signalCode === null) example.child.kill('SIGKILL');
+      return example.exited;
+    });
+    await example.waitFor(/connected to/, 'stderr');
+    example.child.stdin!.write('one\n');
+    await example.waitFor(/^one\n/, 'stdout');
+
+    server.child.kill('SIGKILL');
+    await example.waitFor(/disconnected \(close 1006\), attempt 1 in \d+ ms/, 'stderr');
+    example.child.stdin!.write('two\n');
+    await example.waitFor(/disconnected \(ECONNREFUSED\)/, 'stderr');
+    server = await startEchoServer(port, cacheHome);
+    await example.waitFor(/reconnected after \d+ attempt\(s\)/, 'stderr');
+    await example.waitFor(/^one\ntwo\n/, 'stdout');
+    await server.waitFor(/received two\n/);
+
+    example.child.stdin!.end();
+    expect(await example.exited).toEqual({ code: 0, signal: null });
+    expect(example.output().stderr).toMatch(/closed: 1000\n$/);
+    expect(example.output().stderr.match(/connected to/g)).toHaveLength(2);
+  }, 60_000);
+});
+
 describe('reconnect: servers that refuse', () => {
   it('gives up after `retries` refused attempts: a reconnecting event for each, then error and close 1006', async () => {
     const port = await freePort(); // nothing listens there
