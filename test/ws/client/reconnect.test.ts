@@ -5,9 +5,9 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { backoffDelay, isRetryable, readReconnectOptions, DEFAULT_RECONNECT } from '../../../runtime/ws/client/reconnect.ts';
+import { backoffDelay, isRetryable, readReconnectOptions, DEFAULT_RECONNECT, Reconnector } from '../../../runtime/ws/client/reconnect.ts';
 import type { ReconnectEvent, ReconnectingEvent } from '../../../runtime/ws/client/reconnect.ts';
 import type { CloseEvent, ErrorEvent } from '../../../runtime/ws/client/events.ts';
 import { makeTempDir, startKrandog, type LiveRun } from '../../e2e/runner-helpers.ts';
@@ -311,5 +311,35 @@ describe('reconnect: options, backoff and the retry rule', () => {
     expect([500, 502, 503, 504, 408, 429].map((status) => drop(1006, failure('KRANDOG_WS_HANDSHAKE_STATUS', status)))).toEqual([true, true, true, true, true, true]);
     expect([400, 401, 403, 404, 426, 302].some((status) => drop(1006, failure('KRANDOG_WS_HANDSHAKE_STATUS', status)))).toBe(false);
     expect(['KRANDOG_WS_HANDSHAKE_ACCEPT', 'KRANDOG_WS_MASKED_FRAME', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID'].some((code) => drop(1006, failure(code)))).toBe(false);
+  });
+
+  it('schedules each attempt after the delay its event announces, counts up to `retries`, starts over on open, and cancels', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const reconnector = new Reconnector({ ...DEFAULT_RECONNECT, retries: 2, minDelay: 100, maxDelay: 1000 });
+      const lost = { code: 1006, reason: '', wasClean: false, error: undefined };
+      let attempts = 0;
+      const connect = () => attempts++;
+      const first = reconnector.retry(lost, connect)!;
+      expect([first.attempt, first.type, first.delay >= 100 && first.delay <= 200]).toEqual([1, 'reconnecting', true]);
+      vi.advanceTimersByTime(first.delay - 1);
+      expect(attempts).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(attempts).toBe(1);
+      const second = reconnector.retry(lost, connect)!;
+      expect([second.attempt, second.delay >= 100 && second.delay <= 400]).toEqual([2, true]);
+      vi.advanceTimersByTime(second.delay);
+      expect(reconnector.retry(lost, connect)).toBeUndefined(); // retries: 2 used up
+      expect(reconnector.opened()).toBe(2);
+      expect(reconnector.retry({ ...lost, code: 1000, wasClean: true }, connect)).toBeUndefined(); // final
+      const again = reconnector.retry(lost, connect)!;
+      expect(again.attempt).toBe(1);
+      expect(reconnector.cancel()).toBe(true);
+      expect(reconnector.cancel()).toBe(false);
+      vi.advanceTimersByTime(10_000);
+      expect(attempts).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
