@@ -33,4 +33,7 @@ export type {
   WebSocketErrorEventInit,
   WebSocketMessageEvent,
   WebSocketOptions,
+  WebSocketReconnectEvent,
+  WebSocketReconnectingEvent,
+  WebSocketReconnectOptions,
 } from './websocket.js';

@@ -16,6 +16,41 @@ export interface WebSocketOptions {
    * connection fails with `error` and `close` 1006; default 30000, 0 for no limit.
    */
   handshakeTimeout?: number;
+  /**
+   * krandog's opt-in reconnection (not in the standard): `true` for the defaults, or the policy.
+   * While it waits to reconnect, `readyState` is CONNECTING and send() queues; `close` (and `error`)
+   * fire only once, when the client gives up or the close is final. See README, "Reconnecting".
+   */
+  reconnect?: boolean | WebSocketReconnectOptions;
+}
+
+export interface WebSocketReconnectOptions {
+  /** Attempts in a row before giving up (a successful open starts over); default Infinity. */
+  retries?: number;
+  /** Milliseconds: the least wait before an attempt, and the backoff's base; default 1000. */
+  minDelay?: number;
+  /** Milliseconds: the longest wait; default 30000. Each wait is random between minDelay and min(maxDelay, minDelay × 2^attempt). */
+  maxDelay?: number;
+  /** Bytes send() holds while disconnected; a message that does not fit is dropped (send() returns false). Default 1 MiB. */
+  queueLimit?: number;
+}
+
+/** `reconnecting`: the connection dropped, or an attempt failed; the next attempt starts after `delay` ms. */
+export interface WebSocketReconnectingEvent extends Event {
+  /** 1 for the first attempt after a drop, then 2, 3… */
+  readonly attempt: number;
+  readonly delay: number;
+  /** The drop as a close event would have told it (1006 for a failed attempt). */
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+  /** Why the client failed the connection or attempt (ECONNREFUSED, a 503 with `status`…), or null. */
+  readonly error: unknown;
+}
+
+/** `reconnect`: open again (fired right after `open`) after `attempt` attempts. */
+export interface WebSocketReconnectEvent extends Event {
+  readonly attempt: number;
 }
 
 export interface WebSocketCloseEvent extends Event {
@@ -96,8 +131,11 @@ export declare class WebSocket extends EventTarget {
   onmessage: ((event: WebSocketMessageEvent) => unknown) | null;
   onerror: ((event: WebSocketErrorEvent) => unknown) | null;
   onclose: ((event: WebSocketCloseEvent) => unknown) | null;
-  /** Throws InvalidStateError while CONNECTING. */
-  send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void;
+  /**
+   * Throws InvalidStateError while CONNECTING. With `reconnect` it never does: while disconnected
+   * the message is queued, and it returns true when sent or queued, false when dropped.
+   */
+  send(data: string | ArrayBufferLike | ArrayBufferView | Blob): boolean | undefined;
   /** `code` is 1000 or 3000–4999; `reason` at most 123 UTF-8 bytes. */
   close(code?: number, reason?: string): void;
 }

@@ -63,10 +63,10 @@ describe('WebSocket client type declarations', () => {
     expect(tsc(`ws-client/types/${project}`)).toEqual(clean);
   });
 
-  it('reject an object sent as a message, a string close code, an unknown binaryType and a string CloseEvent code', () => {
+  it('reject an object sent as a message, a string close code, an unknown binaryType, a string CloseEvent code and a string retries', () => {
     const { ok, output } = tsc('ws-client/types/tsconfig.wrong.json');
     expect(ok).toBe(false);
-    expect(errorLinesOfWrongTs(output)).toEqual([5, 6, 7, 8]);
+    expect(errorLinesOfWrongTs(output)).toEqual([5, 6, 7, 8, 9]);
   });
 });
 

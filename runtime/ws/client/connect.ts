@@ -79,5 +79,5 @@ function responseError(response: IncomingMessage): Error {
       return error as Error;
     }
   }
-  return new HandshakeError('KRANDOG_WS_HANDSHAKE_STATUS', `server answered ${response.statusCode} instead of 101 Switching Protocols`);
+  return new HandshakeError('KRANDOG_WS_HANDSHAKE_STATUS', `server answered ${response.statusCode} instead of 101 Switching Protocols`, response.statusCode);
 }

@@ -19,11 +19,14 @@ export type HandshakeErrorCode =
 /** The server's answer to the opening handshake was not a valid WebSocket acceptance. */
 export class HandshakeError extends Error {
   readonly code: HandshakeErrorCode;
+  /** The HTTP status, for KRANDOG_WS_HANDSHAKE_STATUS (a 503 may be worth retrying, a 404 not). */
+  readonly status: number | undefined;
 
-  constructor(code: HandshakeErrorCode, message: string) {
+  constructor(code: HandshakeErrorCode, message: string, status?: number) {
     super(message);
     this.name = 'HandshakeError';
     this.code = code;
+    this.status = status;
   }
 }
 

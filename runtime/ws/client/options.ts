@@ -1,6 +1,7 @@
 // The WebSocket constructor's arguments (WebSockets standard §"The WebSocket interface", constructor
 // steps), read the way WebIDL converts them, plus krandog's non-standard options object.
 import { isToken } from '../../util/http-tokens.ts';
+import { readReconnectOptions, type ReconnectInit, type ReconnectOptions } from './reconnect.ts';
 
 /** The non-standard second argument, as in Bun (and Node's undici): `new WebSocket(url, { protocols, headers })`. */
 export interface WebSocketInit {
@@ -9,6 +10,8 @@ export interface WebSocketInit {
   headers?: HeadersInit;
   /** Milliseconds from the constructor to the server's 101 (DNS, TCP, TLS, response head); 0: no limit. */
   handshakeTimeout?: number;
+  /** krandog's opt-in reconnection (reconnect.ts): true for the defaults, or the policy. */
+  reconnect?: boolean | ReconnectInit;
 }
 
 /**
@@ -26,6 +29,8 @@ export interface ClientOptions {
   headers: Array<[name: string, value: string]>;
   /** Milliseconds; 0 for no limit. */
   handshakeTimeout: number;
+  /** undefined: the standard behaviour, no reconnection. */
+  reconnect: ReconnectOptions | undefined;
 }
 
 /**
@@ -49,16 +54,17 @@ const HANDSHAKE_HEADERS = new Set([
  * checked by `validateProtocols` after the URL, in the standard's order.
  */
 export function readClientOptions(value: unknown): ClientOptions {
-  if (value === undefined) return { protocols: [], headers: [], handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT };
+  if (value === undefined) return { protocols: [], headers: [], handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT, reconnect: undefined };
   if (isObject(value) && !(Symbol.iterator in value)) {
     const init = value as WebSocketInit;
     return {
       protocols: init.protocols === undefined ? [] : readProtocols(init.protocols),
       headers: init.headers === undefined || init.headers === null ? [] : readHeaders(init.headers),
       handshakeTimeout: readHandshakeTimeout(init.handshakeTimeout),
+      reconnect: readReconnectOptions(init.reconnect),
     };
   }
-  return { protocols: readProtocols(value), headers: [], handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT };
+  return { protocols: readProtocols(value), headers: [], handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT, reconnect: undefined };
 }
 
 function readHandshakeTimeout(value: unknown): number {

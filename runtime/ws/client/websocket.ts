@@ -16,10 +16,11 @@ import { types } from 'node:util';
 import { queueTask } from '../../util/loop.ts';
 import { sendHandshakeRequest } from './connect.ts';
 import { HandshakeError, generateKey, handshakeHeaders, validateHandshakeResponse, type HandshakeOffer } from './handshake.ts';
-import { parseWebSocketUrl, readClientOptions, validateProtocols, type WebSocketInit } from './options.ts';
+import { parseWebSocketUrl, readClientOptions, validateProtocols, type ClientOptions, type WebSocketInit } from './options.ts';
+import { ReconnectEvent, Reconnector, type Drop } from './reconnect.ts';
 import { SendQueue } from './send-queue.ts';
 import { isCloseReasonTooLong } from '../protocol/close-payload.ts';
-import { CloseCode, READY_STATE_CONSTANTS } from '../protocol/constants.ts';
+import { CloseCode, READY_STATE_CONSTANTS, ReadyState } from '../protocol/constants.ts';
 import { Connection, type ConnectionEvents } from '../connection.ts';
 import { CloseEvent, ErrorEvent, exposeAsInterface, toUSVString } from './events.ts';
 import type { ExtensionOffer } from '../extensions/extension-header.ts';
@@ -53,7 +54,10 @@ export class WebSocket extends EventTarget {
 
   readonly #url: URL;
   readonly #origin: string;
-  readonly #offer: HandshakeOffer;
+  readonly #options: ClientOptions;
+  #offer: HandshakeOffer | undefined;
+  /** krandog's opt-in reconnection (reconnect.ts); undefined: the standard behaviour. */
+  readonly #reconnect: Reconnector | undefined;
   #readyState: number = CONNECTING;
   #protocol = '';
   #extensions = '';
@@ -70,7 +74,7 @@ export class WebSocket extends EventTarget {
 
   /**
    * Opens a connection to `url` (ws:, wss:, http: or https:). `protocols` is a subprotocol or a
-   * list of them, or krandog's `{ protocols, headers, handshakeTimeout }`. Throws a SyntaxError DOMException for a
+   * list of them, or krandog's `{ protocols, headers, handshakeTimeout, reconnect }`. Throws a SyntaxError DOMException for a
    * bad URL, a fragment, or an invalid or repeated subprotocol; the connection itself opens later.
    */
   constructor(url: string | URL, protocols: string | Iterable<string> | WebSocketInit | undefined = undefined) {
@@ -83,17 +87,25 @@ export class WebSocket extends EventTarget {
     this.#url = parseWebSocketUrl(href);
     validateProtocols(options.protocols);
     this.#origin = this.#url.origin;
-    // Offer permessage-deflate as browsers do (RFC 7692; see ../extensions/permessage-deflate.ts for the terms).
-    this.#offer = { key: generateKey(), protocols: options.protocols, extensionOffers: [deflateOffer()] };
-    const headers = { ...Object.fromEntries(options.headers), ...handshakeHeaders(this.#offer) };
+    this.#options = options;
+    this.#reconnect = options.reconnect === undefined ? undefined : new Reconnector(options.reconnect);
     try {
-      this.#abandonHandshake = sendHandshakeRequest(this.#url, headers, options.handshakeTimeout, {
-        onUpgrade: (response, socket, head) => this.#onUpgrade(response, socket, head),
-        onFailure: (error) => this.#failHandshake(error),
-      });
+      this.#connect();
     } catch (error) {
       throw new TypeError(`WebSocket: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /** Starts an opening handshake (the first, or a reconnection's), with a key of its own. */
+  #connect(): void {
+    const options = this.#options;
+    // Offer permessage-deflate as browsers do (RFC 7692; see ../extensions/permessage-deflate.ts for the terms).
+    this.#offer = { key: generateKey(), protocols: options.protocols, extensionOffers: [deflateOffer()] };
+    const headers = { ...Object.fromEntries(options.headers), ...handshakeHeaders(this.#offer) };
+    this.#abandonHandshake = sendHandshakeRequest(this.#url, headers, options.handshakeTimeout, {
+      onUpgrade: (response, socket, head) => this.#onUpgrade(response, socket, head),
+      onFailure: (error) => this.#failHandshake(error),
+    });
   }
 
   get url(): string {
@@ -106,7 +118,7 @@ export class WebSocket extends EventTarget {
 
   /** Bytes of data passed to send() that have not reached the network yet (no framing). */
   get bufferedAmount(): number {
-    return (this.#sendQueue?.bufferedAmount ?? 0) + this.#unsentBytes;
+    return (this.#sendQueue?.bufferedAmount ?? 0) + this.#unsentBytes + (this.#reconnect?.outbox.bytes ?? 0);
   }
 
   /** The extensions the server agreed to, '' until open or when it agreed to none. */
@@ -133,16 +145,30 @@ export class WebSocket extends EventTarget {
   /**
    * Sends a text (string) or binary (ArrayBuffer, typed array, DataView, Blob) message. Throws an
    * InvalidStateError DOMException while CONNECTING; once closing has started, the data is not
-   * sent and only adds to bufferedAmount, as the standard says.
+   * sent and only adds to bufferedAmount, as the standard says. With `reconnect`, it never throws:
+   * while disconnected the message is queued, and it returns whether it was sent or queued (false:
+   * dropped, over the queue limit or closing).
    */
-  send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void {
+  send(data: string | ArrayBufferLike | ArrayBufferView | Blob): boolean | undefined {
     if (arguments.length === 0) throw new TypeError("WebSocket.send: 1 argument required, but only 0 present");
-    const payload = toSendable(data);
+    return this.#send(toSendable(data));
+  }
+
+  #send(payload: string | Uint8Array | Blob): boolean | undefined {
+    const reconnect = this.#reconnect;
+    if (reconnect !== undefined && this.#isDisconnected()) return reconnect.outbox.add(payload);
     if (this.#readyState === CONNECTING) throw new DOMException('WebSocket is still connecting', 'InvalidStateError');
     const queue = this.#sendQueue;
     if (queue === undefined) this.#unsentBytes += typeof payload === 'string' ? Buffer.byteLength(payload) : payload instanceof Blob ? payload.size : payload.byteLength;
     else if (this.#readyState === OPEN) queue.send(payload);
     else queue.discardSend(payload);
+    return reconnect === undefined ? undefined : this.#readyState === OPEN;
+  }
+
+  /** Waiting to (re)connect, or open on a connection that is already going (its close task not run yet). */
+  #isDisconnected(): boolean {
+    if (this.#readyState === CONNECTING) return true;
+    return this.#readyState === OPEN && this.#connection !== undefined && this.#connection.readyState !== ReadyState.Open;
   }
 
   /**
@@ -173,11 +199,15 @@ export class WebSocket extends EventTarget {
       if (this.#abandonHandshake !== undefined) {
         this.#abandonHandshake();
         this.#failHandshake(error);
-      } else {
+      } else if (this.#connection !== undefined) {
         // Upgraded, but the open task has not run yet: drop the connection; its close task follows.
         this.#failure ??= error;
-        this.#connection!.terminate();
+        this.#connection.terminate();
+      } else if (this.#reconnect?.cancel()) {
+        // Waiting to reconnect: no attempt is made.
+        this.#failHandshake(error);
       }
+      // (Otherwise the failed attempt's close task is already queued.)
       return;
     }
     // A reason needs a code on the wire; the standard picks 1000 then.
@@ -214,7 +244,7 @@ export class WebSocket extends EventTarget {
     let agreed;
     let deflate: PerMessageDeflate | undefined;
     try {
-      agreed = validateHandshakeResponse(response.statusCode, response.headers, this.#offer);
+      agreed = validateHandshakeResponse(response.statusCode, response.headers, this.#offer!);
       deflate = agreedDeflate(agreed.extensions, agreed.extensionsHeader);
     } catch (error) {
       socket.destroy();
@@ -256,6 +286,12 @@ export class WebSocket extends EventTarget {
     this.#protocol = protocol;
     this.#extensions = extensions;
     this.dispatchEvent(new Event('open'));
+    const reconnect = this.#reconnect;
+    if (reconnect === undefined) return;
+    const attempts = reconnect.opened();
+    if (attempts > 0) this.dispatchEvent(new ReconnectEvent(attempts));
+    // After the listeners, which may log in or subscribe again first: what was sent meanwhile, in order.
+    for (const payload of reconnect.outbox.take()) this.#send(payload);
   }
 
   #dispatchMessage(data: string | Buffer, isText: boolean): void {
@@ -273,10 +309,16 @@ export class WebSocket extends EventTarget {
    * whatever code the client sent, as in browsers.
    */
   #dispatchClose(code: number, reason: string, wasClean: boolean): void {
-    this.#readyState = CLOSED;
     this.#sendQueue?.discard();
     this.#connection = undefined;
     const failure = this.#failure;
+    if (this.#reconnect !== undefined && this.#readyState !== CLOSING) {
+      const drop = failure === undefined ? { code, reason, wasClean, error: undefined } : { code: CloseCode.Abnormal, reason: '', wasClean: false, error: failure };
+      if (this.#retry(drop)) return;
+    }
+    // Final: what waited to be sent never will be, and stays in bufferedAmount as unsent data does.
+    if (this.#reconnect !== undefined) this.#unsentBytes += this.#reconnect.outbox.discard();
+    this.#readyState = CLOSED;
     if (failure !== undefined) {
       reportFailure(this.#url, failure);
       this.dispatchEvent(new ErrorEvent('error', { message: failure.message, error: failure }));
@@ -284,6 +326,19 @@ export class WebSocket extends EventTarget {
     } else {
       this.dispatchEvent(new CloseEvent('close', { wasClean, code, reason }));
     }
+  }
+
+  /** Schedules another attempt after `drop` and fires `reconnecting`; false when the close is final. */
+  #retry(drop: Drop): boolean {
+    const event = this.#reconnect!.retry(drop, () => this.#connect());
+    if (event === undefined) return false;
+    if (drop.error !== undefined) reportFailure(this.#url, drop.error);
+    this.#readyState = CONNECTING;
+    this.#failure = undefined;
+    this.#sendQueue = undefined;
+    this.#unsentBytes = 0;
+    this.dispatchEvent(event);
+    return true;
   }
 
   #getHandler(type: string): EventHandler {
