@@ -7,7 +7,8 @@ import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixture, krandogBin, makeTempDir, repoRoot, runKrandog, type RunOptions } from './runner-helpers.ts';
+import { fixture, krandogBin, makeTempDir, runKrandog, type RunOptions } from '../helpers/krandog-cli.ts';
+import { repoRoot } from '../helpers/repo.ts';
 
 const script = fixture('exit-cases.js');
 const expectedExitCodes = {

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, makeTempDir, repoRoot } from './runner-helpers.ts';
+import { fixture, makeTempDir } from '../helpers/krandog-cli.ts';
+import { repoRoot } from '../helpers/repo.ts';
 
 const tscBin = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
 

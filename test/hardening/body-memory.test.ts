@@ -2,18 +2,18 @@
 // 1-byte chunks (6 MiB of chunk framing each) must cost the server a small multiple of their size.
 // Kept in Node's chunks, they took it from ~50 MB to 1.7 GB of peak RSS (~400 bytes per body byte).
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../http/helpers/krandog-server.ts';
-import { RawConnection, rawRequest } from '../http/helpers/raw-http.ts';
-import { within } from '../ws/server/harness.ts';
+import { startKrandogServer, type RunningKrandogServer } from '../helpers/krandog-server.ts';
+import { RawHttpConnection, rawRequest } from '../helpers/raw-http.ts';
+import { within } from '../helpers/within.ts';
 
 const MiB = 1024 * 1024;
-const runs: RunningServer[] = [];
+const runs: RunningKrandogServer[] = [];
 afterEach(async () => {
   await Promise.all(runs.splice(0).map((run) => run.stop()));
 });
 
 async function get(port: number, path: string): Promise<string> {
-  const connection = await RawConnection.connect(port);
+  const connection = await RawHttpConnection.connect(port);
   connection.write(rawRequest('GET', path));
   const response = await connection.readResponse();
   connection.close();
@@ -22,7 +22,7 @@ async function get(port: number, path: string): Promise<string> {
 
 /** POSTs `wire` (a whole chunked body) on a fresh connection; resolves with the response body. */
 async function upload(port: number, wire: Buffer): Promise<string> {
-  const connection = await RawConnection.connect(port);
+  const connection = await RawHttpConnection.connect(port);
   connection.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n');
   connection.write(wire);
   const response = await connection.readResponse();
@@ -32,7 +32,7 @@ async function upload(port: number, wire: Buffer): Promise<string> {
 
 describe('request body memory', () => {
   it('four 1 MiB bodies in 1-byte chunks at once: peak RSS stays within 200 MB of the idle server', async () => {
-    const run = await startServer('test/fixtures/hardening/body-memory.js');
+    const run = await startKrandogServer('test/fixtures/hardening/body-memory.js');
     runs.push(run);
     const chunk = Buffer.from('1\r\nx\r\n');
     const wire = Buffer.concat([Buffer.concat(Array.from({ length: MiB }, () => chunk)), Buffer.from('0\r\n\r\n')]);
