@@ -11,29 +11,38 @@ const hasChromium = existsSync(CHROMIUM);
 // In CI the browser test must run (.ci/run installs chromium); elsewhere it is skipped, loudly, without it.
 if (!hasChromium && !inCi) console.warn(`chat browser test skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
 
+let browserLaunch: Promise<Browser> | undefined;
+/** One Chromium for the file (a launch costs seconds); every test opens pages of its own and closes them. */
+function sharedBrowser(): Promise<Browser> {
+  browserLaunch ??= chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return browserLaunch;
+}
+afterAll(async () => {
+  await (await browserLaunch)?.close();
+});
+
 describe.skipIf(!hasChromium && !inCi)('chat example in headless Chromium', () => {
   let browser: Browser;
   let server: RunningKrandogServer;
 
   beforeAll(async () => {
     server = await startKrandogServer('examples/websocket-chat-server.js', [], { PORT: '0' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await sharedBrowser();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
     await server?.stop();
   });
 
@@ -98,11 +107,10 @@ describe.skipIf(!hasChromium && !inCi).each([
 
   beforeAll(async () => {
     server = await startKrandogServer(example, [], { PORT: '0' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await sharedBrowser();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
     await server?.stop();
   });
 

@@ -67,6 +67,19 @@ export function runKrandog(args: string[], options: RunOptions = {}): RunResult 
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** runKrandog without blocking the test's process, so that several runs can go at once. */
+export function runKrandogAsync(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const child = spawn(options.command ?? krandogBin, args, { cwd: options.cwd ?? repoRoot, env: krandogEnv(options), timeout: 60_000 });
+  child.stdin!.end(); // as spawnSync does: an empty, ended stdin
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status, signal) => resolve({ status, signal, ...output }));
+  });
+}
+
 export interface LiveRun {
   child: ChildProcess;
   output(): { stdout: string; stderr: string };
