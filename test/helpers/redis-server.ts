@@ -17,8 +17,11 @@ export function redisUnavailableReason(): string | undefined {
   return reason;
 }
 
-/** A free loopback port (probed, then released for redis-server to take). */
-export async function freePort(): Promise<number> {
+/**
+ * A loopback port the kernel gave out as free a moment ago. redis-server cannot listen on port 0 (0
+ * turns TCP off), so it gets this port, and RedisServer.start() takes another if someone was faster.
+ */
+async function unusedPort(): Promise<number> {
   const probe = net.createServer().listen(0, '127.0.0.1');
   await once(probe, 'listening');
   const { port } = probe.address() as net.AddressInfo;
@@ -36,9 +39,15 @@ export class RedisServer {
   }
 
   static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
-    await server.restart();
-    return server;
+    for (let attempt = 1; ; attempt++) {
+      const server = new RedisServer(await unusedPort());
+      try {
+        await server.restart();
+        return server;
+      } catch (error) {
+        if (attempt === 5 || !/Address already in use/i.test(String(error))) throw error;
+      }
+    }
   }
 
   get url(): string {
