@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeTempDir, runKrandog } from './runner-helpers.ts';
+import { makeTempDir, runKrandog } from '../helpers/krandog-cli.ts';
 
 describe('krandog launcher', () => {
   it('runs examples/hello.js with its arguments', () => {

@@ -7,7 +7,8 @@ import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixture, krandogBin, makeTempDir, repoRoot, runKrandog, type RunOptions } from './runner-helpers.ts';
+import { fixture, krandogBin, makeTempDir, runKrandogAsync, type RunOptions, type RunResult } from '../helpers/krandog-cli.ts';
+import { repoRoot } from '../helpers/repo.ts';
 
 const script = fixture('exit-cases.js');
 const expectedExitCodes = {
@@ -44,11 +45,11 @@ interface Launcher {
   name: string;
   /** Installed from the package (not the checkout's ./krandog). */
   installed: boolean;
-  run(args: string[]): ReturnType<typeof runKrandog>;
+  run(args: string[]): Promise<RunResult>;
 }
 
 const runWith = (command: string, args: string[], options: RunOptions = {}) =>
-  runKrandog(args, { cacheHome, ...options, command, env: { ...npmEnv, ...options.env } });
+  runKrandogAsync(args, { cacheHome, ...options, command, env: { ...npmEnv, ...options.env } });
 const installedBin = () => path.join(prefix, 'bin', 'krandog');
 const onPath = () => ({ PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH}` });
 
@@ -65,25 +66,32 @@ const launchers: Launcher[] = [
 ];
 
 /** The exit code a shell would report: 128 + n for a process killed by signal n. */
-function exitCode(result: ReturnType<typeof runKrandog>): number | null {
+function exitCode(result: RunResult): number | null {
   return result.signal ? 128 + os.constants.signals[result.signal] : result.status;
 }
 
 describe.each(launchers)('started as $name', (launcher) => {
+  // Every case once, all at the same time (each is a process of its own); the tests read the results.
+  const results: Record<string, RunResult> = {};
+  beforeAll(async () => {
+    const cases = ['argv0', ...Object.keys(expectedExitCodes)];
+    const runs = await Promise.all(cases.map((name) => launcher.run([name])));
+    cases.forEach((name, index) => (results[name] = runs[index]));
+  }, 120_000);
+
   it('runs the installed copy', () => {
-    const result = launcher.run(['argv0']);
+    const result = results.argv0;
     expect(result).toMatchObject({ status: 0, stderr: '' });
     const krandogRoot = realpathSync(launcher.installed ? path.join(prefix, 'lib/node_modules/krandog') : repoRoot);
     expect(realpathSync(result.stdout.trim()).startsWith(krandogRoot + path.sep)).toBe(true);
   });
 
   it('gives pass 0, fail 1, throw 1, hang 13, a test that never settles 1, process.exit(7) 7, SIGTERM 143', () => {
-    const codes = Object.fromEntries(Object.keys(expectedExitCodes).map((name) => [name, exitCode(launcher.run([name]))]));
+    const codes = Object.fromEntries(Object.keys(expectedExitCodes).map((name) => [name, exitCode(results[name])]));
     expect(codes).toEqual(expectedExitCodes);
   });
 
   it('names the unsettled top-level await in one line on stderr', () => {
-    const result = launcher.run(['hang']);
-    expect(result.stderr).toBe(`krandog: the top-level await in ${script} never settled, and nothing else was left to run (exit code 13)\n`);
+    expect(results.hang.stderr).toBe(`krandog: the top-level await in ${script} never settled, and nothing else was left to run (exit code 13)\n`);
   });
 });

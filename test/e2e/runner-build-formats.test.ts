@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixture, makeTempDir, runKrandog } from './runner-helpers.ts';
+import { fixture, makeTempDir, runKrandog } from '../helpers/krandog-cli.ts';
 
 type Place = 'commonjs' | 'module' | 'no type' | 'no package';
 

@@ -3,7 +3,8 @@
 import { chmodSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, fixturesDir, makeProject, makeTempDir, repoRoot, runKrandog } from './runner-helpers.ts';
+import { fixture, fixturesDir, makeProject, makeTempDir, runKrandog } from '../helpers/krandog-cli.ts';
+import { repoRoot } from '../helpers/repo.ts';
 
 describe('krandog bundling', () => {
   const cacheHome = makeTempDir('krandog-cache-');

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, krandogBin, krandogEnv, makeTempDir, makeProject, runKrandog } from './runner-helpers.ts';
+import { fixture, krandogBin, krandogEnv, makeTempDir, makeProject, runKrandog } from '../helpers/krandog-cli.ts';
 
 /** NODE_OPTIONS that make krandog fail if it loads esbuild (by require() or import()). */
 const withoutEsbuild = {

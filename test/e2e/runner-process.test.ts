@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, krandogBin, krandogEnv, makeTempDir, repoRoot, runKrandog, startKrandog } from './runner-helpers.ts';
+import { fixture, krandogBin, krandogEnv, makeTempDir, runKrandog, startKrandog } from '../helpers/krandog-cli.ts';
+import { repoRoot } from '../helpers/repo.ts';
 
 const cacheHome = makeTempDir('krandog-cache-');
 const run = (args: string[], env?: NodeJS.ProcessEnv) => runKrandog(args, { cacheHome, env });

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, makeTempDir, runKrandog } from './runner-helpers.ts';
+import { fixture, makeTempDir, runKrandog } from '../helpers/krandog-cli.ts';
 
 const cacheHome = makeTempDir('krandog-cache-');
 

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAlive, makeTempDir, startKrandog } from './runner-helpers.ts';
+import { isAlive, makeTempDir, startKrandog } from '../helpers/krandog-cli.ts';
 
 /** A script that prints its PID and what lib.js says, then stays alive (as a server would). */
 function makeWatchedScript() {

@@ -5,9 +5,10 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawConnection } from '../http/helpers/raw-http.ts';
+import { RawHttpConnection } from '../helpers/raw-http.ts';
 import type { HttpRequest } from '../../runtime/http/request.ts';
-import { startServer, stopServers, within } from '../ws/server/harness.ts';
+import { startInProcessServer, stopServers } from '../helpers/ws-server.ts';
+import { within } from '../helpers/within.ts';
 
 const DEFAULT_NUM_RUNS = 25;
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? DEFAULT_NUM_RUNS);
@@ -20,7 +21,7 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 let port: number;
 beforeAll(async () => {
   const handler = (req: HttpRequest) => ({ body: `${req.bytes.length} ${sha256(req.bytes)}` });
-  ({ port } = await startServer(handler, { maxBodySize: LIMIT }));
+  ({ port } = await startInProcessServer(handler, { maxBodySize: LIMIT }));
 });
 afterAll(stopServers);
 
@@ -72,7 +73,7 @@ describe('properties: request bodies', () => {
           (framing === 'chunked' ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${size}\r\n`) +
           '\r\n';
         const wire = Buffer.concat([Buffer.from(head), framing === 'chunked' ? chunked(body, chunkSizes) : body]);
-        const connection = await RawConnection.connect(port);
+        const connection = await RawHttpConnection.connect(port);
         try {
           // Bigger TCP writes than a few KiB are cut by the kernel anyway; small ones test the parser's seams.
           for (let offset = 0; offset < wire.length && !connection.ended; offset += writeSize) connection.write(wire.subarray(offset, offset + writeSize));

@@ -1,7 +1,7 @@
 // Property tests (fast-check) of the two parsers a peer reaches before any frame: the opening
 // handshake check (RFC 6455 §4.2.1) and the Sec-WebSocket-Extensions grammar (RFC 6455 §9.1) with
 // permessage-deflate negotiation (RFC 7692) on top. Short runs by default, as in
-// test/ws/codec/properties.test.ts; FC_NUM_RUNS raises them for a long campaign, FC_SEED replays one.
+// test/runtime/ws/protocol/properties.test.ts; FC_NUM_RUNS raises them for a long campaign, FC_SEED replays one.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatExtension, parseExtensions, type ExtensionOffer } from '../../runtime/ws/extensions/extension-header.ts';

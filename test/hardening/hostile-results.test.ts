@@ -4,17 +4,18 @@
 // crash is a dead process, not a failed assertion (fixture: hardening/hostile-results.js).
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, startServer, type RunningServer } from '../http/helpers/krandog-server.ts';
-import { RawConnection, rawRequest } from '../http/helpers/raw-http.ts';
-import { nextMessages, openClient, RawClient, upgradeRequest, within } from '../ws/server/harness.ts';
+import { fixture, startKrandogServer, type RunningKrandogServer } from '../helpers/krandog-server.ts';
+import { RawHttpConnection, rawRequest } from '../helpers/raw-http.ts';
+import { nextMessages, openClient, RawClient, upgradeRequest } from '../helpers/ws-server.ts';
+import { within } from '../helpers/within.ts';
 
-let server: RunningServer;
-let keptAlive: RawConnection;
+let server: RunningKrandogServer;
+let keptAlive: RawHttpConnection;
 let ws: WebSocket;
 beforeAll(async () => {
-  server = await startServer(fixture('../hardening/hostile-results.js'));
+  server = await startKrandogServer(fixture('../hardening/hostile-results.js'));
   // Opened before the hostile requests: they must still work after them.
-  keptAlive = await RawConnection.connect(server.port);
+  keptAlive = await RawHttpConnection.connect(server.port);
   ws = await openClient(`ws://127.0.0.1:${server.port}/echo`);
 });
 afterAll(async () => {
@@ -76,7 +77,7 @@ describe('hostile handler results', () => {
   });
 
   it('a thenable that answers twice, rejects and throws: the first answer is sent, once', async () => {
-    const connection = await RawConnection.connect(server.port);
+    const connection = await RawHttpConnection.connect(server.port);
     connection.write(rawRequest('GET', '/answers-twice') + rawRequest('GET', '/'));
     const first = await connection.readResponse();
     expect([first.status, first.body.toString()]).toEqual([200, 'first answer']);

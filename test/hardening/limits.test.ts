@@ -8,7 +8,8 @@ import { REFUSING_AT_MOST } from '../../runtime/http/connection-limit.ts';
 import { resolveOptions } from '../../runtime/http/options.ts';
 import type { ServerWebSocket } from '../../runtime/ws/server/server-socket.ts';
 import { readClose } from '../helpers/frames.ts';
-import { RawClient, clientClosed, deferred, openClient, startServer, stopServers, upgradeRequest, within } from '../ws/server/harness.ts';
+import { RawClient, clientClosed, deferred, openClient, startInProcessServer, stopServers, upgradeRequest } from '../helpers/ws-server.ts';
+import { within } from '../helpers/within.ts';
 
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -19,7 +20,7 @@ afterEach(async () => {
 async function echoServer(options: Record<string, unknown>, hooks: Record<string, unknown> = {}) {
   const closes: Array<{ code: number; reason: string }> = [];
   let onClose: (() => void) | undefined;
-  const running = await startServer(
+  const running = await startInProcessServer(
     {
       request: () => ({ body: 'hello' }),
       websocket: {

@@ -5,9 +5,10 @@ import { deflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerWebSocket } from '../../runtime/ws/server/server-socket.ts';
 import { buildFrame, close, OP, readClose, type FrameSpec } from '../helpers/frames.ts';
-import { closed as clientClosed, WebSocket } from '../ws/client/helpers.ts';
-import { startRawServer, stopRawServers } from '../ws/client/raw-server.ts';
-import { RawClient, startServer, stopServers, upgradeRequest, within } from '../ws/server/harness.ts';
+import { closed as clientClosed, WebSocket } from '../helpers/ws-client.ts';
+import { startRawServer, stopRawServers } from '../helpers/raw-ws-server.ts';
+import { RawClient, startInProcessServer, stopServers, upgradeRequest } from '../helpers/ws-server.ts';
+import { within } from '../helpers/within.ts';
 
 const SECRET = 'SECRET-7f3a';
 const secretError = () => new Error(`${SECRET} while reading /srv/app/secrets/db.js`);
@@ -49,7 +50,7 @@ describe('WebSocket close reasons from the server', () => {
     ['close code 999', 1002, masked(close(999))],
     ['a close reason that is not UTF-8', 1007, masked(close(1000, Buffer.from([0xff])))],
   ])('%s: code %i, a reason without internals', async (_name, code, bytes) => {
-    const { port } = await startServer(echo, { maxPayload: 100, maxFragments: 2 });
+    const { port } = await startInProcessServer(echo, { maxPayload: 100, maxFragments: 2 });
     const raw = await handshaken(port);
     raw.write(bytes);
     const [frame] = await raw.waitForFrames(1);
@@ -59,7 +60,7 @@ describe('WebSocket close reasons from the server', () => {
   });
 
   it('compressed messages that are not DEFLATE (1007) or inflate past maxPayload (1009) the same', async () => {
-    const { port } = await startServer(echo, { maxPayload: 1000, perMessageDeflate: true });
+    const { port } = await startInProcessServer(echo, { maxPayload: 1000, perMessageDeflate: true });
     const offer = { 'Sec-WebSocket-Extensions': 'permessage-deflate' };
     const cases: Array<[number, Buffer]> = [
       [1007, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00])],
@@ -77,7 +78,7 @@ describe('WebSocket close reasons from the server', () => {
 
   it('a message handler that throws sends the peer nothing about it, and the connection carries on', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const { port } = await startServer((req: { type: string; ws: ServerWebSocket; data: string }) => {
+    const { port } = await startInProcessServer((req: { type: string; ws: ServerWebSocket; data: string }) => {
       if (req.type !== 'websocket') return { body: 'http' };
       if (req.data === 'explode') throw secretError();
       req.ws.send(`echo ${req.data}`);
@@ -98,7 +99,7 @@ describe('refused upgrades', () => {
     ['chooses a subprotocol the client did not offer', () => ({ protocol: SECRET })],
   ])('an upgrade hook that %s: 500 with a fixed body; the detail goes to stderr', async (_name, upgrade) => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const { port } = await startServer({ websocket: { upgrade } });
+    const { port } = await startInProcessServer({ websocket: { upgrade } });
     const raw = await RawClient.connect(port);
     raw.write(upgradeRequest('/'));
     expect(await raw.response()).toMatchObject({ status: 500, body: 'Internal Server Error' });
@@ -107,7 +108,7 @@ describe('refused upgrades', () => {
   });
 
   it('a malformed Sec-WebSocket-Extensions header: 400 naming the header only', async () => {
-    const { port } = await startServer(echo);
+    const { port } = await startInProcessServer(echo);
     const raw = await RawClient.connect(port);
     raw.write(upgradeRequest('/', { 'Sec-WebSocket-Extensions': 'permessage-deflate; x="unterminated' }));
     const { status, body } = await raw.response();
@@ -124,7 +125,7 @@ describe('HTTP', () => {
     ['returns JSON that cannot be sent', () => ({ body: { n: 1n, note: SECRET } }), 'Internal Server Error'],
   ])('a handler that %s: 500, a body without internals', async (_name, handler, prefix) => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    const { port } = await startServer(handler);
+    const { port } = await startInProcessServer(handler);
     const response = await fetch(`http://127.0.0.1:${port}/`);
     expect(response.status).toBe(500);
     const body = await response.text();

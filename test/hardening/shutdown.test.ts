@@ -8,22 +8,23 @@ import { request } from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startServer, type RunningServer } from '../http/helpers/krandog-server.ts';
+import { startKrandogServer, type RunningKrandogServer } from '../helpers/krandog-server.ts';
 import { buildFrame, OP } from '../helpers/frames.ts';
-import { RawConnection, rawRequest } from '../http/helpers/raw-http.ts';
-import { RawClient, upgradeRequest, within } from '../ws/server/harness.ts';
+import { RawHttpConnection, rawRequest } from '../helpers/raw-http.ts';
+import { RawClient, upgradeRequest } from '../helpers/ws-server.ts';
+import { within } from '../helpers/within.ts';
 
 const STREAM = 'test/fixtures/hardening/shutdown-stream.js';
 const MODES = 'test/fixtures/hardening/shutdown-modes.js';
 const LARGE_BYTES = 300 * 1024;
 
-const runs: RunningServer[] = [];
+const runs: RunningKrandogServer[] = [];
 afterEach(async () => {
   for (const run of runs.splice(0)) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
 });
 
-async function start(script: string, args: string[] = []): Promise<RunningServer> {
-  const run = await startServer(script, args);
+async function start(script: string, args: string[] = []): Promise<RunningKrandogServer> {
+  const run = await startKrandogServer(script, args);
   runs.push(run);
   return run;
 }
@@ -102,7 +103,7 @@ function get(port: number, path: string): Promise<number> {
 }
 
 /** Every client got exactly what the script accepted for it, in order, then close 1001; then krandog exits 0. */
-async function expectNothingLost(run: RunningServer, clients: StreamClient[]): Promise<void> {
+async function expectNothingLost(run: RunningKrandogServer, clients: StreamClient[]): Promise<void> {
   const closes = await Promise.all(clients.map((client) => within(client.closed, 20_000, `${client.name} never closed`)));
   expect(closes).toEqual(clients.map(() => ({ code: 1001, reason: 'server shutting down' })));
   expect(await within(run.exited, 20_000, 'krandog never exited')).toBe(0);
@@ -185,7 +186,7 @@ describe('signals', () => {
 describe('what is in flight when the shutdown begins', () => {
   it('a response not yet written says Connection: close, and the connection then closes', async () => {
     const run = await start(MODES, ['slow']);
-    const connection = await RawConnection.connect(run.port);
+    const connection = await RawHttpConnection.connect(run.port);
     connection.write(rawRequest('GET', '/slow'));
     await run.waitForOutput(/slow request in progress\n/);
     run.child.kill('SIGTERM');

@@ -14,8 +14,8 @@ import WebSocket from 'ws';
 import https from '../../runtime/https/index.ts';
 import { createServer, type HandlerSpec, type Server } from '../../runtime/http/server.ts';
 import type { ServerOptions } from '../../runtime/http/options.ts';
-import { runScript } from '../http/helpers/krandog-server.ts';
-import { within } from '../ws/server/harness.ts';
+import { runScript } from '../helpers/krandog-server.ts';
+import { within } from '../helpers/within.ts';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 

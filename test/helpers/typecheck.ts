@@ -2,9 +2,7 @@
 // One `tsc -b` builds every fixture project in one process (one start-up, one read of @types/node)
 // instead of one tsc per project; --verbose marks where each project's diagnostics begin.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+import { repoRoot } from './repo.ts';
 
 /** What tsc said about one project: whether it reported an error, and its diagnostics (no build chatter). */
 export interface TscResult {

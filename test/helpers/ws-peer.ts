@@ -3,6 +3,7 @@ import net, { type Socket } from 'node:net';
 import { Connection, type ConnectionOptions } from '../../runtime/ws/connection.ts';
 import { createDuplexPair } from './duplex-pair.ts';
 import { decodeFrames, type DecodedFrame } from './frames.ts';
+import { within } from './within.ts';
 
 export type Transport = 'memory' | 'tcp';
 
@@ -10,15 +11,6 @@ export interface CloseRecord {
   code: number;
   reason: string;
   wasClean: boolean;
-}
-
-/** Rejects with `message` if `promise` has not settled after `ms` (a hang guard, not a speed check). */
-export function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
 }
 
 /** Lets queued I/O callbacks run (in-memory streams deliver on the next ticks). */
