@@ -1,0 +1,14 @@
+import type { FileResult, RunSummary } from '../results.ts';
+
+/** A report format: told of each file as it finishes, then of the whole run. */
+export interface Reporter {
+  file(result: FileResult): void;
+  end(summary: RunSummary): void;
+}
+
+export interface ReporterContext {
+  write: (text: string) => void;
+  color: boolean;
+  /** The -t pattern, if any (skipped tests are the ones it did not match). */
+  pattern: string | undefined;
+}
