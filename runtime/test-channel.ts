@@ -1,6 +1,6 @@
 // The link between a test file and `krandog test` (src/test/), which runs each file in a child
 // process with KRANDOG_TEST_CHILD set to this JSON:
-//   { "ppid": <the runner's PID>, "fd": 3, "timeout": 5000, "pattern": "regex source" | null }
+//   { "ppid": <the runner's PID>, "fd": 3, "timeout": 5000, "pattern": "regex source" | null, "bail": false }
 // The test runner then writes one JSON line per event to that file descriptor instead of its
 // human report, and leaves the exit code alone (the runner judges the file by its events).
 // The variable is taken out of the environment, and honoured only by a direct child of the
@@ -12,6 +12,8 @@ export interface ChildChannel {
   timeout: number;
   /** Only tests whose name matches run (-t); the others are reported as skipped. */
   pattern: RegExp | undefined;
+  /** --bail: no test runs after the first failure. */
+  bail: boolean;
   send(event: TestEvent): void;
 }
 
@@ -28,7 +30,7 @@ export function takeChildChannel(): ChildChannel | undefined {
   const raw = process.env[CHILD_ENV];
   if (raw === undefined) return undefined;
   delete process.env[CHILD_ENV];
-  let config: { ppid?: unknown; fd?: unknown; timeout?: unknown; pattern?: unknown };
+  let config: { ppid?: unknown; fd?: unknown; timeout?: unknown; pattern?: unknown; bail?: unknown };
   try {
     config = JSON.parse(raw);
   } catch {
@@ -39,6 +41,7 @@ export function takeChildChannel(): ChildChannel | undefined {
   return {
     timeout: config.timeout,
     pattern: typeof config.pattern === 'string' ? new RegExp(config.pattern) : undefined,
+    bail: config.bail === true,
     send: (event) => writeAll(fd, JSON.stringify(event) + '\n'),
   };
 }

@@ -71,6 +71,8 @@ const pending: TestCase[] = [];
 /** The run in progress, if any: the next run() waits for it, so that reports never interleave. */
 let currentRun: Promise<TestResults> | undefined;
 let leftoversScheduled = false;
+/** A test of this file failed: with --bail, no more run. */
+let bailed = false;
 
 /** Registers a test; `fn` may be async. Tests run, in order, when run() is called. */
 export function test(name: string, fn: TestFunction, options: TestOptions = {}): void {
@@ -136,10 +138,11 @@ async function runTests(tests: TestCase[], defaultTimeout: number): Promise<Test
  * runTests() for `krandog test`: an event per test, no report, and the exit code left alone.
  * Tests whose names -t does not match are skipped.
  */
-async function reportTests(tests: TestCase[], defaultTimeout: number, { pattern, send }: ChildChannel): Promise<TestResults> {
+async function reportTests(tests: TestCase[], defaultTimeout: number, { pattern, bail, send }: ChildChannel): Promise<TestResults> {
   let failed = 0;
   let total = 0;
   for (const { name, fn, timeout = defaultTimeout } of tests) {
+    if (bail && bailed) break;
     if (pattern && !pattern.test(name)) {
       send({ type: 'skip', name });
       continue;
@@ -153,6 +156,7 @@ async function reportTests(tests: TestCase[], defaultTimeout: number, { pattern,
       send({ type: 'pass', name, ms });
     } else {
       failed++;
+      bailed = true;
       const error = failure.error;
       const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : undefined;
       send({ type: 'fail', name, ms, error: { name: error instanceof Error ? error.name : 'Error', message: failureMessage(error), stack } });

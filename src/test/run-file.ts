@@ -26,6 +26,7 @@ export interface FileRunOptions {
   /** How long the file may be idle outside a test, in ms. */
   fileTimeout: number;
   pattern: string | undefined;
+  bail: boolean;
   cache: boolean;
   /** process.argv[0] for the test file. */
   argv0: string;
@@ -46,7 +47,7 @@ export async function runTestFile(file: string, name: string, options: FileRunOp
     env: {
       ...process.env,
       KRANDOG_EXECUTABLE: options.argv0,
-      [CHILD_ENV]: JSON.stringify({ ppid: process.pid, fd: 3, timeout: options.timeout, pattern: options.pattern ?? null }),
+      [CHILD_ENV]: JSON.stringify({ ppid: process.pid, fd: 3, timeout: options.timeout, pattern: options.pattern ?? null, bail: options.bail }),
     },
   });
   let watch: Watchdog | undefined;

@@ -16,7 +16,7 @@ export interface RunFilesOptions {
   cache: boolean;
   argv0: string;
   cwd: string;
-  /** Each file's result, as soon as it is known. */
+  /** Each file's result, in the order of `files`, as soon as it and those before it are known. */
   onFile: (result: FileResult) => void;
 }
 
@@ -64,13 +64,19 @@ export async function runTestFiles(files: readonly string[], options: RunFilesOp
     });
   };
 
+  // Reported in order, so that every report reads the same from run to run.
+  const finished = new Map<string, FileResult>();
+  let reported = 0;
+  const report = () => {
+    for (; reported < files.length && finished.has(files[reported]); reported++) options.onFile(finished.get(files[reported])!);
+  };
   const worker = async () => {
     while (queue.length > 0 && !bail.signal.aborted) {
       const result = await runOne(queue.shift()!);
       results.push(result);
-      // The failing file itself is not the one cancelled.
-      if (options.bail && fileFailed(result) && !result.cancelled) bail.abort();
-      options.onFile(result);
+      if (options.bail && fileFailed(result)) bail.abort();
+      finished.set(result.file, result);
+      report();
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.jobs, files.length) }, worker));

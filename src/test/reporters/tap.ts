@@ -1,15 +1,17 @@
 // TAP version 13 (https://testanything.org/tap-version-13-specification.html): one point per
 // test, named `<file> > <test>`, and one per file that failed as a whole; failures carry a YAML
 // block; a failing file's output follows as `#` comment lines. The plan comes last (then `Bail out!`
-// when --bail stopped the run). A run with
-// nothing to report gets a failing point of its own, since `1..0` would read as a pass.
+// when --bail stopped the run). A failed run
+// with no failing point (no tests ran) gets one of its own: `1..0`, or skips only, read as a pass.
 import { fileFailed, outputText, runPassed, countResults, type FileResult, type RunSummary } from '../results.ts';
 import type { Reporter, ReporterContext } from './reporter.ts';
 
 export function tapReporter({ write }: ReporterContext): Reporter {
   let count = 0;
+  let notOk = 0;
   const point = (ok: boolean, description: string, directive = '') => {
     count++;
+    if (!ok) notOk++;
     write(`${ok ? 'ok' : 'not ok'} ${count} - ${escapeDescription(description)}${directive}\n`);
   };
   write('TAP version 13\n');
@@ -34,7 +36,7 @@ export function tapReporter({ write }: ReporterContext): Reporter {
 
     end(summary) {
       const counts = countResults(summary.files);
-      if (!runPassed(summary) && count === 0) point(false, summary.notRun.length > 0 ? 'stopped by --bail' : 'no tests ran');
+      if (!runPassed(summary) && notOk === 0) point(false, summary.notRun.length > 0 ? 'stopped by --bail' : 'no tests ran');
       write(`1..${count}\n`);
       write(`# tests ${counts.passed + counts.failed}\n# pass ${counts.passed}\n# fail ${counts.failed}\n# skip ${counts.skipped}\n`);
       write(`# files ${summary.files.length + summary.notRun.length}, failed ${counts.filesFailed}, not run ${summary.notRun.length}\n`);

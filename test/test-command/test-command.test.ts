@@ -1,0 +1,253 @@
+// `krandog test` through the real ./krandog: each file in its own process, the verdict per file,
+// the reports and the exit code. Test files are written to a temporary project per test.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeTempDir, runKrandog, type RunResult } from '../e2e/runner-helpers.ts';
+import { parseXml } from './xml.ts';
+
+const cacheHome = makeTempDir('krandog-cache-');
+
+/** A folder with these files (relative path → source). */
+function project(files: Record<string, string>): string {
+  const dir = makeTempDir('krandog-tests-');
+  for (const [name, source] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), source);
+  }
+  return dir;
+}
+
+function krandogTest(dir: string, ...args: string[]): RunResult {
+  return runKrandog(['test', ...args], { cwd: dir, cacheHome, env: { NO_COLOR: '1' } });
+}
+
+const PASSING = "test('adds', () => assertEqual(1 + 1, 2));\ntest('awaits', async () => { await new Promise((r) => setTimeout(r, 5)); });\n";
+
+describe('krandog test', () => {
+  it('runs the test files it finds, and exits 0 when every test passed', () => {
+    const dir = project({
+      'math.test.js': PASSING,
+      'types.test.ts': "const n: number = 2;\ntest('typed', () => assertEqual(n, 2));\n",
+      'test/under-test-folder.mjs': "test('found', () => {});\n",
+      'lib/helper.js': "throw new Error('not a test file: never run');\n",
+      'node_modules/pkg/x.test.js': "throw new Error('inside node_modules: never run');\n",
+    });
+    const result = krandogTest(dir);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines.filter((line) => line.startsWith('✓ ')).map((line) => line.split(' (')[0])).toEqual([
+      '✓ math.test.js',
+      '✓ test/under-test-folder.mjs',
+      '✓ types.test.ts',
+    ]);
+    expect(result.stdout).toContain('✓ math.test.js (2 tests, ');
+    expect(result.stdout).toMatch(/\nTests  4 passed, 0 failed\nFiles  3 passed, 0 failed\nTime   \d+\.\d\d s\nPASS\n$/);
+  });
+
+  it('fails a failing, throwing, crashing or empty file, each with its own line, and shows a failing file’s output', () => {
+    const dir = project({
+      'a-pass.test.js': "console.log('quiet when passing');\n" + PASSING,
+      'b-fail.test.js': "console.log('printed by b');\ntest('ok', () => {});\ntest('compares', () => assertEqual(2, 3));\ntest('throws', () => { throw new TypeError('not a function'); });\n",
+      'c-crash.test.js': "test('crashes', async () => { setTimeout(() => { throw new Error('boom'); }, 1); await new Promise(() => {}); });\n",
+      'd-empty.test.js': "console.log('no tests here');\n",
+      'e-exit.test.js': "test('exits', () => process.exit(0));\ntest('never reached', () => {});\n",
+      'f-syntax.test.js': 'const x = ;\n',
+    });
+    const result = krandogTest(dir);
+    expect(result.status).toBe(1);
+    const out = result.stdout;
+    expect(out).toContain('✓ a-pass.test.js (2 tests');
+    expect(out).not.toContain('quiet when passing');
+    expect(out).toMatch(/✗ b-fail\.test\.js \(2 of 3 tests failed, \d+ ms\)\n {4}✗ compares\n {8}expected 3, got 2\n {8}at b-fail\.test\.js:3:/);
+    expect(out).toContain('    ✗ throws\n        TypeError: not a function\n');
+    expect(out).toContain('    │ printed by b\n');
+    expect(out).toContain('✗ c-crash.test.js (1 of 1 test failed, ');
+    expect(out).toMatch(/c-crash\.test\.js.*: exited with code 1 during "crashes"/);
+    expect(out).toContain('    │ Error: boom');
+    expect(out).toMatch(/✗ d-empty\.test\.js \(0 tests, \d+ ms\): registered no tests/);
+    expect(out).toMatch(/✗ e-exit\.test\.js .*: exited with code 0 during "exits"/);
+    expect(out).toMatch(/✗ f-syntax\.test\.js .*: does not build/);
+    expect(out).toContain('f-syntax.test.js:1:10');
+    // The summary: every failure on one line, then the counts.
+    const summary = out.slice(out.indexOf('\nFailures'));
+    expect(summary.split('\n').filter((line) => line.startsWith('  ✗ '))).toEqual([
+      '  ✗ b-fail.test.js › compares: expected 3, got 2',
+      '  ✗ b-fail.test.js › throws: TypeError: not a function',
+      '  ✗ c-crash.test.js › crashes: did not finish: the process exited with code 1 during "crashes"',
+      '  ✗ c-crash.test.js: exited with code 1 during "crashes"',
+      '  ✗ d-empty.test.js: registered no tests',
+      '  ✗ e-exit.test.js › exits: did not finish: the process exited with code 0 during "exits"',
+      '  ✗ e-exit.test.js: exited with code 0 during "exits"',
+      '  ✗ f-syntax.test.js: does not build',
+    ]);
+    expect(summary).toMatch(/Tests {2}3 passed, 4 failed\nFiles {2}1 passed, 5 failed\n.*\nFAIL\n$/);
+  });
+
+  it('fails an async test that outlives --timeout, naming it, and goes on with the next', () => {
+    const dir = project({ 'slow.test.js': "test('waits forever', () => new Promise(() => {}));\ntest('next', () => {});\n" });
+    const result = krandogTest(dir, '--timeout', '300');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('  ✗ slow.test.js › waits forever: timed out after 300 ms');
+    expect(result.stdout).toContain('Tests  1 passed, 1 failed');
+  });
+
+  it('kills a file stuck in a test, or kept alive after its tests, and says which', () => {
+    const dir = project({
+      'busy.test.js': "test('spins', () => { for (;;) {} });\n",
+      'open.test.js': "const server = serve(0, () => ({ body: 'x' }), { quiet: true });\ntest('serves', async () => assertEqual(await (await fetch(`http://127.0.0.1:${server.port}/`)).text(), 'x'));\n",
+    });
+    const result = krandogTest(dir, '--timeout', '300');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('  ✗ busy.test.js › spins: timed out after 300 ms, blocking the process');
+    expect(result.stdout).toContain('  ✗ busy.test.js: stuck in "spins" past its 300 ms timeout; killed');
+    expect(result.stdout).toContain('  ✗ open.test.js: still running 2000 ms after its last test ended: an open server, socket or timer keeps it alive; killed');
+    expect(result.stdout).toContain('Tests  1 passed, 1 failed');
+  });
+
+  it('-t runs only the tests whose name matches; matching none is a failure', () => {
+    const dir = project({ 'names.test.js': "test('adds one', () => {});\ntest('adds two', () => {});\ntest('parses', () => { throw new Error('not run'); });\n" });
+    const filtered = krandogTest(dir, '-t', '^adds');
+    expect(filtered.status).toBe(0);
+    expect(filtered.stdout).toContain('✓ names.test.js (2 tests, 1 skipped, ');
+    expect(filtered.stdout).toContain('Tests  2 passed, 0 failed, 1 skipped (-t)');
+    const none = krandogTest(dir, '--test-name-pattern', 'nothing matches');
+    expect(none.status).toBe(1);
+    expect(none.stdout).toMatch(/Tests {2}0 passed, 0 failed, 3 skipped \(-t\)\n[^]*FAIL: no tests ran\n$/);
+  });
+
+  it('--bail stops at the first failure: the rest of the file and the files after it do not run', () => {
+    const dir = project({
+      'a.test.js': "test('fails', () => assert(false, 'first failure'));\ntest('after', () => {});\n",
+      'b.test.js': PASSING,
+      'c.test.js': PASSING,
+    });
+    const result = krandogTest(dir, '--bail', '--jobs', '1');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('    ✗ fails\n        first failure\n');
+    expect(result.stdout).not.toContain('b.test.js');
+    expect(result.stdout).toContain('Tests  0 passed, 1 failed\nFiles  0 passed, 1 failed, 2 not run (--bail)\n');
+  });
+
+  it('--jobs runs that many files at once', () => {
+    // Each file waits until the other has started: only two at a time can both pass.
+    const meet = (me: string, other: string) =>
+      `import { existsSync, writeFileSync } from 'node:fs';\n` +
+      `writeFileSync(${JSON.stringify(me)}, '');\n` +
+      `test('meets ${other}', async () => { while (!existsSync(${JSON.stringify(other)})) await new Promise((r) => setTimeout(r, 10)); });\n`;
+    const dir = project({ 'one.test.js': meet('one.started', 'two.started'), 'two.test.js': meet('two.started', 'one.started') });
+    const together = krandogTest(dir, '--jobs', '2', '--timeout', '10000');
+    expect(together.stdout).toContain('Tests  2 passed, 0 failed');
+    expect(together.status).toBe(0);
+
+    const dirAlone = project({ 'one.test.js': meet('one.started', 'two.started'), 'two.test.js': meet('two.started', 'one.started') });
+    const alone = krandogTest(dirAlone, '--jobs', '1', '--timeout', '500');
+    expect(alone.status).toBe(1);
+    expect(alone.stdout).toContain('  ✗ one.test.js › meets two.started: timed out after 500 ms');
+  });
+
+  it('runs the given files, folders and globs; a test file does not see the runner’s variable', () => {
+    const dir = project({
+      'src/a.test.js': "test('env', () => assertEqual(process.env.KRANDOG_TEST_CHILD, undefined));\n",
+      'src/b.spec.js': "test('spec', () => {});\n",
+      'other/c.test.ts': "test('c', () => {});\n",
+    });
+    const named = krandogTest(dir, 'src/b.spec.js', 'src');
+    expect(named.status).toBe(0);
+    expect(named.stdout).toMatch(/✓ src\/a\.test\.js[^]*✓ src\/b\.spec\.js/);
+    expect(named.stdout).not.toContain('other/');
+    const globbed = krandogTest(dir, '**/*.{spec.js,ts}');
+    expect(globbed.stdout).toContain('Files  2 passed, 0 failed');
+    expect(globbed.stdout).toMatch(/✓ other\/c\.test\.ts[^]*✓ src\/b\.spec\.js/);
+  });
+
+  it('exits 1 when it finds no test files, and 2 for a wrong command line', () => {
+    const empty = krandogTest(project({ 'readme.md': '' }));
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toMatch(/^krandog: no test files under /);
+    expect(empty.stdout).toContain('FAIL: no tests ran');
+    const dir = project({ 'a.test.js': PASSING });
+    for (const [args, message] of [
+      [['--jobs', '0'], "krandog: --jobs must be a whole number from 1, got '0'\n"],
+      [['--timeout', 'soon'], "krandog: --timeout must be a whole number from 1, got 'soon'\n"],
+      [['--reporter', 'xml'], "krandog: --reporter must be default, tap or junit, got 'xml'\n"],
+      [['-t', '('], 'krandog: -t: Invalid regular expression: /(/: Unterminated group\n'],
+      [['missing.test.js'], `krandog: cannot find 'missing.test.js' (nothing at ${path.join(dir, 'missing.test.js')})\n`],
+      [['nothing/**/*.test.js'], "krandog: no test files in 'nothing/**/*.test.js'\n"],
+    ] as const) {
+      const result = krandogTest(dir, ...args);
+      expect({ status: result.status, stderr: result.stderr, stdout: result.stdout }).toEqual({ status: 2, stderr: message, stdout: '' });
+    }
+  });
+});
+
+describe('krandog test reports', () => {
+  const files = {
+    'a.test.js': "test('adds', () => {});\ntest('has # and \\\\ in its name', () => {});\n",
+    'b.test.js': "console.log('out <b> & \\x1b[31mred\\x1b[39m');\nconsole.error('err');\ntest('compares', () => assertEqual({ a: 1 }, { a: 2 }));\ntest('other', () => {});\n",
+    'c.test.js': "console.log('nothing');\n",
+  };
+
+  it('--reporter tap: a point per test and per failed file, YAML for failures, the plan last', () => {
+    const result = krandogTest(project(files), '--reporter', 'tap', '-t', '^(?!other)');
+    expect(result.status).toBe(1);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('TAP version 13');
+    const points = lines.filter((line) => /^(not )?ok \d+ - /.test(line));
+    expect(points).toEqual([
+      'ok 1 - a.test.js > adds',
+      'ok 2 - a.test.js > has \\# and \\\\ in its name',
+      'not ok 3 - b.test.js > compares',
+      'ok 4 - b.test.js > other # SKIP does not match -t',
+      'not ok 5 - c.test.js',
+    ]);
+    const compares = lines.indexOf('not ok 3 - b.test.js > compares');
+    expect(lines.slice(compares + 1, compares + 4)).toEqual(['  ---', '  message: |-', '    expected { a: 2 }, got { a: 1 }']);
+    expect(lines[lines.indexOf('ok 4 - b.test.js > other # SKIP does not match -t') - 1]).toBe('  ...');
+    expect(lines).toContain('# err');
+    expect(lines).toContain('1..5');
+    expect(lines.slice(lines.indexOf('1..5') + 1, lines.indexOf('1..5') + 5)).toEqual(['# tests 3', '# pass 2', '# fail 1', '# skip 1']);
+  });
+
+  it('--reporter tap never reports a run with nothing in it as a pass', () => {
+    const result = krandogTest(project({ 'a.test.js': "test('x', () => {});\n" }), '--reporter', 'tap', '-t', 'nothing');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/^TAP version 13\nok 1 - a\.test\.js > x # SKIP does not match -t\nnot ok 2 - no tests ran\n1\.\.2\n/);
+  });
+
+  it('--reporter junit --outfile writes JUnit XML that parses, with the counts and the failures; stdout gets the readable report', () => {
+    const dir = project(files);
+    const result = krandogTest(dir, '--reporter', 'junit', '--outfile', 'reports/junit.xml');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('Files  1 passed, 2 failed');
+    const root = parseXml(readFileSync(path.join(dir, 'reports/junit.xml'), 'utf8'));
+    expect(root.name).toBe('testsuites');
+    expect(root.attributes).toMatchObject({ tests: '5', failures: '1', errors: '1', skipped: '0' });
+    expect(root.children.map((suite) => [suite.name, suite.attributes.name, suite.attributes.tests, suite.attributes.failures, suite.attributes.errors])).toEqual([
+      ['testsuite', 'a.test.js', '2', '0', '0'],
+      ['testsuite', 'b.test.js', '2', '1', '0'],
+      ['testsuite', 'c.test.js', '1', '0', '1'],
+    ]);
+    const [a, b, c] = root.children;
+    expect(a.children.map((test) => test.attributes.name)).toEqual(['adds', 'has # and \\ in its name']);
+    for (const test of a.children) expect(Number(test.attributes.time)).toBeGreaterThanOrEqual(0);
+    const failure = b.children[0].children[0];
+    expect(failure.name).toBe('failure');
+    expect(failure.attributes).toMatchObject({ message: 'expected { a: 2 }, got { a: 1 }', type: 'AssertionError' });
+    expect(failure.text).toContain('b.test.js:3:');
+    // The terminal colour codes are dropped; the rest is escaped and comes back as it was.
+    expect(b.children.find((child) => child.name === 'system-out')!.text).toBe('out <b> & [31mred[39m\n');
+    expect(b.children.find((child) => child.name === 'system-err')!.text).toBe('err\n');
+    expect(c.children[0].attributes.name).toBe('(file)');
+    expect(c.children[0].children[0]).toMatchObject({ name: 'error', attributes: { message: 'registered no tests' } });
+  });
+
+  it('the XML check itself refuses what CI systems would', () => {
+    expect(() => parseXml('<a>x & y</a>')).toThrow(/bare &/);
+    expect(() => parseXml('<a><b></a></b>')).toThrow(/<\/b> expected/);
+    expect(() => parseXml('<a>\x1b</a>')).toThrow(/forbids/);
+    expect(() => parseXml('<a x="1" x="2"/>')).toThrow(/twice/);
+    expect(parseXml('<a x="&quot;&#10;">&lt;&#x41;</a>')).toEqual({ name: 'a', attributes: { x: '"\n' }, children: [], text: '<A' });
+  });
+});
