@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, runKrandog, type RunResult } from '../e2e/runner-helpers.ts';
+import { makeTempDir, runKrandog, startKrandog, type RunResult } from '../e2e/runner-helpers.ts';
 import { parseXml } from './xml.ts';
 
 const cacheHome = makeTempDir('krandog-cache-');
@@ -249,5 +249,28 @@ describe('krandog test reports', () => {
     expect(() => parseXml('<a>\x1b</a>')).toThrow(/forbids/);
     expect(() => parseXml('<a x="1" x="2"/>')).toThrow(/twice/);
     expect(parseXml('<a x="&quot;&#10;">&lt;&#x41;</a>')).toEqual({ name: 'a', attributes: { x: '"\n' }, children: [], text: '<A' });
+  });
+});
+
+describe('krandog test --watch', () => {
+  it('reruns the files whose inputs changed, and exits with the last verdict', async () => {
+    const dir = project({
+      'lib.js': 'export const value = 1;\n',
+      'uses-lib.test.js': "import { value } from './lib.js';\ntest('value', () => assertEqual(value, 1));\n",
+      'other.test.js': "test('other', () => {});\n",
+    });
+    const live = startKrandog(['test', '--watch'], { cwd: dir, cacheHome, env: { NO_COLOR: '1' } });
+    try {
+      await live.waitFor(/Files {2}2 passed, 0 failed\n.*\nPASS\n/);
+      await live.waitFor(/watching for changes/, 'stderr');
+      writeFileSync(path.join(dir, 'lib.js'), 'export const value = 2;\n');
+      await live.waitFor(/lib\.js changed; rerunning 1 file\n/, 'stderr');
+      const [rerun] = await live.waitFor(/✗ uses-lib\.test\.js[^]*FAIL\n/);
+      expect(rerun).toContain('expected 1, got 2');
+      expect(rerun).not.toContain('other.test.js');
+    } finally {
+      live.child.kill('SIGTERM');
+    }
+    expect(await live.exited).toEqual({ code: 1, signal: null });
   });
 });
