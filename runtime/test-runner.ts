@@ -14,6 +14,10 @@
 // Tests that no run() took (the script forgot it, or registered them after it) still run: when
 // the script's top level has finished, else just before the process would exit. A script that
 // forgets run() must not pass by running nothing.
+//
+// Under `krandog test` (src/test/), the report and the exit code are the runner's: each test is
+// an event on the channel to it instead (test-channel.ts), -t skips tests, --bail stops at the
+// first failure, and --timeout is the default timeout.
 import { inspect, isDeepStrictEqual } from 'node:util';
 import { SCRIPT_EVALUATED } from './script-evaluated.ts';
 import { takeChildChannel, type ChildChannel } from './test-channel.ts';

@@ -182,6 +182,15 @@ describe('krandog test', () => {
   });
 });
 
+describe('examples/tests', () => {
+  it('echo.test.js passes against its own server, through the WebSocket client', () => {
+    const result = runKrandog(['test', 'examples/tests'], { cacheHome, env: { NO_COLOR: '1' } });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^✓ examples\/tests\/echo\.test\.js \(4 tests, \d+ ms\)\n/);
+    expect(result.status).toBe(0);
+  });
+});
+
 describe('krandog test reports', () => {
   const files = {
     'a.test.js': "test('adds', () => {});\ntest('has # and \\\\ in its name', () => {});\n",
