@@ -6,6 +6,7 @@ import { KrandogError, USAGE_EXIT_CODE } from '../errors.ts';
 import { takeExecutablePath } from '../cli/entry.ts';
 import { discoverTestFiles } from './discover.ts';
 import { runPassed } from './results.ts';
+import { killRunningFiles } from './run-file.ts';
 import { runTestFiles, type FilesRun } from './run-files.ts';
 import { defaultReporter } from './reporters/default.ts';
 import { junitReporter } from './reporters/junit.ts';
@@ -80,6 +81,12 @@ export async function testCommand(paths: string[], flags: TestFlags): Promise<vo
     const { watchTests } = await import('./watch.ts');
     await watchTests(files, run);
     return;
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      killRunningFiles();
+      process.exit(128 + os().constants.signals[signal]);
+    });
   }
   const summary = await run(files);
   process.exitCode = runPassed(summary) ? 0 : 1;

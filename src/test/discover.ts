@@ -11,38 +11,43 @@ const TEST_FILE = /\.test\.(?:js|ts|mjs|cjs)$/;
 export function discoverTestFiles(paths: readonly string[], cwd: string): string[] {
   const found = new Set<string>();
   for (const given of paths.length > 0 ? paths : ['.']) {
-    const before = found.size;
-    if (isGlob(given)) addGlob(given, cwd, found);
-    else addPath(given, cwd, found);
-    if (found.size === before && paths.length > 0) {
+    const matched = isGlob(given) ? addGlob(given, cwd, found) : addPath(given, cwd, found);
+    if (matched === 0 && paths.length > 0) {
       throw new KrandogError(`no test files in '${given}'${isGlob(given) ? '' : ' (test files are named *.test.js, .ts, .mjs or .cjs, or are under a test/ folder)'}`, USAGE_EXIT_CODE);
     }
   }
   return [...found].sort();
 }
 
-function addPath(given: string, cwd: string, found: Set<string>): void {
+/** Adds the test files `given` names to `found`; returns how many it named. */
+function addPath(given: string, cwd: string, found: Set<string>): number {
   const absolute = path.resolve(cwd, given);
   const stats = fs.statSync(absolute, { throwIfNoEntry: false });
   if (!stats) throw new KrandogError(`cannot find '${given}' (nothing at ${absolute})`, USAGE_EXIT_CODE);
   if (stats.isFile()) {
     found.add(absolute); // named explicitly: whatever its name
-    return;
+    return 1;
   }
-  for (const file of walk(absolute)) {
-    if (isTestFile(path.relative(cwd, file))) found.add(file);
-  }
+  return addEach(walk(absolute), (file) => isTestFile(path.relative(cwd, file)), found);
 }
 
-function addGlob(pattern: string, cwd: string, found: Set<string>): void {
+function addGlob(pattern: string, cwd: string, found: Set<string>): number {
   const normalized = pattern.split(path.sep).join('/');
   const base = path.resolve(cwd, globBase(normalized));
   const matcher = globToRegExp(path.resolve(cwd, normalized).split(path.sep).join('/'));
-  if (!fs.existsSync(base)) return;
+  if (!fs.existsSync(base)) return 0;
   const candidates = fs.statSync(base).isFile() ? [base] : walk(base);
+  return addEach(candidates, (file) => matcher.test(file.split(path.sep).join('/')), found);
+}
+
+function addEach(candidates: Iterable<string>, accept: (file: string) => boolean, found: Set<string>): number {
+  let count = 0;
   for (const file of candidates) {
-    if (matcher.test(file.split(path.sep).join('/'))) found.add(file);
+    if (!accept(file)) continue;
+    found.add(file);
+    count++;
   }
+  return count;
 }
 
 /** A script named *.test.*, or any script with a `test` folder on its way from the working folder. */

@@ -20,6 +20,13 @@ const cliFile = path.join(distDir, 'cli.cjs');
 /** Stack frames in these folders are krandog's own (the built CLI, the runtime's sources through their source maps). */
 const internalDirs = [distDir, path.join(distDir, '..', 'runtime') + path.sep];
 
+/** Children still running: stopped with the runner (Ctrl-C, SIGTERM), so that no hung file outlives it. */
+const liveChildren = new Set<ChildProcess>();
+
+export function killRunningFiles(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}
+
 export interface FileRunOptions {
   /** Per-test timeout (--timeout), in ms. */
   timeout: number;
@@ -50,6 +57,8 @@ export async function runTestFile(file: string, name: string, options: FileRunOp
       [CHILD_ENV]: JSON.stringify({ ppid: process.pid, fd: 3, timeout: options.timeout, pattern: options.pattern ?? null, bail: options.bail }),
     },
   });
+  liveChildren.add(child);
+  child.on('exit', () => liveChildren.delete(child));
   let watch: Watchdog | undefined;
   const outcome = await new Promise<Outcome>((resolve) => {
     watch = new Watchdog(child, options, result, resolve);
@@ -97,7 +106,7 @@ class Watchdog {
     });
     options.signal?.addEventListener('abort', () => this.#stop({ kind: 'cancelled' }), { once: true });
     if (options.signal?.aborted) this.#stop({ kind: 'cancelled' });
-    this.#arm(options.fileTimeout, () => `did nothing for ${options.fileTimeout} ms before its first test`);
+    this.#arm(options.fileTimeout, () => `did nothing for ${options.fileTimeout} ms before its first test; killed`);
   }
 
   onEvent(event: TestEvent): void {

@@ -4,6 +4,7 @@
 import { path } from '../builtins.ts';
 import { FileWatcher } from '../watch/file-watcher.ts';
 import { runPassed } from './results.ts';
+import { killRunningFiles } from './run-file.ts';
 import type { FilesRun } from './run-files.ts';
 
 export async function watchTests(files: readonly string[], run: (files: readonly string[]) => Promise<FilesRun>): Promise<void> {
@@ -40,6 +41,7 @@ export async function watchTests(files: readonly string[], run: (files: readonly
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       watcher.close();
+      killRunningFiles();
       process.exit(passed ? 0 : 1);
     });
   }

@@ -1,9 +1,9 @@
 // `krandog test` through the real ./krandog: each file in its own process, the verdict per file,
 // the reports and the exit code. Test files are written to a temporary project per test.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, runKrandog, startKrandog, type RunResult } from '../e2e/runner-helpers.ts';
+import { isAlive, makeTempDir, runKrandog, startKrandog, type RunResult } from '../e2e/runner-helpers.ts';
 import { parseXml } from './xml.ts';
 
 const cacheHome = makeTempDir('krandog-cache-');
@@ -93,15 +93,17 @@ describe('krandog test', () => {
     expect(result.stdout).toContain('Tests  1 passed, 1 failed');
   });
 
-  it('kills a file stuck in a test, or kept alive after its tests, and says which', () => {
+  it('kills a file stuck in a test, idle before its first, or kept alive after its last, and says which', () => {
     const dir = project({
       'busy.test.js': "test('spins', () => { for (;;) {} });\n",
+      'late.test.js': "await new Promise((resolve) => setTimeout(resolve, 60_000));\ntest('late', () => {});\n",
       'open.test.js': "const server = serve(0, () => ({ body: 'x' }), { quiet: true });\ntest('serves', async () => assertEqual(await (await fetch(`http://127.0.0.1:${server.port}/`)).text(), 'x'));\n",
     });
     const result = krandogTest(dir, '--timeout', '300');
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('  ✗ busy.test.js › spins: timed out after 300 ms, blocking the process');
     expect(result.stdout).toContain('  ✗ busy.test.js: stuck in "spins" past its 300 ms timeout; killed');
+    expect(result.stdout).toContain('  ✗ late.test.js: did nothing for 2000 ms before its first test; killed');
     expect(result.stdout).toContain('  ✗ open.test.js: still running 2000 ms after its last test ended: an open server, socket or timer keeps it alive; killed');
     expect(result.stdout).toContain('Tests  1 passed, 1 failed');
   });
@@ -212,7 +214,7 @@ describe('krandog test reports', () => {
       'not ok 5 - c.test.js',
     ]);
     const compares = lines.indexOf('not ok 3 - b.test.js > compares');
-    expect(lines.slice(compares + 1, compares + 4)).toEqual(['  ---', '  message: |-', '    expected { a: 2 }, got { a: 1 }']);
+    expect(lines.slice(compares + 1, compares + 4)).toEqual(['  ---', '  message: "expected { a: 2 }, got { a: 1 }"', '  name: "AssertionError"']);
     expect(lines[lines.indexOf('ok 4 - b.test.js > other # SKIP does not match -t') - 1]).toBe('  ...');
     expect(lines).toContain('# err');
     expect(lines).toContain('1..5');
@@ -258,6 +260,30 @@ describe('krandog test reports', () => {
     expect(() => parseXml('<a>\x1b</a>')).toThrow(/forbids/);
     expect(() => parseXml('<a x="1" x="2"/>')).toThrow(/twice/);
     expect(parseXml('<a x="&quot;&#10;">&lt;&#x41;</a>')).toEqual({ name: 'a', attributes: { x: '"\n' }, children: [], text: '<A' });
+  });
+});
+
+/** Polls `condition` every 20 ms; throws after `ms`. For what no event announces (a file appearing, a PID going away). */
+async function waitUntil(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !condition(); ) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('krandog test, stopped', () => {
+  it('SIGTERM stops the running test files with it', async () => {
+    const dir = project({
+      'hangs.test.js': "import { writeFileSync } from 'node:fs';\nwriteFileSync('pid', String(process.pid));\ntest('waits', () => new Promise(() => {}));\n",
+    });
+    const live = startKrandog(['test', '--timeout', '60000'], { cwd: dir, cacheHome });
+    const pidFile = path.join(dir, 'pid');
+    await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '', 'the test file to start');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(isAlive(pid)).toBe(true);
+    live.child.kill('SIGTERM');
+    expect(await live.exited).toEqual({ code: 143, signal: null });
+    await waitUntil(() => !isAlive(pid), `test file ${pid} to be gone`);
   });
 });
 

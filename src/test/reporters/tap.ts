@@ -52,12 +52,15 @@ function escapeDescription(text: string): string {
   return text.replace(/[\\#]/g, '\\$&').replace(/\n/g, ' ');
 }
 
-/** A YAML diagnostic block, indented two spaces; strings as block scalars, so nothing needs quoting. */
+/**
+ * A YAML diagnostic block, indented two spaces. A one-line string is a JSON string (a valid YAML
+ * double-quoted scalar), a longer one a block scalar: nothing in it needs escaping.
+ */
 function yaml(fields: Record<string, string | number | undefined>): string {
   const lines = ['  ---'];
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    if (typeof value === 'number') lines.push(`  ${key}: ${value}`);
+    if (typeof value === 'number' || !value.includes('\n')) lines.push(`  ${key}: ${JSON.stringify(value)}`);
     else lines.push(`  ${key}: |-`, ...value.split('\n').map((line) => `    ${line}`));
   }
   lines.push('  ...');
