@@ -164,6 +164,20 @@ describe('krandog test', () => {
     expect(globbed.stdout).toMatch(/✓ other\/c\.test\.ts[^]*✓ src\/b\.spec\.js/);
   });
 
+  it('a krandog the test file starts itself runs its tests as usual, even before the runner took its variable', () => {
+    const dir = project({
+      // No global touched before the spawn: the runtime, which takes KRANDOG_TEST_CHILD out of the environment, is not loaded yet.
+      'outer.test.js':
+        "import { execFileSync } from 'node:child_process';\n" +
+        "const inner = execFileSync(process.argv[0], ['inner.js'], { encoding: 'utf8' });\n" +
+        "test('inner printed its own report', () => assertEqual(inner, '\\nRunning 1 test...\\n\\n  ✓ inner\\n\\n1 test passed\\n'));\n",
+      'inner.js': "test('inner', () => {});\n",
+    });
+    const result = krandogTest(dir, 'outer.test.js');
+    expect(result.stdout).toContain('✓ outer.test.js (1 test, ');
+    expect(result.status).toBe(0);
+  });
+
   it('exits 1 when it finds no test files, and 2 for a wrong command line', () => {
     const empty = krandogTest(project({ 'readme.md': '' }));
     expect(empty.status).toBe(1);
