@@ -18,6 +18,7 @@ export interface ChildChannel {
 }
 
 export type TestEvent =
+  | { type: 'ready' }
   | { type: 'start'; name: string; timeout: number }
   | { type: 'pass'; name: string; ms: number }
   | { type: 'fail'; name: string; ms: number; error: { name: string; message: string; stack?: string } }
@@ -38,11 +39,14 @@ export function takeChildChannel(): ChildChannel | undefined {
   }
   if (config.ppid !== process.ppid || typeof config.fd !== 'number' || typeof config.timeout !== 'number') return undefined;
   const fd = config.fd;
+  const send = (event: TestEvent) => writeAll(fd, JSON.stringify(event) + '\n');
+  // The runtime is loaded: the process has started (how long that takes is no concern of the file's).
+  send({ type: 'ready' });
   return {
     timeout: config.timeout,
     pattern: typeof config.pattern === 'string' ? new RegExp(config.pattern) : undefined,
     bail: config.bail === true,
-    send: (event) => writeAll(fd, JSON.stringify(event) + '\n'),
+    send,
   };
 }
 

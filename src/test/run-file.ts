@@ -2,7 +2,7 @@
 // already in the cache), with KRANDOG_TEST_CHILD telling the test runner to send its events as
 // JSON lines on fd 3 (runtime/test-channel.ts). A watchdog stops a file that hangs: a test
 // stuck past its own timeout (a busy loop never lets its timer fire), or a file that does
-// nothing for the file timeout before, between or after its tests.
+// nothing for the file timeout before (once started), between or after its tests.
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { path } from '../builtins.ts';
@@ -12,6 +12,11 @@ import type { FileResult, OutputChunk, TestResult } from './results.ts';
 
 /** How much longer than its timeout a test may take before the process counts as stuck. */
 const STUCK_GRACE_MS = 1_000;
+/**
+ * Extra time for a process to start, until its runtime is loaded (the 'ready' event): a busy CI
+ * machine may take seconds to start Node, which no --timeout should count against the file.
+ */
+const START_GRACE_MS = 10_000;
 /** Output kept per file; beyond it the oldest is dropped. */
 const MAX_OUTPUT_CHARS = 1 << 20;
 /** How long a file's stdout and stderr may stay open after it exited (a process it started may hold them). */
@@ -106,11 +111,16 @@ class Watchdog {
     });
     options.signal?.addEventListener('abort', () => this.#stop({ kind: 'cancelled' }), { once: true });
     if (options.signal?.aborted) this.#stop({ kind: 'cancelled' });
-    this.#arm(options.fileTimeout, () => `did nothing for ${options.fileTimeout} ms before its first test; killed`);
+    const startLimit = options.fileTimeout + START_GRACE_MS;
+    this.#arm(startLimit, () => `did nothing for ${startLimit} ms before its first test; killed`);
   }
 
   onEvent(event: TestEvent): void {
     const tests = this.#result.tests;
+    if (event.type === 'ready') {
+      this.#arm(this.#options.fileTimeout, () => `did nothing for ${this.#options.fileTimeout} ms before its first test; killed`);
+      return;
+    }
     if (event.type === 'start') {
       this.#running = { name: event.name, status: 'failed', ms: 0 };
       tests.push(this.#running);
