@@ -16,12 +16,12 @@
 // forgets run() must not pass by running nothing.
 //
 // Under `krandog test` (src/test/), the report and the exit code are the runner's: each test is
-// an event on the channel to it instead (test-channel.ts), -t skips tests, --bail stops at the
+// an event on the channel to it instead (util/test-channel.ts), -t skips tests, --bail stops at the
 // first failure, and --timeout is the default timeout.
 import { inspect, isDeepStrictEqual } from 'node:util';
 import { SCRIPT_EVALUATED } from './script-evaluated.ts';
-import { takeChildChannel, type ChildChannel } from './test-channel.ts';
 import { isThenable } from './util/thenable.ts';
+import { takeChildChannel, type ChildChannel } from './util/test-channel.ts';
 
 type TestFunction = () => unknown;
 
@@ -69,7 +69,7 @@ export interface TestResults {
   total: number;
 }
 
-/** Set when `krandog test` runs this file: events go to it instead of the report (test-channel.ts). */
+/** Set when `krandog test` runs this file: events go to it instead of the report (util/test-channel.ts). */
 const channel: ChildChannel | undefined = takeChildChannel();
 const pending: TestCase[] = [];
 /** The run in progress, if any: the next run() waits for it, so that reports never interleave. */

@@ -1,13 +1,13 @@
 // Runs one test file in a child process: the same `krandog <file>` a user runs (its bundle is
 // already in the cache), with KRANDOG_TEST_CHILD telling the test runner to send its events as
-// JSON lines on fd 3 (runtime/test-channel.ts). A watchdog stops a file that hangs: a test
+// JSON lines on fd 3 (runtime/util/test-channel.ts). A watchdog stops a file that hangs: a test
 // stuck past its own timeout (a busy loop never lets its timer fire), or a file that does
 // nothing for the file timeout before (once started), between or after its tests.
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { path } from '../builtins.ts';
 import { distDir } from '../bundle/runtime-paths.ts';
-import { CHILD_ENV, type TestEvent } from '../../runtime/test-channel.ts';
+import { CHILD_ENV, type TestEvent } from '../../runtime/util/test-channel.ts';
 import type { FileResult, OutputChunk, TestResult } from './results.ts';
 
 /** How much longer than its timeout a test may take before the process counts as stuck. */
