@@ -268,6 +268,19 @@ describe('krandog test reports', () => {
     expect(c.children[0].children[0]).toMatchObject({ name: 'error', attributes: { message: 'registered no tests' } });
   });
 
+  it('--reporter junit on stdout: the totals are the sums of the suites, files --bail kept from starting included', () => {
+    const dir = project({ 'a.test.js': "test('fails', () => assert(false));\ntest('not run', () => {});\n", 'b.test.js': PASSING });
+    const result = krandogTest(dir, '--reporter', 'junit', '--bail', '--jobs', '1');
+    expect(result.status).toBe(1);
+    const root = parseXml(result.stdout);
+    for (const counter of ['tests', 'failures', 'errors', 'skipped']) {
+      const sum = root.children.reduce((total, suite) => total + Number(suite.attributes[counter]), 0);
+      expect([counter, Number(root.attributes[counter])]).toEqual([counter, sum]);
+    }
+    expect(root.attributes).toMatchObject({ tests: '2', failures: '1', skipped: '1' });
+    expect(root.children[1].children[0].children[0]).toMatchObject({ name: 'skipped', attributes: { message: 'not run: --bail stopped the run' } });
+  });
+
   it('the XML check itself refuses what CI systems would', () => {
     expect(() => parseXml('<a>x & y</a>')).toThrow(/bare &/);
     expect(() => parseXml('<a><b></a></b>')).toThrow(/<\/b> expected/);

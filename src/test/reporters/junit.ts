@@ -13,9 +13,10 @@ export function junitReporter({ write }: ReporterContext): Reporter {
       const counts = countResults(summary.files);
       const errors = summary.files.filter((file) => file.problem !== undefined).length;
       const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
-      lines.push(
-        `<testsuites name="krandog test" tests="${counts.passed + counts.failed + counts.skipped + errors}" failures="${counts.failed}" errors="${errors}" skipped="${counts.skipped}" time="${seconds(summary.ms)}">`,
-      );
+      // A file --bail kept from starting counts as one skipped testcase.
+      const skipped = counts.skipped + summary.notRun.length;
+      const tests = counts.passed + counts.failed + skipped + errors;
+      lines.push(`<testsuites name="krandog test" tests="${tests}" failures="${counts.failed}" errors="${errors}" skipped="${skipped}" time="${seconds(summary.ms)}">`);
       for (const file of summary.files) lines.push(...suite(file));
       for (const name of summary.notRun) {
         lines.push(`  <testsuite name="${attr(name)}" tests="1" failures="0" errors="0" skipped="1" time="0">`);
