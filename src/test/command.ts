@@ -10,7 +10,7 @@ import { killRunningFiles } from './run-file.ts';
 import { runTestFiles, type FilesRun } from './run-files.ts';
 import { defaultReporter } from './reporters/default.ts';
 import { junitReporter } from './reporters/junit.ts';
-import type { Reporter, ReporterContext } from './reporters/reporter.ts';
+import type { Reporter } from './reporters/reporter.ts';
 import { tapReporter } from './reporters/tap.ts';
 
 /** The file timeout is the test timeout, but never shorter than this: a process needs time to start. */
@@ -113,16 +113,15 @@ async function runAndReport(files: readonly string[], settings: TestSettings, cw
  * the readable one.
  */
 function makeReporters(settings: TestSettings): { reporters: Reporter[]; fileText: () => string } {
-  const context = (write: ReporterContext['write'], color: boolean): ReporterContext => ({ write, color, pattern: settings.pattern });
   const toStdout = (text: string) => void process.stdout.write(text);
   const color = useColor(process.stdout);
   const chosen = REPORTERS[settings.reporter];
   if (settings.outfile === undefined) {
-    return { reporters: [chosen(context(toStdout, settings.reporter === 'default' && color))], fileText: () => '' };
+    return { reporters: [chosen({ write: toStdout, color: settings.reporter === 'default' && color })], fileText: () => '' };
   }
   const collected: string[] = [];
-  const toFile = chosen(context((text) => void collected.push(text), false));
-  return { reporters: [defaultReporter(context(toStdout, color)), toFile], fileText: () => collected.join('') };
+  const toFile = chosen({ write: (text) => void collected.push(text), color: false });
+  return { reporters: [defaultReporter({ write: toStdout, color }), toFile], fileText: () => collected.join('') };
 }
 
 function writeOutfile(outfile: string, text: string): void {

@@ -2,7 +2,7 @@
 // tests and its output), then a summary that fits on one screen: every failure on one line,
 // the counts, and PASS or FAIL.
 import { path } from '../../builtins.ts';
-import { countResults, fileFailed, outputText, runPassed, type FileResult, type RunSummary } from '../results.ts';
+import { countResults, fileFailed, outputText, runPassed, type FileResult } from '../results.ts';
 import type { Reporter, ReporterContext } from './reporter.ts';
 
 /** Failures listed in the summary; the rest are counted. */

@@ -8,7 +8,6 @@ export interface Reporter {
 
 export interface ReporterContext {
   write: (text: string) => void;
+  /** Colour the report (the default reporter, on a terminal without NO_COLOR). */
   color: boolean;
-  /** The -t pattern, if any (skipped tests are the ones it did not match). */
-  pattern: string | undefined;
 }

@@ -3,7 +3,7 @@
 // block; a failing file's output follows as `#` comment lines. The plan comes last (then `Bail out!`
 // when --bail stopped the run). A failed run
 // with no failing point (no tests ran) gets one of its own: `1..0`, or skips only, read as a pass.
-import { fileFailed, outputText, runPassed, countResults, type FileResult, type RunSummary } from '../results.ts';
+import { countResults, fileFailed, outputText, runPassed } from '../results.ts';
 import type { Reporter, ReporterContext } from './reporter.ts';
 
 export function tapReporter({ write }: ReporterContext): Reporter {
