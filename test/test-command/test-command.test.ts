@@ -97,7 +97,8 @@ describe('krandog test', () => {
     const dir = project({
       'busy.test.js': "test('spins', () => { for (;;) {} });\n",
       'late.test.js': "const server = serve(0, () => ({ body: 'x' }), { quiet: true });\nawait new Promise(() => {});\ntest('never registered', () => {});\n",
-      'open.test.js': "const server = serve(0, () => ({ body: 'x' }), { quiet: true });\ntest('serves', async () => assertEqual(await (await fetch(`http://127.0.0.1:${server.port}/`)).text(), 'x'));\n",
+      // Synchronous tests only: --timeout is short here, and a busy machine must not make them fail.
+      'open.test.js': "const server = serve(0, () => ({ body: 'x' }), { quiet: true });\ntest('listens', () => assert(server.port > 0));\n",
     });
     const result = krandogTest(dir, '--timeout', '300');
     expect(result.status).toBe(1);
