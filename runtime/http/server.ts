@@ -16,12 +16,16 @@ import { describeListenError, sendServiceUnavailable } from './errors.ts';
 import { WebSocketUpgradeMessage } from './upgrade-offer.ts';
 import { closingAwareResponse } from './closing-response.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
+import { hasRoutesOrStatic, routedHandler, withFileResults, type RoutedHandlerSpec } from './routed-handler.ts';
 
 /** A Node-style listener, `(req, res) => …`, accepted so existing Node scripts keep working. */
 export type NodeRequestListener = (req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse) => void;
 
-/** A handler function, or an object with one per kind of traffic (`websocket` is read by the WebSocket server). */
-export type HandlerSpec = RequestHandler | NodeRequestListener | { request?: RequestHandler; websocket?: object };
+/**
+ * A handler function, or an object with one per kind of traffic (`websocket` is read by the
+ * WebSocket server; `routes` and `static` by routed-handler.ts).
+ */
+export type HandlerSpec = RequestHandler | NodeRequestListener | (RoutedHandlerSpec & { websocket?: object });
 
 /** Options of {@link Server.close}. */
 export interface CloseOptions {
@@ -256,7 +260,7 @@ export function orderArguments(first: unknown, second: unknown): [HandlerSpec, S
 }
 
 function isHandlerObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && ('request' in value || 'websocket' in value);
+  return typeof value === 'object' && value !== null && ('request' in value || 'websocket' in value || 'routes' in value || 'static' in value);
 }
 
 /** `serve(port, handler, options?)`: createServer + listen (on `options.host` if given). */
@@ -265,13 +269,15 @@ export function serve(port: number | string, handler: HandlerSpec, options?: Ser
 }
 
 function requestHandlerOf(handler: HandlerSpec): RequestHandler | NodeRequestListener {
-  if (typeof handler === 'function') return handler;
+  if (typeof handler === 'function') return isNodeStyle(handler) ? handler : withFileResults(handler);
   if (typeof handler === 'object' && handler !== null) {
     const { request, websocket } = handler;
-    if (typeof request === 'function') return request;
-    if (request === undefined && websocket !== undefined) return answerNotFound;
+    if (request !== undefined && typeof request !== 'function') throw new TypeError(`http.createServer: handler.request must be a function`);
+    if (hasRoutesOrStatic(handler)) return routedHandler(handler);
+    if (typeof request === 'function') return withFileResults(request);
+    if (websocket !== undefined) return answerNotFound;
   }
-  throw new TypeError('http.createServer: the handler must be a function or an object { request(req), websocket: {…} }');
+  throw new TypeError('http.createServer: the handler must be a function or an object { request(req), routes, static, websocket: {…} }');
 }
 
 /** The handler of a server that only has WebSocket handlers: plain HTTP requests find nothing. */
