@@ -37,6 +37,8 @@ declare module 'http' {
     readonly json: unknown;
     /** The client's IP address. */
     readonly remoteAddress: string | undefined;
+    /** Path parameters of the matched route (`:id` → `params.id`, a final `*` → `params['*']`), percent-decoded; `{}` without one. */
+    readonly params: Readonly<Record<string, string>>;
     /** The connection a WebSocket message came on (type 'websocket'): the same object for every message. */
     readonly ws?: ServerWebSocket;
     /** A WebSocket message (type 'websocket'): a string for text, a Buffer for binary. */
@@ -60,7 +62,30 @@ declare module 'http' {
     body?: unknown;
   }
 
-  export type HandlerResult = ResponseObject | Response | void;
+  /** Options of {@link file}. */
+  export interface FileOptions {
+    /** Extra response headers (Cache-Control, …); the file's own (Content-Length, ETag, …) win. */
+    headers?: ResponseHeaders;
+    /** Content-Type instead of the one from the file's extension. */
+    type?: string;
+  }
+
+  /** What `http.file()` returns: a file to send as the response, decided per request (304, Range, .br/.gz). */
+  export interface FileResponse {
+    /** The file's absolute path. */
+    readonly path: string;
+    readonly headers: ResponseHeaders | undefined;
+    readonly type: string | undefined;
+  }
+
+  /**
+   * A file as a response, from a handler or as a route's value: streamed from disk with its MIME
+   * type, ETag/Last-Modified (304), Range (206/416), HEAD, and a `.br`/`.gz` sibling for clients that
+   * accept it. A relative path is taken from the script's folder, not the working directory.
+   */
+  export function file(path: string, options?: FileOptions): FileResponse;
+
+  export type HandlerResult = ResponseObject | Response | FileResponse | void;
 
   /** A function handler: HTTP requests and, on a WebSocket server, every message. */
   export type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
@@ -171,8 +196,19 @@ declare module 'http' {
     drain?(ws: ServerWebSocket): unknown;
   }
 
+  /** What a route answers with: a handler, or a file. */
+  export type RouteTarget = Handler | FileResponse;
+
+  /** A route: one target for every method, or one per method in capitals (`{ GET, POST }`; others get 405). */
+  export type RouteValue = RouteTarget | { readonly [method: string]: RouteTarget };
+
   /** An object handler: one member per kind of traffic. */
   export interface HandlerObject {
+    /** Routes by path: `/users/:id` (in `req.params.id`), a final `*` (in `req.params['*']`). Tried first. */
+    routes?: Readonly<Record<string, RouteValue>>;
+    /** A folder whose files answer GET and HEAD (relative to the script's folder). Tried after the routes. */
+    static?: string;
+    /** Everything the routes and the folder do not answer (default: 404). */
     request?: Handler;
     websocket?: WebSocketHooks;
   }

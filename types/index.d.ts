@@ -6,6 +6,8 @@
 /// <reference path="./https.d.ts" />
 /// <reference path="./globals.d.ts" />
 export type {
+  FileOptions,
+  FileResponse,
   Handler,
   HandlerObject,
   HandlerResult,
@@ -17,6 +19,8 @@ export type {
   Request,
   ResponseHeaders,
   ResponseObject,
+  RouteTarget,
+  RouteValue,
   ServerCloseEvent,
   ServerCloseListener,
   ServerWebSocket,
