@@ -89,6 +89,21 @@ describe('routes', () => {
     expect([response.status, response.headers.get('cache-control'), response.headers.get('content-type')]).toEqual([200, 'no-store', 'application/octet-stream']);
   });
 
+  it('refuse http.file() given as a body (it would send its path as JSON) with a 500 that says why', async () => {
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+    try {
+      const base = await start(() => ({ body: file(import.meta.filename) }));
+      const response = await fetch(`${base}/`);
+      expect(response.status).toBe(500);
+      expect(await response.text()).not.toContain(import.meta.filename);
+      expect(errors.join('\n')).toContain('return http.file(path), not { body: http.file(path) }');
+    } finally {
+      console.error = original;
+    }
+  });
+
   it('keep WebSocket upgrades automatic beside the routes', async () => {
     const base = await start({
       routes: { '/api/ping': () => ({ body: 'pong' }) },

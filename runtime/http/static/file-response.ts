@@ -4,7 +4,7 @@
 import fs, { type Stats } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { describeValue } from '../../describe-value.ts';
-import type { ResponseObject } from '../response.ts';
+import { InvalidResponseError, type ResponseObject } from '../response.ts';
 import type { HeaderValue } from '../response-headers.ts';
 import { etagOf, isNotModified, lastModifiedOf, rangeStillValid } from './conditional.ts';
 import { mimeTypeOf } from './mime.ts';
@@ -32,6 +32,11 @@ export class FileResponse {
     this.path = file;
     this.headers = options.headers;
     this.type = options.type;
+  }
+
+  /** `{ body: http.file(…) }` would send the path as JSON: refused (a 500 and a line on stderr) instead. */
+  toJSON(): never {
+    throw new InvalidResponseError('http.file() is a response by itself: return http.file(path), not { body: http.file(path) }');
   }
 }
 
