@@ -262,6 +262,10 @@ declare module 'http' {
     upgradeTimeout?: number;
     /** Serve HTTPS and wss:// with these TLS options: `{ key, cert }` (or `pfx`) and anything node:tls takes. */
     tls?: import('node:tls').TlsOptions;
+    /** The handler object's `routes`, given with the options instead (not in both). */
+    routes?: HandlerObject['routes'];
+    /** The handler object's `static` folder, given with the options instead (not in both). */
+    static?: string;
   }
 
   /** The events of a {@link KrandogServer}, as Node's http.Server emits them. */

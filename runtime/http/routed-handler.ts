@@ -25,6 +25,21 @@ export function hasRoutesOrStatic(handler: object): boolean {
   return (handler as RoutedHandlerSpec).routes !== undefined || (handler as RoutedHandlerSpec).static !== undefined;
 }
 
+/**
+ * The handler with `routes` and `static` given among the options (`createServer({ static }, fn)`,
+ * Node's argument order) moved into it, so they are read in one place. Both places at once throw.
+ */
+export function withRoutingOptions(handler: unknown, options: RoutedHandlerSpec | undefined): unknown {
+  if (options === null || typeof options !== 'object' || !hasRoutesOrStatic(options)) return handler;
+  const { routes, static: folder } = options;
+  if (typeof handler === 'function') {
+    if (handler.length >= 2) throw new TypeError('http.createServer: routes and static need a handler that returns its response, not a (req, res) listener');
+    return { routes, static: folder, request: handler };
+  }
+  if (typeof handler === 'object' && handler !== null && !hasRoutesOrStatic(handler)) return { ...handler, routes, static: folder };
+  throw new TypeError('http.createServer: give routes and static in the handler object or in the options, not both');
+}
+
 /** One handler for routes, static folder and fallback; checks the table and folder now, so mistakes throw at createServer. */
 export function routedHandler(spec: RoutedHandlerSpec): RequestHandler {
   const table = spec.routes === undefined ? undefined : new RouteTable(spec.routes);

@@ -16,7 +16,7 @@ import { describeListenError, sendServiceUnavailable } from './errors.ts';
 import { WebSocketUpgradeMessage } from './upgrade-offer.ts';
 import { closingAwareResponse } from './closing-response.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
-import { hasRoutesOrStatic, routedHandler, withFileResults, type RoutedHandlerSpec } from './routed-handler.ts';
+import { hasRoutesOrStatic, routedHandler, withFileResults, withRoutingOptions, type RoutedHandlerSpec } from './routed-handler.ts';
 
 /** A Node-style listener, `(req, res) => …`, accepted so existing Node scripts keep working. */
 export type NodeRequestListener = (req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse) => void;
@@ -79,7 +79,7 @@ export class Server extends EventEmitter {
         ? nodeHttp.createServer(httpOptions)
         : nodeHttps.createServer({ handshakeTimeout: headersTimeout || undefined, ...tls, ...httpOptions });
     this.#limit = new ConnectionLimit(this.#node, this.#options.maxConnections, tls === undefined ? 'connection' : 'secureConnection');
-    const requestHandler = requestHandlerOf(handler);
+    const requestHandler = requestHandlerOf(withRoutingOptions(handler, options as RoutedHandlerSpec | undefined) as HandlerSpec);
     if (isNodeStyle(requestHandler)) {
       this.#node.on('request', this.#refusingPastLimit(requestHandler));
     } else {

@@ -15,9 +15,13 @@ afterEach(async () => {
 });
 
 async function start(handler: unknown): Promise<string> {
-  server = createServer(handler as HandlerSpec, { quiet: true });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${server.port}`;
+  return listen(createServer(handler as HandlerSpec, { quiet: true }));
+}
+
+async function listen(created: Server): Promise<string> {
+  server = created;
+  await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${created.port}`;
 }
 
 const echoParams = (req: { params: Record<string, string> }) => ({ body: { ...req.params } });
@@ -117,6 +121,19 @@ describe('routes', () => {
     expect(String(reply)).toBe('echo hi');
     client.close();
     await once(client, 'close');
+  });
+
+  it('take routes and static from the options too, in either argument order', async () => {
+    const folder = import.meta.dirname;
+    // Node's order: options first.
+    const base = await listen(createServer({ quiet: true, static: folder }, () => ({ body: 'handler' })));
+    expect(await (await fetch(`${base}/routes.test.ts`)).text()).toContain('take routes and static from the options');
+    expect(await (await fetch(`${base}/elsewhere`)).text()).toBe('handler');
+    await server!.close({ force: true });
+    const routed = await listen(createServer(() => ({ body: 'handler' }), { quiet: true, routes: { '/r': () => ({ body: 'route' }) } }));
+    expect(await (await fetch(`${routed}/r`)).text()).toBe('route');
+    expect(() => createServer({ routes: {} } as HandlerSpec, { routes: {} } as object)).toThrow(/not both/);
+    expect(() => createServer(((_req: unknown, _res: unknown) => {}) as HandlerSpec, { static: folder } as object)).toThrow(/not a \(req, res\) listener/);
   });
 
   it('refuse a malformed table when the server is created', () => {
