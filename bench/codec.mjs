@@ -3,7 +3,7 @@
 //
 //   npm run bench:codec            (or: npm run bench -- --codec; add --quick for a smoke run)
 //
-// The codec is bundled from runtime/ws/*.ts with esbuild at start, so it measures the source as it
+// The codec is bundled from runtime/ws/protocol/*.ts with esbuild at start, so it measures the source as it
 // is now, without a full build.
 import * as esbuild from 'esbuild';
 import path from 'node:path';
@@ -25,7 +25,7 @@ async function buildCodec() {
   const outfile = path.join(PEERS_DIR, 'codec.mjs');
   await esbuild.build({
     stdin: {
-      contents: "export { FrameParser } from './runtime/ws/frame-parser.ts';\nexport { encodeFrame } from './runtime/ws/frame-encoder.ts';\n",
+      contents: "export { FrameParser } from './runtime/ws/protocol/frame-parser.ts';\nexport { encodeFrame } from './runtime/ws/protocol/frame-encoder.ts';\n",
       resolveDir: REPO_ROOT,
       loader: 'ts',
     },
@@ -115,7 +115,7 @@ export async function runCodecBench({ quick = false } = {}) {
   try {
     codec = await buildCodec();
   } catch (error) {
-    console.error(`bench: could not bundle runtime/ws/frame-parser.ts and frame-encoder.ts: ${error.message}`);
+    console.error(`bench: could not bundle runtime/ws/protocol/frame-parser.ts and frame-encoder.ts: ${error.message}`);
     process.exitCode = 1;
     return;
   }

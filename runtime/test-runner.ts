@@ -15,7 +15,7 @@
 // the script's top level has finished, else just before the process would exit. A script that
 // forgets run() must not pass by running nothing.
 import { inspect, isDeepStrictEqual } from 'node:util';
-import { SCRIPT_EVALUATED } from './script-evaluated.ts';
+import { SCRIPT_EVALUATED } from './util/script-evaluated.ts';
 import { isThenable } from './util/thenable.ts';
 
 type TestFunction = () => unknown;

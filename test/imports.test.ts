@@ -1,7 +1,7 @@
 // The import graph of runtime/ and src/: no cycles (issue 16). Every relative import counts: static
 // (`import`, `export … from`), type-only (`import type`, erased at build but still a design
-// dependency) and dynamic (`import('./x.ts')`, lazy loading). A layer-order rule can check the same
-// edges later.
+// dependency) and dynamic (`import('./x.ts')`, lazy loading). The same edges must follow the layer
+// order: each import points down (or stays inside its own folder).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +58,47 @@ function findCycles(edges: ImportEdge[]): string[] {
   return cycles;
 }
 
+/**
+ * runtime/ from the top down; a file may import its own group or any group of a later layer, never
+ * one of an earlier layer or a sibling of its own. The CLI (src/) shares only runtime/util/ with the
+ * runtime: they are separate bundles.
+ */
+const LAYERS: string[][] = [
+  ['runtime/globals.ts'],
+  ['runtime/https/', 'runtime/test-runner.ts'],
+  ['runtime/http/'],
+  ['runtime/ws/server/', 'runtime/ws/client/'],
+  ['runtime/ws/connection.ts'],
+  ['runtime/pubsub/', 'runtime/ws/extensions/'],
+  ['runtime/ws/protocol/'],
+  ['runtime/util/'],
+];
+const CLI = 'src/';
+const SHARED_WITH_CLI = 'runtime/util/';
+
+/** The group of a file and its layer's index; every runtime file must belong to one. */
+function groupOf(file: string): { group: string; layer: number } | undefined {
+  if (file.startsWith(CLI)) return { group: CLI, layer: -1 };
+  for (const [layer, groups] of LAYERS.entries()) {
+    const group = groups.find((prefix) => (prefix.endsWith('/') ? file.startsWith(prefix) : file === prefix));
+    if (group !== undefined) return { group, layer };
+  }
+  return undefined;
+}
+
+/** Imports that point up the layers, sideways to a sibling, or from the CLI into the runtime. */
+function layerViolations(edges: ImportEdge[]): string[] {
+  const violations: string[] = [];
+  for (const { from, to } of edges) {
+    const source = groupOf(from)!;
+    const target = groupOf(to)!;
+    if (source.group === target.group) continue;
+    const allowed = source.group === CLI ? target.group === SHARED_WITH_CLI : target.group !== CLI && target.layer > source.layer;
+    if (!allowed) violations.push(`${from} → ${to}`);
+  }
+  return violations;
+}
+
 describe('imports of runtime/ and src/', () => {
   const edges = importGraph(SCANNED);
 
@@ -68,5 +109,29 @@ describe('imports of runtime/ and src/', () => {
 
   it('form no cycle', () => {
     expect(findCycles(edges)).toEqual([]);
+  });
+
+  it('place every file of runtime/ in a layer', () => {
+    const files = new Set(edges.flatMap((edge) => [edge.from, edge.to]));
+    expect([...files].filter((file) => groupOf(file) === undefined)).toEqual([]);
+  });
+
+  it('point down the layers: no import against the order', () => {
+    expect(layerViolations(edges)).toEqual([]);
+  });
+
+  it('are judged by the layer rule (an upward import, a sibling import and a CLI import into the runtime are caught)', () => {
+    const probes: ImportEdge[] = [
+      { from: 'runtime/ws/protocol/mask.ts', to: 'runtime/ws/connection.ts', kind: 'static' },
+      { from: 'runtime/ws/client/websocket.ts', to: 'runtime/ws/server/attach.ts', kind: 'type' },
+      { from: 'src/exec/workers.ts', to: 'runtime/pubsub/hub.ts', kind: 'static' },
+      { from: 'runtime/http/server.ts', to: 'runtime/pubsub/hub.ts', kind: 'static' },
+      { from: 'src/exec/workers.ts', to: 'runtime/util/cluster-ipc.ts', kind: 'static' },
+    ];
+    expect(layerViolations(probes)).toEqual([
+      'runtime/ws/protocol/mask.ts → runtime/ws/connection.ts',
+      'runtime/ws/client/websocket.ts → runtime/ws/server/attach.ts',
+      'src/exec/workers.ts → runtime/pubsub/hub.ts',
+    ]);
   });
 });

@@ -266,6 +266,47 @@ declare module 'http' {
     routes?: HandlerObject['routes'];
     /** The handler object's `static` folder, given with the options instead (not in both). */
     static?: string;
+    /** Answer GET/HEAD for this path (e.g. `'/metrics'`) with `server.stats()` in the Prometheus text format (needs `prom-client`). */
+    metrics?: string;
+  }
+
+  /** What `server.stats()` returns: counts of this server in this process since it started. */
+  export interface ServerStats {
+    http: {
+      /** Open HTTP connections (WebSocket connections not included). */
+      connections: number;
+      /** Requests received. */
+      requests: number;
+    };
+    websocket: {
+      /** Open WebSocket connections. */
+      connections: number;
+      /** Connections accepted. */
+      opened: number;
+      /** Messages received. */
+      messagesIn: number;
+      /** Messages sent: `ws.send` and publish deliveries. */
+      messagesOut: number;
+      /** Bytes read from / written to WebSocket sockets (handshake and framing included, after compression). */
+      bytesIn: number;
+      bytesOut: number;
+      /** Open connections with more than `backpressureLimit` bytes waiting for the peer. */
+      backpressured: number;
+      /** Closed connections by close code: `{ '1000': 12, '1006': 1 }`. */
+      closes: Record<string, number>;
+    };
+    pubsub: {
+      /** Topics with at least one subscriber in this process. */
+      topics: number;
+      /** Messages published from this process. */
+      publishes: number;
+      /** Published messages written to subscribers in this process (from every process). */
+      deliveries: number;
+      backplane: 'none' | 'cluster' | 'redis';
+      connected: boolean;
+      /** Published messages that reached this process only (backplane down, or its queue full). */
+      dropped: number;
+    };
   }
 
   /** The events of a {@link KrandogServer}, as Node's http.Server emits them. */
@@ -310,6 +351,8 @@ declare module 'http' {
      * process's subscribers only (backplane down, or its queue full).
      */
     readonly pubsub: { readonly backplane: 'none' | 'cluster' | 'redis'; readonly connected: boolean; readonly dropped: number };
+    /** Open connections, requests, WebSocket messages and bytes, closes by code, publishes and deliveries: a new object each call. */
+    stats(): ServerStats;
   }
 
   export function createServer(handler: Handler | HandlerObject, options?: KrandogServerOptions): KrandogServer;

@@ -2,7 +2,7 @@
 // chunk is pulled only once the socket has room, so memory stays flat whatever the body's size.
 // Everything here runs the script's code (its iterators and streams) and so may throw anywhere.
 import type { ServerResponse } from 'node:http';
-import { describeValue } from '../describe-value.ts';
+import { describeValue } from '../util/describe-value.ts';
 import { logRequestError, sendInternalError } from './errors.ts';
 import type { HeaderList } from './response-headers.ts';
 import { isBinaryData, viewBytes } from '../util/bytes.ts';

@@ -1,6 +1,6 @@
 // What the peer and stderr get when something goes wrong: short bodies to the peer, details to stderr.
 import type { ServerResponse } from 'node:http';
-import { logUserError } from '../user-error-log.ts';
+import { logUserError } from '../util/report.ts';
 
 /** A short plain-text error response. The peer never sees a stack or an error message. */
 export function sendErrorResponse(res: ServerResponse, status: number, reason: string, body: string, close = false, extraHeaders: string[] = []): void {

@@ -14,7 +14,7 @@ export type { FileOptions, FileResponse } from './static/file-response.ts';
 export type { RouteValue } from './routes.ts';
 export type { HeadersInit, HeaderValue } from './response-headers.ts';
 // Request parsing helpers stay internal: scripts get only what types/http.d.ts declares.
-export type { Query, Target } from './request.ts';
+export type { Query, Target } from '../util/request-target.ts';
 export { Agent, get, METHODS, request, STATUS_CODES };
 
 export default { createServer, file, serve, Server, Agent, get, request, METHODS, STATUS_CODES };

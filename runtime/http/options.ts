@@ -1,7 +1,7 @@
 // Server options: what a script may pass to createServer/serve, their defaults, and their checks.
 import type { TlsOptions } from 'node:tls';
-import type { WebSocketServerOptions } from '../ws/attach.ts';
-import { describeValue } from '../describe-value.ts';
+import type { WebSocketServerOptions } from '../ws/server/attach.ts';
+import { describeValue } from '../util/describe-value.ts';
 import { readCount } from '../util/options.ts';
 
 /** TLS options of an HTTPS server: `key` and `cert` (or `pfx`), and anything else node:tls takes. */
@@ -39,6 +39,8 @@ export interface ServerOptions extends WebSocketServerOptions {
   routes?: unknown;
   /** The handler object's `static` folder, given here instead. */
   static?: unknown;
+  /** Answer GET requests for this path (e.g. `'/metrics'`) with `server.stats()` in the Prometheus text format. */
+  metrics?: string;
 }
 
 /** The options after defaults and checks; what the server code reads. */
@@ -55,6 +57,8 @@ export interface ResolvedOptions {
   readonly shutdownTimeout: number;
   /** undefined for plain HTTP. */
   readonly tls: ServerTlsOptions | undefined;
+  /** The metrics path; undefined for none. */
+  readonly metrics: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -96,7 +100,16 @@ export function resolveOptions(options: ServerOptions | undefined): ResolvedOpti
     maxConnections: readCount(given, 'maxConnections', DEFAULT_MAX_CONNECTIONS, describeValue) || Infinity,
     shutdownTimeout: readCount(given, 'shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS, describeValue),
     tls: readTls(given.tls),
+    metrics: readMetricsPath(given.metrics),
   };
+}
+
+function readMetricsPath(path: unknown): string | undefined {
+  if (path === undefined) return undefined;
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
+    throw new TypeError(`http.createServer: options.metrics must be a path such as '/metrics', got ${describeValue(path)}`);
+  }
+  return path;
 }
 
 function readTls(tls: unknown): ServerTlsOptions | undefined {

@@ -1,7 +1,7 @@
 // Turning a handler's headers into the flat [name, value, name, value, …] list res.writeHead() takes
 // (Node's fastest form: no per-header setHeader() bookkeeping).
 import { validateHeaderName, validateHeaderValue, type OutgoingHttpHeader } from 'node:http';
-import { describeValue } from '../describe-value.ts';
+import { describeValue } from '../util/describe-value.ts';
 
 /** A header value; an array sends the header once per element (e.g. several Set-Cookie). */
 export type HeaderValue = string | number | readonly string[];

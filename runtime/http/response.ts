@@ -1,6 +1,6 @@
 // Sending what a handler returned: a plain `{ status, headers, type, body }` object or a WHATWG Response.
 import type { ServerResponse } from 'node:http';
-import { describeValue } from '../describe-value.ts';
+import { describeValue } from '../util/describe-value.ts';
 import { discardStreamBody, isStreamBody, pipeStreamBody, type StreamBody } from './body-stream.ts';
 import {
   buildHeaderList,

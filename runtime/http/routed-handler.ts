@@ -2,7 +2,7 @@
 // then the static folder (GET and HEAD), then `request`, then 404. Every handler's result may be
 // http.file(…), made here into an ordinary `{ status, headers, body }` result (withFileResults),
 // so what the dispatcher sends is the same for every kind of handler.
-import { describeValue } from '../describe-value.ts';
+import { describeValue } from '../util/describe-value.ts';
 import type { RequestHandler } from './dispatch.ts';
 import type { HttpRequest } from './request.ts';
 import type { ResponseObject } from './response.ts';

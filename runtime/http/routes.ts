@@ -2,7 +2,7 @@
 // A path is matched segment by segment: a literal beats a `:param`, which beats a final `*`
 // (whatever order the table lists them in). A route is a handler, a file, or one of them per
 // method (`{ GET, POST }`), where other methods get 405 with an Allow header.
-import { describeValue } from '../describe-value.ts';
+import { describeValue } from '../util/describe-value.ts';
 import type { RequestHandler } from './dispatch.ts';
 import type { ResponseObject } from './response.ts';
 import { FileResponse } from './static/file-response.ts';

@@ -7,7 +7,7 @@ import nodeHttp from 'node:http';
 import nodeHttps from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
 import diagnostics from 'node:diagnostics_channel';
-import { attachWebSockets, type WebSocketAttachment } from '../ws/attach.ts';
+import { attachWebSockets, type WebSocketAttachment } from '../ws/server/attach.ts';
 import type { PubSubStatus } from '../pubsub/hub.ts';
 import { closeOnSignal, forgetOnSignal } from './signal-shutdown.ts';
 import { ConnectionLimit } from './connection-limit.ts';
@@ -17,6 +17,10 @@ import { WebSocketUpgradeMessage } from './upgrade-offer.ts';
 import { closingAwareResponse } from './closing-response.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
 import { hasRoutesOrStatic, routedHandler, withFileResults, withRoutingOptions, type RoutedHandlerSpec } from './routed-handler.ts';
+import { MetricsEndpoint } from './metrics.ts';
+import type { ServerStats } from './stats.ts';
+import type { HttpRequest } from './request.ts';
+import { pathnameOf } from '../util/request-target.ts';
 
 /** A Node-style listener, `(req, res) => …`, accepted so existing Node scripts keep working. */
 export type NodeRequestListener = (req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse) => void;
@@ -53,6 +57,7 @@ export class Server extends EventEmitter {
   readonly #dispatcher: RequestDispatcher | undefined;
   readonly #websockets: WebSocketAttachment;
   readonly #limit: ConnectionLimit;
+  #requests = 0;
   #port: number | undefined;
   #listenCalled = false;
   #announced = false;
@@ -79,7 +84,8 @@ export class Server extends EventEmitter {
         ? nodeHttp.createServer(httpOptions)
         : nodeHttps.createServer({ handshakeTimeout: headersTimeout || undefined, ...tls, ...httpOptions });
     this.#limit = new ConnectionLimit(this.#node, this.#options.maxConnections, tls === undefined ? 'connection' : 'secureConnection');
-    const requestHandler = requestHandlerOf(withRoutingOptions(handler, options as RoutedHandlerSpec | undefined) as HandlerSpec);
+    const metrics = this.#options.metrics === undefined ? undefined : new MetricsEndpoint(this.#options.metrics, () => this.stats());
+    const requestHandler = withMetrics(requestHandlerOf(withRoutingOptions(handler, options as RoutedHandlerSpec | undefined) as HandlerSpec), metrics);
     if (isNodeStyle(requestHandler)) {
       this.#node.on('request', this.#refusingPastLimit(requestHandler));
     } else {
@@ -94,7 +100,11 @@ export class Server extends EventEmitter {
   /** The listener, behind the connection limit: a request on a connection past it gets 503. */
   #refusingPastLimit(listener: NodeRequestListener): NodeRequestListener {
     const limit = this.#limit;
-    return (req, res) => (limit.refuses(req.socket) ? sendServiceUnavailable(res, 'too many connections') : listener(req, res));
+    return (req, res) => {
+      this.#requests++;
+      if (limit.refuses(req.socket)) sendServiceUnavailable(res, 'too many connections');
+      else listener(req, res);
+    };
   }
 
   /** `'https'` when the server was given `options.tls`, else `'http'`. */
@@ -138,6 +148,17 @@ export class Server extends EventEmitter {
   /** The pub/sub backplane: which kind (`'none'`, `'cluster'`, `'redis'`) and whether it is connected. */
   get pubsub(): PubSubStatus {
     return this.#websockets.pubsub;
+  }
+
+  /**
+   * What the server is doing, counted in this process: open connections, requests, WebSocket
+   * messages and bytes, closes by code, publishes and deliveries, the backplane. A new object each call.
+   */
+  stats(): ServerStats {
+    const { websocket, pubsub } = this.#websockets.stats();
+    // Node counts every accepted connection, upgraded ones included, until it closes.
+    const open = (this.#node as unknown as { _connections?: number })._connections ?? 0;
+    return { http: { connections: Math.max(0, open - websocket.connections), requests: this.#requests }, websocket, pubsub };
   }
 
   /**
@@ -278,6 +299,21 @@ function requestHandlerOf(handler: HandlerSpec): RequestHandler | NodeRequestLis
     if (websocket !== undefined) return answerNotFound;
   }
   throw new TypeError('http.createServer: the handler must be a function or an object { request(req), routes, static, websocket: {…} }');
+}
+
+/** The handler, with the metrics path answered before it (when `options.metrics` is set). */
+function withMetrics(handler: RequestHandler | NodeRequestListener, metrics: MetricsEndpoint | undefined): RequestHandler | NodeRequestListener {
+  if (metrics === undefined) return handler;
+  if (isNodeStyle(handler)) {
+    return (req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse) => {
+      if (pathnameOf(req.url ?? '/') !== metrics.path) return handler(req, res);
+      void metrics.respond(req.method ?? 'GET').then(({ status, headers, body }) => {
+        res.writeHead(status, headers);
+        res.end(req.method === 'HEAD' ? undefined : body);
+      });
+    };
+  }
+  return (req: HttpRequest) => (req.pathname === metrics.path ? metrics.respond(req.method) : handler(req));
 }
 
 /** The handler of a server that only has WebSocket handlers: plain HTTP requests find nothing. */

@@ -3,8 +3,8 @@
 // `krandog --workers N`), and Redis pub/sub (any number of processes and machines). The publishing
 // process delivers to its own subscribers at once and skips its message when the backplane brings
 // it back; the other processes deliver what arrives (see hub.ts).
-import { DEFAULT_QUEUE_LIMIT } from './outbound.ts';
-import { describeValue } from '../describe-value.ts';
+import { DEFAULT_QUEUE_LIMIT } from '../util/outbound-queue.ts';
+import { describeValue } from '../util/describe-value.ts';
 
 /** Called with each message that arrives from the backplane (the publisher's own included). */
 export type EnvelopeListener = (envelope: Buffer) => void;

@@ -11,30 +11,11 @@
 // that the primary answers; one unanswered for `timeout` ms counts as down until it is answered.
 // While down, messages stay in this process, and the outage and the recovery are reported once.
 import type { Backplane, BackplaneLimits, EnvelopeListener } from './backplane.ts';
-import { OutboundQueue } from './outbound.ts';
+import { OutboundQueue } from '../util/outbound-queue.ts';
+import { CLUSTER_MESSAGE_KEY, PING_KEY, PONG_KEY, isClusterPubSubMessage, type ClusterPubSubMessage } from '../util/cluster-ipc.ts';
 
-/** The key that marks a pub/sub message on the IPC channel; its value is the channel name. */
-export const CLUSTER_MESSAGE_KEY = 'krandogPubsub';
-/** A worker's health check, and the primary's answer; the value names the check. */
-const PING_KEY = 'krandogPubsubPing';
-const PONG_KEY = 'krandogPubsubPong';
 /** How often the health check runs (more often with a timeout under 2 s). */
 const PING_INTERVAL_MS = 1_000;
-
-export interface ClusterPubSubMessage {
-  [CLUSTER_MESSAGE_KEY]: string;
-  envelope: Uint8Array;
-}
-
-export function isClusterPubSubMessage(message: unknown): message is ClusterPubSubMessage {
-  return typeof message === 'object' && message !== null && CLUSTER_MESSAGE_KEY in message;
-}
-
-/** For the primary: the answer to a worker's health check, or undefined for any other message. */
-export function healthCheckAnswer(message: unknown): { [PONG_KEY]: unknown } | undefined {
-  if (typeof message !== 'object' || message === null || !(PING_KEY in message)) return undefined;
-  return { [PONG_KEY]: (message as { [PING_KEY]: unknown })[PING_KEY] };
-}
 
 /** Tells the health checks of several servers in one worker apart. */
 let backplanes = 0;

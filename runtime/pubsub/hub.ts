@@ -9,9 +9,8 @@
 // publishers may interleave differently in different processes. Within one process every
 // subscriber of a topic sees the same order. While the backplane is down (or its queue is full),
 // messages reach this process's subscribers only, and are counted in `dropped`.
-import { isValidUtf8 } from '../ws/utf8.ts';
-import type { ServerWebSocket } from '../ws/server-socket.ts';
-import type { TopicRegistry } from '../ws/topics.ts';
+import { isValidUtf8 } from '../ws/protocol/utf8.ts';
+import type { Subscriber, TopicRegistry } from './topics.ts';
 import type { Backplane, BackplaneConfig, EnvelopeListener } from './backplane.ts';
 import { ClusterBackplane } from './cluster-backplane.ts';
 import { decodeEnvelope, encodeEnvelope, newOrigin } from './envelope.ts';
@@ -59,7 +58,7 @@ export class PubSubHub {
    * Publishes to every subscriber of `topic` except `sender`. Returns the message's size in bytes
    * when it went out (to a local subscriber, or to the backplane), 0 when nobody could get it.
    */
-  publish(topic: string, data: string | Uint8Array, sender: ServerWebSocket | undefined): number {
+  publish(topic: string, data: string | Uint8Array, sender: Subscriber | undefined): number {
     const isText = typeof data === 'string';
     const backplane = this.#backplane;
     // Encoded first: a topic too long for the envelope throws before anyone gets the message.

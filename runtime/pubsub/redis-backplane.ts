@@ -14,7 +14,7 @@
 // outage is reported once on stderr, and so is the recovery.
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import { displayUrl, type Backplane, type BackplaneLimits, type EnvelopeListener } from './backplane.ts';
-import { OutboundQueue } from './outbound.ts';
+import { OutboundQueue } from '../util/outbound-queue.ts';
 
 /** How often the health check pings Redis (more often with a timeout under 2 s). */
 const PING_INTERVAL_MS = 1_000;

@@ -1,7 +1,7 @@
 // Reading the options a script passes to http.createServer. Helpers under runtime/util/ import
 // nothing from krandog, only Node's built-ins; so the caller passes in how to name a bad value.
 
-/** How an error message names the value a script gave (the callers pass runtime/describe-value.ts). */
+/** How an error message names the value a script gave (the callers pass describe-value.ts). */
 export type DescribeValue = (value: unknown) => string;
 
 /**

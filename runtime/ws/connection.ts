@@ -1,12 +1,12 @@
 import type { Socket } from 'node:net';
-import { CloseCode, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, MAX_CONTROL_PAYLOAD, Opcode, ReadyState } from './constants.ts';
-import { MAX_CLOSE_REASON_BYTES, encodeClosePayload, isCloseReasonTooLong, isValidCloseCode, parseClosePayload } from './close-payload.ts';
-import { COPY_PAYLOAD_LIMIT, encodeFrame, encodeFrameHeader, encodeTextFrame } from './frame-encoder.ts';
-import { FrameParser } from './frame-parser.ts';
-import { OutgoingQueue } from './outgoing-queue.ts';
-import type { PerMessageDeflate } from './permessage-deflate.ts';
-import { ProtocolError } from './protocol-error.ts';
-import { invalidUtf8, isValidUtf8 } from './utf8.ts';
+import { CloseCode, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, MAX_CONTROL_PAYLOAD, Opcode, ReadyState } from './protocol/constants.ts';
+import { MAX_CLOSE_REASON_BYTES, encodeClosePayload, isCloseReasonTooLong, isValidCloseCode, parseClosePayload } from './protocol/close-payload.ts';
+import { COPY_PAYLOAD_LIMIT, encodeFrame, encodeFrameHeader, encodeTextFrame } from './protocol/frame-encoder.ts';
+import { FrameParser } from './protocol/frame-parser.ts';
+import { OutgoingQueue } from '../util/outgoing-queue.ts';
+import type { MessageCompressor } from './protocol/compressor.ts';
+import { ProtocolError } from './protocol/errors.ts';
+import { invalidUtf8, isValidUtf8 } from './protocol/utf8.ts';
 
 // The close handshake (RFC 6455 §5.5.1, §7):
 //
@@ -48,7 +48,7 @@ export interface ConnectionOptions {
   backpressureLimit?: number;
   stallTimeoutMs?: number;
   /** permessage-deflate, when the handshake agreed on it. */
-  deflate?: PerMessageDeflate;
+  deflate?: MessageCompressor;
   /**
    * Runs the second half of failing the connection for a peer's bad frame (the Close frame, the end
    * of TCP). The parser stops at once either way, so nothing after the bad frame is delivered or
@@ -107,7 +107,7 @@ export class Connection {
   readonly #backpressureLimit: number;
   readonly #stallTimeoutMs: number;
   readonly #maxPayload: number;
-  readonly #deflate: PerMessageDeflate | undefined;
+  readonly #deflate: MessageCompressor | undefined;
   readonly #deferFailure: ((fail: () => void) => void) | undefined;
 
   #closeSent = false;

@@ -1,9 +1,9 @@
 // How an uncaught error of the user's script is shown: like Node shows it, without krandog's own
 // frames (dist/ and the runtime's sources, the cached bundle) or Node's internals. The formatting
-// is shared with the runtime's report of errors in handlers (runtime/error-display.ts).
+// is shared with the runtime's report of errors in handlers (runtime/util/error-display.ts).
 import { fs, util } from '../builtins.ts';
 import { distDir } from '../bundle/runtime-paths.ts';
-import { formatError, krandogDirs } from '../../runtime/error-display.ts';
+import { formatError, krandogDirs } from '../../runtime/util/error-display.ts';
 
 /**
  * Formats an uncaught exception or rejection. `internalPaths` are folders (or files) whose frames

@@ -3,7 +3,7 @@ import { useColor } from '../color.ts';
 import { distDir, runtimeGlobals } from '../bundle/runtime-paths.ts';
 import { formatUncaughtError } from './error-report.ts';
 import { guardTopLevelAwait } from './unsettled-await.ts';
-import { SCRIPT_EVALUATED } from '../../runtime/script-evaluated.ts';
+import { SCRIPT_EVALUATED } from '../../runtime/util/script-evaluated.ts';
 
 /** The bundle file vanished between the cache lookup and the import (another process replaced it). */
 export class BundleVanishedError extends Error {}

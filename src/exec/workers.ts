@@ -10,8 +10,8 @@ import { prepareBundle } from '../bundle/prepare.ts';
 import { distDir } from '../bundle/runtime-paths.ts';
 import { resolveEntry, takeExecutablePath } from '../cli/entry.ts';
 import { KrandogError, USAGE_EXIT_CODE } from '../errors.ts';
-import { healthCheckAnswer, isClusterPubSubMessage } from '../../runtime/pubsub/cluster-backplane.ts';
-import { DEFAULT_QUEUE_LIMIT, OutboundQueue } from '../../runtime/pubsub/outbound.ts';
+import { healthCheckAnswer, isClusterPubSubMessage } from '../../runtime/util/cluster-ipc.ts';
+import { DEFAULT_QUEUE_LIMIT, OutboundQueue } from '../../runtime/util/outbound-queue.ts';
 
 const binScript = path.join(distDir, '..', 'bin', 'krandog.js');
 /** A worker that ran at least this long before crashing is restarted at once (after the first delay). */

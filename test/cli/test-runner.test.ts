@@ -1,7 +1,7 @@
 // runtime/test-runner.ts in-process: assertion semantics, the report format, timeouts, and the
 // tests that no run() took.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SCRIPT_EVALUATED } from '../../runtime/script-evaluated.ts';
+import { SCRIPT_EVALUATED } from '../../runtime/util/script-evaluated.ts';
 import { AssertionError, assert, assertEqual, run, test, type RunOptions } from '../../runtime/test-runner.ts';
 
 afterEach(() => {

@@ -4,9 +4,10 @@
 // test/ws/codec/properties.test.ts; FC_NUM_RUNS raises them for a long campaign, FC_SEED replays one.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatExtension, parseExtensions, type ExtensionOffer } from '../../runtime/ws/extension-header.ts';
-import { acceptKey, switchingProtocolsResponse, validateUpgradeRequest, type AllowOrigins } from '../../runtime/ws/handshake.ts';
-import { acceptDeflateOffer, acceptDeflateResponse } from '../../runtime/ws/permessage-deflate.ts';
+import { formatExtension, parseExtensions, type ExtensionOffer } from '../../runtime/ws/extensions/extension-header.ts';
+import { acceptKey } from '../../runtime/ws/protocol/accept-key.ts';
+import { switchingProtocolsResponse, validateUpgradeRequest, type AllowOrigins } from '../../runtime/ws/server/handshake.ts';
+import { acceptDeflateOffer, acceptDeflateResponse } from '../../runtime/ws/extensions/permessage-deflate.ts';
 
 const DEFAULT_NUM_RUNS = 300;
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? DEFAULT_NUM_RUNS);

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REFUSING_AT_MOST } from '../../runtime/http/connection-limit.ts';
 import { resolveOptions } from '../../runtime/http/options.ts';
-import type { ServerWebSocket } from '../../runtime/ws/server-socket.ts';
+import type { ServerWebSocket } from '../../runtime/ws/server/server-socket.ts';
 import { readClose } from '../helpers/frames.ts';
 import { RawClient, clientClosed, deferred, openClient, startServer, stopServers, upgradeRequest, within } from '../ws/server/harness.ts';
 

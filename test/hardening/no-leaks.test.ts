@@ -3,7 +3,7 @@
 // thrown error's message (those go to stderr). The thrown errors below all carry SECRET and a path.
 import { deflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ServerWebSocket } from '../../runtime/ws/server-socket.ts';
+import type { ServerWebSocket } from '../../runtime/ws/server/server-socket.ts';
 import { buildFrame, close, OP, readClose, type FrameSpec } from '../helpers/frames.ts';
 import { closed as clientClosed, WebSocket } from '../ws/client/helpers.ts';
 import { startRawServer, stopRawServers } from '../ws/client/raw-server.ts';

@@ -1,6 +1,6 @@
-import { FrameParser, type FrameParserOptions } from '../../runtime/ws/frame-parser.ts';
-import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../../runtime/ws/constants.ts';
-import { ProtocolError } from '../../runtime/ws/protocol-error.ts';
+import { FrameParser, type FrameParserOptions } from '../../runtime/ws/protocol/frame-parser.ts';
+import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../../runtime/ws/protocol/constants.ts';
+import { ProtocolError } from '../../runtime/ws/protocol/errors.ts';
 
 /**
  * What a FrameParser reported, in a form that compares with toEqual. Bytes are hex strings: deep

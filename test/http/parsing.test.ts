@@ -1,6 +1,7 @@
 // The pure parts, without sockets: request targets, queries, media types, header lists, options.
 import { describe, expect, it } from 'vitest';
-import { isJsonMediaType, parseQuery, parseTarget, pathnameOf, searchOf } from '../../runtime/http/request.ts';
+import { isJsonMediaType } from '../../runtime/http/request.ts';
+import { parseQuery, parseTarget, pathnameOf, searchOf } from '../../runtime/util/request-target.ts';
 import { buildHeaderList, checkHeaderList, forwardedHeaders, KEEP_GIVEN_LENGTH, NO_LENGTH } from '../../runtime/http/response-headers.ts';
 import { resolveOptions } from '../../runtime/http/options.ts';
 

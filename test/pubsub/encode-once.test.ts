@@ -3,13 +3,13 @@
 // counted while the (synchronous) publish runs.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type WebSocket from 'ws';
-import * as encoder from '../../runtime/ws/frame-encoder.ts';
-import { PerMessageDeflate } from '../../runtime/ws/permessage-deflate.ts';
-import type { ServerWebSocket } from '../../runtime/ws/server-socket.ts';
+import * as encoder from '../../runtime/ws/protocol/frame-encoder.ts';
+import { PerMessageDeflate } from '../../runtime/ws/extensions/permessage-deflate.ts';
+import type { ServerWebSocket } from '../../runtime/ws/server/server-socket.ts';
 import { nextMessages, openClient, RawClient, startServer, stopServers, upgradeRequest } from '../ws/server/harness.ts';
 
-vi.mock('../../runtime/ws/frame-encoder.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../runtime/ws/frame-encoder.ts')>();
+vi.mock('../../runtime/ws/protocol/frame-encoder.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../runtime/ws/protocol/frame-encoder.ts')>();
   return { ...original, encodeFrame: vi.fn(original.encodeFrame), encodeTextFrame: vi.fn(original.encodeTextFrame) };
 });
 

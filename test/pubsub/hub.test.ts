@@ -3,12 +3,12 @@
 // processes, drops while the backplane is down or full, and the bounded outbound queue.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CHANNEL, DEFAULT_TIMEOUT, displayUrl, resolveBackplane, type Backplane, type EnvelopeListener } from '../../runtime/pubsub/backplane.ts';
-import { DEFAULT_QUEUE_LIMIT, MESSAGE_OVERHEAD, OutboundQueue } from '../../runtime/pubsub/outbound.ts';
+import { DEFAULT_QUEUE_LIMIT, MESSAGE_OVERHEAD, OutboundQueue } from '../../runtime/util/outbound-queue.ts';
 import { decodeEnvelope, encodeEnvelope, MAX_TOPIC_BYTES, newOrigin } from '../../runtime/pubsub/envelope.ts';
 import { PubSubHub } from '../../runtime/pubsub/hub.ts';
 import { reconnectDelay } from '../../runtime/pubsub/redis-backplane.ts';
-import type { ServerWebSocket } from '../../runtime/ws/server-socket.ts';
-import { TopicRegistry } from '../../runtime/ws/topics.ts';
+import type { ServerWebSocket } from '../../runtime/ws/server/server-socket.ts';
+import { TopicRegistry } from '../../runtime/pubsub/topics.ts';
 import { decodeFrames } from '../helpers/frames.ts';
 
 describe('envelopes', () => {

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { ServerOptions } from '../../runtime/http/options.ts';
-import type { ServerWebSocket } from '../../runtime/ws/server-socket.ts';
+import type { ServerWebSocket } from '../../runtime/ws/server/server-socket.ts';
 import { clientClosed, deferred, nextMessage, nextMessages, openClient, startServer, stopServers } from '../ws/server/harness.ts';
 
 afterEach(stopServers);

@@ -1,6 +1,6 @@
 // describeValue: how error messages name a value a script gave, readably and without running its code.
 import { describe, expect, it } from 'vitest';
-import { describeValue } from '../../runtime/describe-value.ts';
+import { describeValue } from '../../runtime/util/describe-value.ts';
 
 const trap = (): never => {
   throw new Error('trap ran');

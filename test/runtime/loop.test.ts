@@ -1,7 +1,7 @@
 // queueTask: user-visible callbacks run as tasks, after the current one, in order, with microtasks
 // (and process.nextTick) drained between two of them.
 import { describe, expect, it } from 'vitest';
-import { queueTask } from '../../runtime/loop.ts';
+import { queueTask } from '../../runtime/util/loop.ts';
 
 describe('queueTask', () => {
   it('runs after the current task and its microtasks, in queue order, with its arguments', async () => {

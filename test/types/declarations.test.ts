@@ -89,10 +89,10 @@ describe('type declarations of the TLS server and the limits', () => {
     expect(tsc('hardening/types/tsconfig.json')).toEqual(clean);
   });
 
-  it('reject a string limit and a key of the wrong type', () => {
+  it('reject a string limit, a key of the wrong type, a non-path metrics option and a misused stats figure', () => {
     const { ok, output } = tsc('hardening/types/tsconfig.wrong.json');
     expect(ok).toBe(false);
-    expect(errorLinesOfWrongTs(output)).toEqual([5, 6]);
+    expect(errorLinesOfWrongTs(output)).toEqual([5, 6, 8, 9]);
   });
 });
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { acceptKey } from '../../runtime/ws/protocol/accept-key.ts';
 import {
-  acceptKey,
   isOriginAllowed,
   selectProtocol,
   switchingProtocolsResponse,
   validateUpgradeRequest,
   type UpgradeRequestHead,
-} from '../../runtime/ws/handshake.ts';
+} from '../../runtime/ws/server/handshake.ts';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 

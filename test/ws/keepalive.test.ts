@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeepaliveAction, nextKeepaliveAction, sweepIntervalFor } from '../../runtime/ws/keepalive.ts';
+import { KeepaliveAction, nextKeepaliveAction, sweepIntervalFor } from '../../runtime/ws/server/keepalive.ts';
 
 const policy = { idleTimeout: 120_000, pingInterval: 30_000, pongTimeout: 10_000 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { webSocketHandlerOf } from '../../runtime/ws/handler-spec.ts';
-import { WEBSOCKET_DEFAULTS, resolveWebSocketOptions } from '../../runtime/ws/server-options.ts';
+import { webSocketHandlerOf } from '../../runtime/ws/server/hooks.ts';
+import { WEBSOCKET_DEFAULTS, resolveWebSocketOptions } from '../../runtime/ws/server/options.ts';
 
 describe('resolveWebSocketOptions', () => {
   it('fills in the documented defaults', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideUpgrade } from '../../runtime/ws/upgrade.ts';
+import { decideUpgrade } from '../../runtime/ws/server/upgrade.ts';
 
 describe('decideUpgrade (what an upgrade hook returned)', () => {
   it('accepts on nothing or true, keeping the protocol chosen from options.protocols', () => {

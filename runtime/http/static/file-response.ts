@@ -3,7 +3,7 @@
 // validators, 304, Range and precompressed siblings decided from the request headers.
 import fs, { type Stats } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { describeValue } from '../../describe-value.ts';
+import { describeValue } from '../../util/describe-value.ts';
 import { InvalidResponseError, type ResponseObject } from '../response.ts';
 import type { HeaderValue } from '../response-headers.ts';
 import { etagOf, isNotModified, lastModifiedOf, rangeStillValid } from './conditional.ts';

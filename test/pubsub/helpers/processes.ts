@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { MESSAGE_OVERHEAD } from '../../../runtime/pubsub/outbound.ts';
+import { MESSAGE_OVERHEAD } from '../../../runtime/util/outbound-queue.ts';
 import { within } from '../../ws/server/harness.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

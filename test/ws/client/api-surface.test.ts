@@ -4,7 +4,7 @@
 import { Blob } from 'node:buffer';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Connection } from '../../../runtime/ws/connection.ts';
-import { CloseEvent, ErrorEvent } from '../../../runtime/ws/events.ts';
+import { CloseEvent, ErrorEvent } from '../../../runtime/ws/client/events.ts';
 import { closed, messages, next, openClient, record, startPeer, stopPeers, WebSocket } from './helpers.ts';
 import { startRawServer, stopRawServers } from './raw-server.ts';
 

@@ -7,7 +7,7 @@ import {
   handshakeHeaders,
   validateHandshakeResponse,
   type HandshakeOffer,
-} from '../../../runtime/ws/client-handshake.ts';
+} from '../../../runtime/ws/client/handshake.ts';
 
 // The sample from RFC 6455 §1.3.
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';

@@ -3,8 +3,8 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type ServerOptions, type WebSocket as PeerSocket } from 'ws';
-import { WebSocket } from '../../../runtime/ws/client.ts';
-import type { CloseEvent, ErrorEvent } from '../../../runtime/ws/events.ts';
+import { WebSocket } from '../../../runtime/ws/client/websocket.ts';
+import type { CloseEvent, ErrorEvent } from '../../../runtime/ws/client/events.ts';
 
 export { WebSocket };
 

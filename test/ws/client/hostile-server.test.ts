@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildFrame, buildFrames, close, OP, ping, readClose, text, type FrameSpec } from '../../helpers/frames.ts';
 import { closed, next, record, WebSocket } from './helpers.ts';
 import { acceptHeaders, responseHead, startRawServer, stopRawServers, type RawConnection } from './raw-server.ts';
-import type { ErrorEvent } from '../../../runtime/ws/events.ts';
+import type { ErrorEvent } from '../../../runtime/ws/client/events.ts';
 
 afterEach(stopRawServers);
 

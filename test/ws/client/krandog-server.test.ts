@@ -1,10 +1,10 @@
-// The client against krandog's own WebSocket server (runtime/http/server.ts + runtime/ws/attach.ts),
+// The client against krandog's own WebSocket server (runtime/http/server.ts + runtime/ws/server/attach.ts),
 // in process on 127.0.0.1:0; and the two examples chatting through ./krandog.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from '../../../runtime/http/server.ts';
-import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
+import type { ServerWebSocket } from '../../../runtime/ws/server/server-socket.ts';
 import { closed, messages, openClient, WebSocket } from './helpers.ts';
 
 const servers: Server[] = [];

@@ -7,8 +7,8 @@ import { buildFrame, close, cont, OP, ping, readClose, text, type FrameSpec } fr
 import { control, protocolError, textMessage } from '../../helpers/parser-run.ts';
 import { RawPeer, settle } from '../../helpers/ws-peer.ts';
 import { KOSME } from './utf8-vectors.ts';
-import { encodeClosePayload, isValidCloseCode, parseClosePayload } from '../../../runtime/ws/close-payload.ts';
-import { ProtocolError } from '../../../runtime/ws/protocol-error.ts';
+import { encodeClosePayload, isValidCloseCode, parseClosePayload } from '../../../runtime/ws/protocol/close-payload.ts';
+import { ProtocolError } from '../../../runtime/ws/protocol/errors.ts';
 
 const closeEvent = (code?: number, reason: string | Uint8Array = '') => control(OP.close, close(code, reason).payload as Uint8Array);
 const failedWith = (code: number) => ({

@@ -4,9 +4,9 @@
 // and the fragment cap fail with 1009 as soon as a header shows they would be passed.
 import { createHash } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
-import { FrameParser } from '../../../runtime/ws/frame-parser.ts';
-import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../../../runtime/ws/constants.ts';
-import type { ProtocolError } from '../../../runtime/ws/protocol-error.ts';
+import { FrameParser } from '../../../runtime/ws/protocol/frame-parser.ts';
+import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../../../runtime/ws/protocol/constants.ts';
+import type { ProtocolError } from '../../../runtime/ws/protocol/errors.ts';
 import { checkParser } from '../../helpers/codec-cases.ts';
 import { createRng, seedFor, splitEvery, splitRandomly } from '../../helpers/chunks.ts';
 import { buildFrame, buildFrames, cont, OP, readClose, type FrameSpec } from '../../helpers/frames.ts';

@@ -2,8 +2,8 @@
 // masking that round-trips, encodeTextFrame's short-string shortcut, and the word-at-a-time
 // applyMask against a plain byte loop at every alignment.
 import { describe, it, expect } from 'vitest';
-import { encodeFrame, encodeFrameHeader, encodeTextFrame } from '../../../runtime/ws/frame-encoder.ts';
-import { applyMask, nextMaskKey } from '../../../runtime/ws/mask.ts';
+import { encodeFrame, encodeFrameHeader, encodeTextFrame } from '../../../runtime/ws/protocol/frame-encoder.ts';
+import { applyMask, nextMaskKey } from '../../../runtime/ws/protocol/mask.ts';
 import { createRng } from '../../helpers/chunks.ts';
 import { buildFrame, decodeFrames, maskNaively, OP } from '../../helpers/frames.ts';
 import { parsePieces, binaryMessage, textMessage } from '../../helpers/parser-run.ts';

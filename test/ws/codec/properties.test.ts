@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
-import { Utf8StreamValidator } from '../../../runtime/ws/utf8.ts';
+import { Utf8StreamValidator } from '../../../runtime/ws/protocol/utf8.ts';
 import { buildFrame, OP, type FrameSpec } from '../../helpers/frames.ts';
 import { parsePieces, RecordingParser, type ParserEvent } from '../../helpers/parser-run.ts';
 

@@ -1,7 +1,7 @@
 import { deflateRawSync, constants } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { PerMessageDeflate } from '../../../runtime/ws/permessage-deflate.ts';
-import { ProtocolError } from '../../../runtime/ws/protocol-error.ts';
+import { PerMessageDeflate } from '../../../runtime/ws/extensions/permessage-deflate.ts';
+import { ProtocolError } from '../../../runtime/ws/protocol/errors.ts';
 
 const MiB = 1024 * 1024;
 

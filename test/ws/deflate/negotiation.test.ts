@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseExtensions } from '../../../runtime/ws/extension-header.ts';
+import { parseExtensions } from '../../../runtime/ws/extensions/extension-header.ts';
 import {
   acceptDeflateOffer,
   acceptDeflateResponse,
   deflateOffer,
-} from '../../../runtime/ws/permessage-deflate.ts';
+} from '../../../runtime/ws/extensions/permessage-deflate.ts';
 
 describe('parseExtensions', () => {
   it('reads extensions, parameters and quoted values', () => {

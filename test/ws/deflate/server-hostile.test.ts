@@ -2,7 +2,7 @@
 import { constants, deflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildFrame, OP, readClose } from '../../helpers/frames.ts';
-import type { WebSocketMessageRequest } from '../../../runtime/ws/handler-spec.ts';
+import type { WebSocketMessageRequest } from '../../../runtime/ws/server/hooks.ts';
 import { RawClient, startServer, stopServers, upgradeRequest } from '../server/harness.ts';
 
 afterEach(stopServers);

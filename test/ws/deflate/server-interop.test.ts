@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { WebSocketMessageRequest } from '../../../runtime/ws/handler-spec.ts';
+import type { WebSocketMessageRequest } from '../../../runtime/ws/server/hooks.ts';
 import { nextMessages, openClient, startServer, stopServers, type RunningServer } from '../server/harness.ts';
 
 const SIZES = [16, 64, 256, 1024, 4096, 16384, 65536, 131072];

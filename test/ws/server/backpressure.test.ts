@@ -11,7 +11,7 @@ import { constants as zlibConstants, deflateRawSync } from 'node:zlib';
 import WebSocket, { Receiver } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildFrame, OP } from '../../helpers/frames.ts';
-import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
+import type { ServerWebSocket } from '../../../runtime/ws/server/server-socket.ts';
 import { RawClient, clientClosed, deferred, openClient, startServer, stopServers, upgradeRequest, within } from './harness.ts';
 
 afterEach(stopServers);

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BAD_FRAME_AFTER_MESSAGE } from '../../helpers/bad-frame-cases.ts';
 import { buildFrame, buildFrames, close, OP, readClose, type FrameSpec } from '../../helpers/frames.ts';
-import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
+import type { ServerWebSocket } from '../../../runtime/ws/server/server-socket.ts';
 import { RawClient, deferred, nextMessage, openClient, startServer, stopServers, upgradeRequest, within } from './harness.ts';
 
 afterEach(stopServers);

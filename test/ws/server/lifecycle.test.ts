@@ -1,8 +1,8 @@
 // The object handler's lifecycle hooks, subprotocols, origins, close events, and handlers that throw.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import type { ServerCloseEvent, ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
-import type { UpgradeRequest } from '../../../runtime/ws/handler-spec.ts';
+import type { ServerCloseEvent, ServerWebSocket } from '../../../runtime/ws/server/server-socket.ts';
+import type { UpgradeRequest } from '../../../runtime/ws/server/hooks.ts';
 import { RawClient, clientClosed, deferred, nextMessage, nextMessages, openClient, startServer, stopServers, upgradeRequest, within } from './harness.ts';
 
 afterEach(() => {

@@ -2,7 +2,7 @@
 // with their pong timeout, and closeAll() on server.close(). backpressureLimit: backpressure.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildFrame, OP, readClose } from '../../helpers/frames.ts';
-import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
+import type { ServerWebSocket } from '../../../runtime/ws/server/server-socket.ts';
 import { RawClient, clientClosed, deferred, nextMessage, openClient, startServer, stopServers, upgradeRequest, within } from './harness.ts';
 
 afterEach(stopServers);

@@ -2,8 +2,8 @@
 // fields, text and binary of every length class up to 16 MiB, and what send() returns.
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildFrame, OP } from '../../helpers/frames.ts';
-import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
-import type { WebSocketMessageRequest } from '../../../runtime/ws/handler-spec.ts';
+import type { ServerWebSocket } from '../../../runtime/ws/server/server-socket.ts';
+import type { WebSocketMessageRequest } from '../../../runtime/ws/server/hooks.ts';
 import { RawClient, deferred, nextMessage, nextMessages, openClient, startServer, stopServers, upgradeRequest } from './harness.ts';
 
 afterEach(stopServers);

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildFrame, OP } from '../../helpers/frames.ts';
 import { RawConnection, rawRequest } from '../../http/helpers/raw-http.ts';
-import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
+import type { ServerWebSocket } from '../../../runtime/ws/server/server-socket.ts';
 import type { HttpRequest } from '../../../runtime/http/request.ts';
 import { RawClient, deferred, startServer, stopServers, upgradeRequest, within } from './harness.ts';
 

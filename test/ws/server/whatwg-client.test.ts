@@ -2,7 +2,7 @@
 // (`node --experimental-websocket` on Node 20, where the global is not on by default).
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ServerWebSocket } from '../../../runtime/ws/server-socket.ts';
+import type { ServerWebSocket } from '../../../runtime/ws/server/server-socket.ts';
 import { startServer, stopServers, within } from './harness.ts';
 
 afterEach(stopServers);

@@ -1,7 +1,8 @@
 import { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib';
-import { CloseCode } from './constants.ts';
+import { CloseCode } from '../protocol/constants.ts';
 import { type ExtensionOffer, formatExtension } from './extension-header.ts';
-import { ProtocolError } from './protocol-error.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import type { MessageCompressor } from '../protocol/compressor.ts';
 
 // permessage-deflate (RFC 7692), built for memory: krandog compresses every message on its own (no
 // context takeover), which any peer can decode whatever it agreed to, and holds no zlib state
@@ -35,7 +36,7 @@ export interface DeflateOptions {
  * Compresses and inflates messages for one negotiated configuration. Stateless between messages
  * (so one instance serves many connections) unless the peer takes over its context.
  */
-export class PerMessageDeflate {
+export class PerMessageDeflate implements MessageCompressor {
   /** The agreed Sec-WebSocket-Extensions value (what `ws.extensions` reports). */
   readonly extension: string;
   readonly threshold: number;

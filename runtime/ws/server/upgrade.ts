@@ -2,9 +2,9 @@
 // answer read into one of the two.
 import { STATUS_CODES, validateHeaderName, validateHeaderValue, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { UpgradeVerdict } from './handler-spec.ts';
+import type { UpgradeVerdict } from './hooks.ts';
 import { switchingProtocolsResponse } from './handshake.ts';
-import { describeValue } from '../describe-value.ts';
+import { describeValue } from '../../util/describe-value.ts';
 
 type HeaderRecord = Record<string, string | readonly string[]>;
 

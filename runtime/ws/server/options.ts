@@ -1,10 +1,11 @@
 // The WebSocket options of `http.createServer(handler, options)`: defaults and checks.
-import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from './constants.ts';
-import { isValidProtocolName, type AllowOrigins } from './handshake.ts';
-import type { DeflateOptions } from './permessage-deflate.ts';
-import type { PubSubOption } from '../pubsub/backplane.ts';
-import { describeValue } from '../describe-value.ts';
-import { readCount } from '../util/options.ts';
+import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../protocol/constants.ts';
+import type { AllowOrigins } from './handshake.ts';
+import { isToken } from '../../util/http-tokens.ts';
+import type { DeflateOptions } from '../extensions/permessage-deflate.ts';
+import type { PubSubOption } from '../../pubsub/backplane.ts';
+import { describeValue } from '../../util/describe-value.ts';
+import { readCount } from '../../util/options.ts';
 
 /** WebSocket options accepted by `http.createServer(handler, options)` and `serve()`. */
 export interface WebSocketServerOptions {
@@ -78,7 +79,8 @@ type NumericOption = keyof typeof WEBSOCKET_DEFAULTS;
 export function resolveWebSocketOptions(options: WebSocketServerOptions | undefined): ResolvedWebSocketOptions {
   const given = options ?? {};
   const protocols = given.protocols;
-  if (protocols !== undefined && (!Array.isArray(protocols) || !protocols.every((p) => typeof p === 'string' && isValidProtocolName(p)))) {
+  // RFC 6455 §4.1: a subprotocol name is an HTTP token.
+  if (protocols !== undefined && (!Array.isArray(protocols) || !protocols.every((p) => typeof p === 'string' && isToken(p)))) {
     throw new TypeError('http.createServer: options.protocols must be an array of subprotocol names (tokens)');
   }
   const allowOrigins = given.allowOrigins;

@@ -5,8 +5,8 @@
 // A Blob's bytes arrive later (blob.arrayBuffer() is asynchronous), so from the first unread Blob
 // until the queue empties, sends and a close() wait in line behind it and leave in their order.
 import { Blob } from 'node:buffer';
-import { ReadyState } from './constants.ts';
-import { type Connection, SendResult } from './connection.ts';
+import { ReadyState } from '../protocol/constants.ts';
+import { type Connection, SendResult } from '../connection.ts';
 
 type Entry =
   | { kind: 'data'; data: string | Uint8Array; bytes: number }

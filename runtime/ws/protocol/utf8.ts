@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { CloseCode } from './constants.ts';
-import { ProtocolError } from './protocol-error.ts';
+import { ProtocolError } from './errors.ts';
 
 /**
  * Validates UTF-8 that arrives in pieces, failing as soon as a byte makes the text invalid

@@ -2,9 +2,9 @@
 //   a function:  every message calls it with { type: 'websocket', ws, data, pathname, headers, query }
 //   an object:   { request(req), websocket: { upgrade, open, message, close, drain } }
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Query } from '../http/request.ts';
+import type { Query } from '../../util/request-target.ts';
 import type { ServerWebSocket } from './server-socket.ts';
-import { logUserError } from '../user-error-log.ts';
+import { logUserError } from '../../util/report.ts';
 
 /** What a function handler receives for each WebSocket message. */
 export interface WebSocketMessageRequest {

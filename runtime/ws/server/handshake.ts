@@ -1,9 +1,8 @@
 // The server's half of the opening handshake (RFC 6455 §4.2): checking the client's request and
 // choosing what to answer. Pure functions over header values; upgrade.ts does the socket I/O.
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HANDSHAKE_GUID } from './constants.ts';
-import { isToken, listsToken } from '../util/http-tokens.ts';
+import { acceptKey } from '../protocol/accept-key.ts';
+import { isToken, listsToken } from '../../util/http-tokens.ts';
 
 /** The parts of Node's IncomingMessage the checks read (a plain object in unit tests). */
 export interface UpgradeRequestHead {
@@ -31,11 +30,6 @@ export interface RejectedUpgrade {
   message: string;
   /** Extra response headers, e.g. Sec-WebSocket-Version for a 426. */
   headers?: Record<string, string>;
-}
-
-/** `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key` (RFC 6455 §4.2.2 step 5.4). */
-export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + HANDSHAKE_GUID).digest('base64');
 }
 
 // RFC 6455 §4.1: the key is 16 random bytes in base64: 22 characters then `==`. 16 bytes leave the
@@ -103,11 +97,6 @@ export function switchingProtocolsResponse(key: string, protocol: string | undef
   if (protocol !== undefined) head += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
   if (extensions !== '') head += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
   return head + extraHeaderLines + '\r\n';
-}
-
-/** Whether a subprotocol name is a token, as RFC 6455 §4.1 requires. */
-export function isValidProtocolName(name: string): boolean {
-  return isToken(name);
 }
 
 function reject(status: number, message: string): RejectedUpgrade {

@@ -1,6 +1,6 @@
 import { CloseCode, Opcode } from './constants.ts';
 import { applyMask } from './mask.ts';
-import { ProtocolError } from './protocol-error.ts';
+import { ProtocolError } from './errors.ts';
 import { Utf8StreamValidator, invalidUtf8 } from './utf8.ts';
 
 /** Buffer growth: at most this many times the bytes received (bounds what a slow peer can reserve). */

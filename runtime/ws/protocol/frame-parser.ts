@@ -1,7 +1,7 @@
 import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.ts';
 import { applyMask } from './mask.ts';
 import { MessageAssembler } from './message-assembler.ts';
-import { ProtocolError } from './protocol-error.ts';
+import { ProtocolError } from './errors.ts';
 import { invalidUtf8, isValidUtf8 } from './utf8.ts';
 
 /** What the parser reports; called synchronously from `push`. */

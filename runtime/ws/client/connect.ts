@@ -1,10 +1,10 @@
 // The opening handshake's I/O for the client: one GET with the Upgrade headers over node:http or
 // node:https (TLS verified with Node's trust store, which includes NODE_EXTRA_CA_CERTS), handed back
-// as the upgraded socket. node:http parses the response; client-handshake.ts judges it.
+// as the upgraded socket. node:http parses the response; handshake.ts judges it.
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { checkUpgradeHeaders, HandshakeError } from './client-handshake.ts';
+import { checkUpgradeHeaders, HandshakeError } from './handshake.ts';
 
 export interface HandshakeCallbacks {
   /** The server answered 101: the response (still to be validated), its socket and any bytes after it. */

@@ -1,5 +1,5 @@
 import { CloseCode, MAX_CONTROL_PAYLOAD } from './constants.ts';
-import { ProtocolError } from './protocol-error.ts';
+import { ProtocolError } from './errors.ts';
 import { isValidUtf8 } from './utf8.ts';
 
 /** RFC 6455 §5.5: a close frame's reason fits in a control frame after the 2-byte code. */

@@ -1,6 +1,6 @@
 // The WebSocket constructor's arguments (WebSockets standard §"The WebSocket interface", constructor
 // steps), read the way WebIDL converts them, plus krandog's non-standard options object.
-import { isValidProtocolName } from './handshake.ts';
+import { isToken } from '../../util/http-tokens.ts';
 
 /** The non-standard second argument, as in Bun (and Node's undici): `new WebSocket(url, { protocols, headers })`. */
 export interface WebSocketInit {
@@ -116,7 +116,8 @@ export function parseWebSocketUrl(input: string): URL {
 export function validateProtocols(protocols: readonly string[]): void {
   const seen = new Set<string>();
   for (const protocol of protocols) {
-    if (!isValidProtocolName(protocol)) {
+    // RFC 6455 §4.1: a subprotocol name is an HTTP token.
+    if (!isToken(protocol)) {
       throw new DOMException(`WebSocket: invalid subprotocol name ${JSON.stringify(protocol)}`, 'SyntaxError');
     }
     if (seen.has(protocol)) {

@@ -3,7 +3,7 @@
  *   extension-list = 1#( token *( ";" param ) ),  param = token [ "=" ( token | quoted-string ) ]
  * Malformed input throws: the server answers 400, the client fails the connection.
  */
-import { isToken } from '../util/http-tokens.ts';
+import { isToken } from '../../util/http-tokens.ts';
 
 export interface ExtensionOffer {
   name: string;

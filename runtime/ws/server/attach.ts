@@ -3,9 +3,9 @@
 // when the http server closes. runtime/http/server.ts calls attachWebSockets() once per server.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseTarget } from '../http/request.ts';
-import { CloseCode } from './constants.ts';
-import type { ConnectionOptions } from './connection.ts';
+import { parseTarget } from '../../util/request-target.ts';
+import { CloseCode } from '../protocol/constants.ts';
+import type { ConnectionOptions } from '../connection.ts';
 import {
   logHandlerError,
   reportHandlerError,
@@ -15,21 +15,22 @@ import {
   type WebSocketHandler,
   type WebSocketHooks,
   type WebSocketMessageRequest,
-} from './handler-spec.ts';
+} from './hooks.ts';
 import { selectProtocol, validateUpgradeRequest } from './handshake.ts';
-import { parseExtensions } from './extension-header.ts';
+import { parseExtensions } from '../extensions/extension-header.ts';
 import { KeepaliveSweep } from './keepalive.ts';
-import { acceptDeflateOffer, type PerMessageDeflate } from './permessage-deflate.ts';
+import { acceptDeflateOffer, type PerMessageDeflate } from '../extensions/permessage-deflate.ts';
 import { ServerWebSocket, type ServerSocketHost, type UpgradeInfo } from './server-socket.ts';
-import { resolveBackplane, type BackplaneConfig } from '../pubsub/backplane.ts';
-import { backplaneOpener, PubSubHub, type PubSubStatus } from '../pubsub/hub.ts';
-import { checkTopic, toPayload, TopicRegistry } from './topics.ts';
-import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './server-options.ts';
+import { resolveBackplane, type BackplaneConfig } from '../../pubsub/backplane.ts';
+import { backplaneOpener, PubSubHub, type PubSubStatus } from '../../pubsub/hub.ts';
+import { checkTopic, toPayload, TopicRegistry } from '../../pubsub/topics.ts';
+import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './options.ts';
 import { afterEarlierResponses, decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
 import { settleWithin } from './settle-within.ts';
-import { isThenable } from '../util/thenable.ts';
+import { isThenable } from '../../util/thenable.ts';
+import { WebSocketCounters, type PubSubStats, type WebSocketStats } from './stats.ts';
 
-export type { WebSocketServerOptions } from './server-options.ts';
+export type { WebSocketServerOptions } from './options.ts';
 
 /** What attaching returns to the http server. */
 export interface WebSocketAttachment {
@@ -50,6 +51,8 @@ export interface WebSocketAttachment {
   subscriberCount(topic: string): number;
   /** Which backplane publish goes through, and whether it is connected. */
   readonly pubsub: PubSubStatus;
+  /** The counts of server.stats(). */
+  stats(): { websocket: WebSocketStats; pubsub: PubSubStats };
 }
 
 /** Sent with a 503: the client may try again shortly (RFC 9110 §10.2.3). */
@@ -69,6 +72,10 @@ const WITHOUT_WEBSOCKETS: WebSocketAttachment = {
     return 0;
   },
   pubsub: { backplane: 'none', connected: false, dropped: 0 },
+  stats: () => ({
+    websocket: { connections: 0, opened: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, backpressured: 0, closes: {} },
+    pubsub: { topics: 0, publishes: 0, deliveries: 0, backplane: 'none', connected: false, dropped: 0 },
+  }),
 };
 
 /** How long closeAll() lets peers answer the 1001 close before dropping their connections. */
@@ -107,6 +114,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   readonly sockets = new Set<ServerWebSocket>();
   /** Who subscribes to what (ws.subscribe), for publish. */
   readonly topics: TopicRegistry;
+  readonly counters = new WebSocketCounters();
 
   readonly #options: ResolvedWebSocketOptions;
   readonly #connectionOptions: ConnectionOptions;
@@ -210,7 +218,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
 
   publish(topic: string, data: unknown): number {
     checkTopic(topic, 'server.publish');
-    return this.#pubsub.publish(topic, toPayload(data, 'server.publish'), undefined);
+    return this.#countPublish(this.#pubsub.publish(topic, toPayload(data, 'server.publish'), undefined));
   }
 
   subscriberCount(topic: string): number {
@@ -223,7 +231,39 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   }
 
   publishFrom(sender: ServerWebSocket, topic: string, data: string | Uint8Array): number {
-    return this.#pubsub.publish(topic, data, sender);
+    return this.#countPublish(this.#pubsub.publish(topic, data, sender));
+  }
+
+  #countPublish(result: number): number {
+    if (result !== 0) this.counters.publishes++;
+    return result;
+  }
+
+  stats(): { websocket: WebSocketStats; pubsub: PubSubStats } {
+    const counters = this.counters;
+    let bytesIn = counters.closedBytesIn;
+    let bytesOut = counters.closedBytesOut;
+    let backpressured = 0;
+    for (const ws of this.sockets) {
+      const { read, written } = ws.wireBytes;
+      bytesIn += read;
+      bytesOut += written;
+      if (ws.bufferedAmount > this.#options.backpressureLimit) backpressured++;
+    }
+    const { backplane, connected, dropped } = this.#pubsub.status;
+    return {
+      websocket: {
+        connections: this.sockets.size,
+        opened: counters.opened,
+        messagesIn: counters.messagesIn,
+        messagesOut: counters.sends + this.topics.deliveries,
+        bytesIn,
+        bytesOut,
+        backpressured,
+        closes: counters.closes(),
+      },
+      pubsub: { topics: this.topics.topicCount, publishes: counters.publishes, deliveries: this.topics.deliveries, backplane, connected, dropped },
+    };
   }
 
   closeAll(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
@@ -248,6 +288,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
 
   dispatchMessage(ws: ServerWebSocket, data: string | Buffer): void {
     // Hot path: called synchronously from the socket read, once per message.
+    this.counters.messagesIn++;
     try {
       const onMessageRequest = this.#onMessageRequest;
       const result =
@@ -267,6 +308,8 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
 
   dispatchClose(ws: ServerWebSocket, code: number, reason: string, wasClean: boolean): void {
     this.sockets.delete(ws);
+    const { read, written } = ws.wireBytes;
+    this.counters.countClose(code, read, written);
     // Before the close hook, so that subscriberCount() there no longer counts this socket.
     this.topics.removeSocket(ws);
     if (this.sockets.size === 0) {
@@ -322,6 +365,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     const ws = new ServerWebSocket(socket, this.#connectionOptions, this, info);
     if (data !== undefined) ws.data = data;
     this.sockets.add(ws);
+    this.counters.opened++;
     this.#keepalive.start();
     socket.removeListener('error', destroyOnError);
     const open = this.#hooks.open;

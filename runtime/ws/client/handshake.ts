@@ -1,10 +1,10 @@
 // The client's half of the opening handshake (RFC 6455 §4.1): the request's headers and the checks
-// on the server's answer. Pure functions over header values; client-connect.ts does the I/O.
+// on the server's answer. Pure functions over header values; connect.ts does the I/O.
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { parseExtensions, type ExtensionOffer } from './extension-header.ts';
-import { acceptKey } from './handshake.ts';
-import { listsToken } from '../util/http-tokens.ts';
+import { parseExtensions, type ExtensionOffer } from '../extensions/extension-header.ts';
+import { acceptKey } from '../protocol/accept-key.ts';
+import { listsToken } from '../../util/http-tokens.ts';
 
 /** Why the server's answer was refused; `code` is stable for scripts and tests. */
 export type HandshakeErrorCode =

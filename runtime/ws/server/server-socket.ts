@@ -2,16 +2,17 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
-import type { Query } from '../http/request.ts';
-import { isCloseReasonTooLong, isValidCloseCode } from './close-payload.ts';
-import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from './constants.ts';
-import { Connection, type ConnectionEvents, type ConnectionOptions } from './connection.ts';
-import type { PerMessageDeflate } from './permessage-deflate.ts';
+import type { Query } from '../../util/request-target.ts';
+import { isCloseReasonTooLong, isValidCloseCode } from '../protocol/close-payload.ts';
+import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from '../protocol/constants.ts';
+import { Connection, type ConnectionEvents, type ConnectionOptions } from '../connection.ts';
+import type { MessageCompressor } from '../protocol/compressor.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
-import { checkTopic, toPayload, type TopicRegistry } from './topics.ts';
-import { describeValue } from '../describe-value.ts';
-import { isBinaryData, viewBytes } from '../util/bytes.ts';
-import { isThenable } from '../util/thenable.ts';
+import { checkTopic, toPayload, type TopicRegistry } from '../../pubsub/topics.ts';
+import { describeValue } from '../../util/describe-value.ts';
+import { isBinaryData, viewBytes } from '../../util/bytes.ts';
+import { isThenable } from '../../util/thenable.ts';
+import type { WebSocketCounters } from './stats.ts';
 
 /** Where a server socket reports what happens to it (the WebSocket server it belongs to). */
 export interface ServerSocketHost {
@@ -22,6 +23,8 @@ export interface ServerSocketHost {
   readonly topics: TopicRegistry;
   /** ws.publish: to the topic's subscribers, the sender excepted. */
   publishFrom(sender: ServerWebSocket, topic: string, data: string | Uint8Array): number;
+  /** Where sends are counted (server.stats()). */
+  readonly counters: WebSocketCounters;
 }
 
 /** What `onclose` and `close` listeners receive. */
@@ -43,7 +46,7 @@ export interface UpgradeInfo {
   remoteAddress: string;
   protocol: string;
   /** permessage-deflate as agreed in the handshake, if it was. */
-  deflate: PerMessageDeflate | undefined;
+  deflate: MessageCompressor | undefined;
 }
 
 /**
@@ -113,8 +116,9 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
    * connection is not open and the message was dropped (Bun's three cases).
    */
   send(data: string | ArrayBuffer | ArrayBufferView): number {
-    if (typeof data === 'string' || data instanceof Uint8Array) return this.#connection.send(data);
-    return this.#connection.send(toBytes(data, 'send'));
+    const result = this.#connection.send(typeof data === 'string' || data instanceof Uint8Array ? data : toBytes(data, 'send'));
+    if (result !== 0) this.#host.counters.sends++;
+    return result;
   }
 
   /**
@@ -245,6 +249,12 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
         connection.terminate();
         break;
     }
+  }
+
+  /** @internal Bytes read from and written to the socket so far (the handshake included). */
+  get wireBytes(): { read: number; written: number } {
+    const socket = this.#connection.socket;
+    return { read: socket.bytesRead, written: socket.bytesWritten };
   }
 
   /** @internal The connection, for the server (closeAll, broadcast). */

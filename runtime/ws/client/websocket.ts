@@ -1,11 +1,11 @@
 // The browser WebSocket (WHATWG WebSockets standard) over krandog's own codec, for ws: and wss:.
 //
-//   new WebSocket(url) ── handshake (client-connect.ts) ──▶ 101 valid ──▶ open task ──▶ OPEN
+//   new WebSocket(url) ── handshake (connect.ts) ──▶ 101 valid ──▶ open task ──▶ OPEN
 //        CONNECTING             │ refused, bad answer, close()                 │ close() / server's close
 //                               ▼                                               ▼
 //                 task: error, close 1006 ◀──────────────── CLOSING ── TCP closed ──▶ task: [error], close
 //
-// Every event is dispatched as its own task (runtime/loop.ts), and the state a listener sees
+// Every event is dispatched as its own task (runtime/util/loop.ts), and the state a listener sees
 // changes in those tasks, as the standard's "queue a task" steps say: readyState turns OPEN in the
 // open task and CLOSED in the close task; a message is dropped if, when its task runs, the socket
 // is no longer OPEN (close() was called meanwhile).
@@ -13,20 +13,20 @@ import { Blob } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { types } from 'node:util';
-import { queueTask } from '../loop.ts';
-import { sendHandshakeRequest } from './client-connect.ts';
-import { HandshakeError, generateKey, handshakeHeaders, validateHandshakeResponse, type HandshakeOffer } from './client-handshake.ts';
-import { parseWebSocketUrl, readClientOptions, validateProtocols, type WebSocketInit } from './client-options.ts';
-import { SendQueue } from './client-send-queue.ts';
-import { isCloseReasonTooLong } from './close-payload.ts';
-import { CloseCode, READY_STATE_CONSTANTS } from './constants.ts';
-import { Connection, type ConnectionEvents } from './connection.ts';
+import { queueTask } from '../../util/loop.ts';
+import { sendHandshakeRequest } from './connect.ts';
+import { HandshakeError, generateKey, handshakeHeaders, validateHandshakeResponse, type HandshakeOffer } from './handshake.ts';
+import { parseWebSocketUrl, readClientOptions, validateProtocols, type WebSocketInit } from './options.ts';
+import { SendQueue } from './send-queue.ts';
+import { isCloseReasonTooLong } from '../protocol/close-payload.ts';
+import { CloseCode, READY_STATE_CONSTANTS } from '../protocol/constants.ts';
+import { Connection, type ConnectionEvents } from '../connection.ts';
 import { CloseEvent, ErrorEvent, exposeAsInterface, toUSVString } from './events.ts';
-import type { ExtensionOffer } from './extension-header.ts';
-import { EXTENSION_NAME as DEFLATE_EXTENSION, acceptDeflateResponse, deflateOffer, type PerMessageDeflate } from './permessage-deflate.ts';
-import { viewBytes } from '../util/bytes.ts';
+import type { ExtensionOffer } from '../extensions/extension-header.ts';
+import { EXTENSION_NAME as DEFLATE_EXTENSION, acceptDeflateResponse, deflateOffer, type PerMessageDeflate } from '../extensions/permessage-deflate.ts';
+import { viewBytes } from '../../util/bytes.ts';
 
-export type { WebSocketInit } from './client-options.ts';
+export type { WebSocketInit } from './options.ts';
 export type BinaryType = 'blob' | 'arraybuffer';
 /** An `on…` attribute's value: a function called with the event, or null. */
 export type EventHandler = ((this: WebSocket, event: Event) => unknown) | null;
@@ -83,7 +83,7 @@ export class WebSocket extends EventTarget {
     this.#url = parseWebSocketUrl(href);
     validateProtocols(options.protocols);
     this.#origin = this.#url.origin;
-    // Offer permessage-deflate as browsers do (RFC 7692; see permessage-deflate.ts for the terms).
+    // Offer permessage-deflate as browsers do (RFC 7692; see ../extensions/permessage-deflate.ts for the terms).
     this.#offer = { key: generateKey(), protocols: options.protocols, extensionOffers: [deflateOffer()] };
     const headers = { ...Object.fromEntries(options.headers), ...handshakeHeaders(this.#offer) };
     try {

@@ -3,10 +3,10 @@
 // same Buffer is written to every subscriber; subscribers that agreed on permessage-deflate get a
 // compressed frame, made once per agreed configuration (the server shares one deflater per
 // configuration, see WebSocketServer#negotiateDeflate).
-import { Opcode } from './constants.ts';
-import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
-import type { PerMessageDeflate } from './permessage-deflate.ts';
-import { describeValue } from '../describe-value.ts';
+import { Opcode } from '../ws/protocol/constants.ts';
+import { encodeFrame, encodeTextFrame } from '../ws/protocol/frame-encoder.ts';
+import type { MessageCompressor } from '../ws/protocol/compressor.ts';
+import { describeValue } from '../util/describe-value.ts';
 import { isBinaryData, viewBytes } from '../util/bytes.ts';
 
 /**
@@ -38,7 +38,7 @@ export function toPayload(data: unknown, method: string): string | Uint8Array {
 }
 
 /** Finds the server's shared deflater for an agreed Sec-WebSocket-Extensions value. */
-export type DeflaterLookup = (extension: string) => PerMessageDeflate | undefined;
+export type DeflaterLookup = (extension: string) => MessageCompressor | undefined;
 
 /**
  * Both directions of the subscription relation. Sockets with no subscription appear in neither
@@ -48,6 +48,8 @@ export class TopicRegistry {
   readonly #subscribers = new Map<string, Set<Subscriber>>();
   readonly #topicsOf = new Map<Subscriber, Set<string>>();
   readonly #deflaterFor: DeflaterLookup;
+  /** Messages written to subscribers so far (for server.stats()). */
+  deliveries = 0;
 
   constructor(deflaterFor: DeflaterLookup) {
     this.#deflaterFor = deflaterFor;
@@ -122,6 +124,7 @@ export class TopicRegistry {
       const connection = ws.connection;
       if (connection.sendEncoded(frames.for(connection.extensions)) !== 0) written++;
     }
+    this.deliveries += written;
     return written;
   }
 }
