@@ -48,7 +48,7 @@ export function routedHandler(spec: RoutedHandlerSpec): RequestHandler {
   }
   const folder = spec.static === undefined ? undefined : new StaticFolder(spec.static);
   const fallback = spec.request ?? (() => NOT_FOUND);
-  const afterRoutes = folder === undefined ? fallback : (request: HttpRequest) => folder.answer(request).then((answer) => answer ?? fallback(request));
+  const afterRoutes = folder === undefined ? fallback : (request: HttpRequest) => folder.answer(request) ?? fallback(request);
   return withFileResults((request: HttpRequest) => {
     const match = table?.match(request.method, request.pathname);
     if (match === undefined) return afterRoutes(request);

@@ -37,6 +37,8 @@ let server: RunningServer;
 const INDEX = '<!doctype html><title>krandog</title><h1>hello</h1>\n';
 const APP = 'console.log("krandog");\n'.repeat(400);
 const BIG_SIZE = 50 * MiB;
+// Past the 64 KiB read whole: streamed. Every byte differs from its neighbours' pattern.
+const MEDIUM = Buffer.from(Array.from({ length: 200 * 1024 }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'krandog-static-'));
@@ -58,6 +60,7 @@ beforeAll(async () => {
   writeFileSync(path.join(pub, 'docs', 'index.html'), '<h1>docs</h1>');
   writeFileSync(path.join(pub, '.env'), SECRET);
   writeFileSync(path.join(pub, 'big.bin'), Buffer.alloc(BIG_SIZE, 7));
+  writeFileSync(path.join(pub, 'medium.bin'), MEDIUM);
   symlinkSync(path.join(dir, 'secret.txt'), path.join(pub, 'leak.txt'));
   symlinkSync(path.join(dir, 'outside'), path.join(pub, 'outdir'));
   symlinkSync(path.join(pub, 'style.css'), path.join(pub, 'alias.css'));
@@ -172,6 +175,17 @@ describe('a static folder, fetched by curl', () => {
     expect((await curl('/app.js', '-r', '0-9', '-H', 'If-Range: "old"')).status).toBe(200);
     const { headers } = await curl('/app.js');
     expect((await curl('/app.js', '-r', '0-9', '-H', `If-Range: ${headers['etag']}`)).status).toBe(206);
+  });
+
+  it('sends the same bytes read whole (up to 64 KiB) and streamed (larger), whole or as a range', async () => {
+    const whole = await curl('/medium.bin');
+    expect([whole.status, whole.headers['content-length']]).toEqual([200, String(MEDIUM.length)]);
+    expect(Buffer.from(whole.body, 'latin1').equals(MEDIUM)).toBe(true);
+    for (const [first, last] of [[1000, 150_000], [70_000, 70_009], [0, 65_535], [0, 65_536]]) {
+      const part = await curl('/medium.bin', '-r', `${first}-${last}`);
+      expect([part.status, part.headers['content-range']]).toEqual([206, `bytes ${first}-${last}/${MEDIUM.length}`]);
+      expect(Buffer.from(part.body, 'latin1').equals(MEDIUM.subarray(first, last + 1))).toBe(true);
+    }
   });
 
   it('answers HEAD with the headers a GET would get and no body (curl -I)', async () => {
