@@ -283,9 +283,16 @@ describe('never outside the root (raw requests: curl would normalize these paths
     ['%5c', '/..%5csecret.txt'],
     ['%00', '/index.html%00.txt'],
     ['%00 alone', '/%00'],
+    ['.. in an absolute-form target', 'http://127.0.0.1/%2e%2e/secret.txt'],
   ])('refuses %s with 403', async (_name, target) => {
     const response = await raw(target);
     expect(response.status).toBe(403);
+    expect(response.body).not.toContain(SECRET);
+  });
+
+  it('decodes once: a double-encoded %252e%252e names a file called %2e%2e, which is not there', async () => {
+    const response = await raw('/%252e%252e/secret.txt');
+    expect(response.status).toBe(404);
     expect(response.body).not.toContain(SECRET);
   });
 
