@@ -45,7 +45,7 @@ describe('examples', () => {
     expect(curl('--compressed', server.url + '/app.js')).toBe(app);
     expect(curl('-r', '0-1', server.url + '/app.js')).toBe(app.slice(0, 2));
     const about = await fetch(server.url + '/about');
-    expect([about.status, about.headers.get('cache-control')]).toEqual([200, 'no-cache']);
+    expect([about.status, about.headers.get('cache-control')]).toEqual([200, 'max-age=300']);
 
     const created = await fetch(server.url + '/api/notes', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"text":"read"}' });
     expect([created.status, created.headers.get('location')]).toEqual([201, '/api/notes/3']);

@@ -99,6 +99,9 @@ export function answerWithFile(file: FileResponse, request: FileRequest, inFolde
   const etag = etagOf(stat, encoding);
   const lastModified = lastModifiedOf(stat);
   const headers = scriptHeaders(file.headers);
+  // Revalidate every time (a 304 while unchanged), so an edited file shows at once; browsers
+  // would otherwise cache a file with only a Last-Modified for a share of its age.
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === 'cache-control')) headers['Cache-Control'] = 'no-cache';
   headers.ETag = etag;
   headers['Last-Modified'] = lastModified;
   headers['Accept-Ranges'] = 'bytes';
