@@ -196,16 +196,33 @@ declare module 'http' {
     drain?(ws: ServerWebSocket): unknown;
   }
 
+  /** The `:name` segments of a route path, as a union of names. */
+  type RouteParamNames<Path extends string> = Path extends `${infer Head}/${infer Tail}`
+    ? RouteParamNames<Head> | RouteParamNames<Tail>
+    : Path extends `:${infer Name}`
+      ? Name
+      : never;
+
+  /** `req.params` of a route: `/users/:id` gives `{ id: string }`, a final `*` adds `'*'`. */
+  export type RouteParams<Path extends string> = string extends Path
+    ? Readonly<Record<string, string>>
+    : Readonly<{ [Name in RouteParamNames<Path>]: string } & (Path extends `${string}/*` ? { '*': string } : {})>;
+
+  /** The request a route's handler gets: its `params` typed from the route's path. */
+  export interface RouteRequest<Path extends string = string> extends Request {
+    readonly params: RouteParams<Path>;
+  }
+
   /** What a route answers with: a handler, or a file. */
-  export type RouteTarget = Handler | FileResponse;
+  export type RouteTarget<Path extends string = string> = ((req: RouteRequest<Path>) => HandlerResult | Promise<HandlerResult>) | FileResponse;
 
   /** A route: one target for every method, or one per method in capitals (`{ GET, POST }`; others get 405). */
-  export type RouteValue = RouteTarget | { readonly [method: string]: RouteTarget };
+  export type RouteValue<Path extends string = string> = RouteTarget<Path> | { readonly [method: string]: RouteTarget<Path> };
 
   /** An object handler: one member per kind of traffic. */
-  export interface HandlerObject {
+  export interface HandlerObject<Paths extends string = string> {
     /** Routes by path: `/users/:id` (in `req.params.id`), a final `*` (in `req.params['*']`). Tried first. */
-    routes?: Readonly<Record<string, RouteValue>>;
+    routes?: { readonly [Path in Paths]: RouteValue<Path> };
     /** A folder whose files answer GET and HEAD (relative to the script's folder). Tried after the routes. */
     static?: string;
     /** Everything the routes and the folder do not answer (default: 404). */
@@ -355,9 +372,9 @@ declare module 'http' {
     stats(): ServerStats;
   }
 
-  export function createServer(handler: Handler | HandlerObject, options?: KrandogServerOptions): KrandogServer;
+  export function createServer<Paths extends string = string>(handler: Handler | HandlerObject<Paths>, options?: KrandogServerOptions): KrandogServer;
   /** Options first, as Node orders them: `createServer({ tls: { key, cert } }, handler)`. */
-  export function createServer(options: KrandogServerOptions, handler: Handler | HandlerObject): KrandogServer;
+  export function createServer<Paths extends string = string>(options: KrandogServerOptions, handler: Handler | HandlerObject<Paths>): KrandogServer;
   /** createServer(handler, options) plus listen(port). */
-  export function serve(port: number | string, handler: Handler | HandlerObject, options?: KrandogServerOptions): KrandogServer;
+  export function serve<Paths extends string = string>(port: number | string, handler: Handler | HandlerObject<Paths>, options?: KrandogServerOptions): KrandogServer;
 }

@@ -19,6 +19,8 @@ export type {
   Request,
   ResponseHeaders,
   ResponseObject,
+  RouteParams,
+  RouteRequest,
   RouteTarget,
   RouteValue,
   ServerCloseEvent,

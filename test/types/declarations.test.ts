@@ -97,13 +97,14 @@ describe('type declarations of the TLS server and the limits', () => {
 });
 
 describe('type declarations of routes, static folders and http.file()', () => {
-  it('type-check a route table (handlers, files, method tables), req.params, static and file() results', () => {
+  it('type-check a route table (handlers, files, method tables), req.params typed from the path, static and file() results', () => {
     expect(tsc('http/types/tsconfig.json')).toEqual(clean);
   });
 
-  it('reject a string as a route, a non-string static, a number path and a param used as a number', () => {
+  it('reject a string as a route, a non-string static, a number path, and params the route path does not have', () => {
     const { ok, output } = tsc('http/types/tsconfig.wrong.json');
     expect(ok).toBe(false);
-    expect(errorLinesOfWrongTs(output)).toEqual([4, 5, 6, 7]);
+    expect(errorLinesOfWrongTs(output)).toEqual([4, 5, 6, 7, 8]);
+    expect(output).toContain("Property 'member' does not exist on type 'Readonly<{ team: string; }>'");
   });
 });
