@@ -271,17 +271,24 @@ export function createServer(first: HandlerSpec | ServerOptions, second?: Handle
 
 /**
  * `(handler, options)` from either order. The handler is a function or an object with `request` or
- * `websocket`; options have neither, so `({ tls }, { websocket })` reads unambiguously too.
+ * `websocket` (or only `routes`/`static`); options have neither, so `({ tls }, { websocket })` reads
+ * unambiguously too.
  */
 export function orderArguments(first: unknown, second: unknown): [HandlerSpec, ServerOptions | undefined] {
-  if (typeof second === 'function' || (isHandlerObject(second) && !isHandlerObject(first) && typeof first !== 'function')) {
+  if (typeof second === 'function' || (typeof first !== 'function' && handlerWeight(second) > handlerWeight(first))) {
     return [second as HandlerSpec, first as ServerOptions];
   }
   return [first as HandlerSpec, second as ServerOptions | undefined];
 }
 
-function isHandlerObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && ('request' in value || 'websocket' in value || 'routes' in value || 'static' in value);
+/**
+ * How surely an object is the handler: 2 with `request` or `websocket` (never options), 1 with only
+ * `routes` or `static` (which options may carry too: `({ static }, { websocket })`), else 0.
+ */
+function handlerWeight(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  if ('request' in value || 'websocket' in value) return 2;
+  return 'routes' in value || 'static' in value ? 1 : 0;
 }
 
 /** `serve(port, handler, options?)`: createServer + listen (on `options.host` if given). */

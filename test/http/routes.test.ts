@@ -132,6 +132,11 @@ describe('routes', () => {
     await server!.close({ force: true });
     const routed = await listen(createServer(() => ({ body: 'handler' }), { quiet: true, routes: { '/r': () => ({ body: 'route' }) } }));
     expect(await (await fetch(`${routed}/r`)).text()).toBe('route');
+    await server!.close({ force: true });
+    // Options with static before a handler object: the object with `request`/`websocket` is the handler.
+    const mixed = await listen(createServer({ quiet: true, static: folder }, { request: () => ({ body: 'request' }) }));
+    expect(await (await fetch(`${mixed}/routes.test.ts`)).text()).toContain('take routes and static from the options');
+    expect(await (await fetch(`${mixed}/elsewhere`)).text()).toBe('request');
     expect(() => createServer({ routes: {} } as HandlerSpec, { routes: {} } as object)).toThrow(/not both/);
     expect(() => createServer(((_req: unknown, _res: unknown) => {}) as HandlerSpec, { static: folder } as object)).toThrow(/not a \(req, res\) listener/);
   });
