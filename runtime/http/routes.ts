@@ -52,7 +52,7 @@ export class RouteTable {
 
   /** The route for a raw (not percent-decoded) request path, or undefined when none matches. */
   match(method: string, pathname: string): RouteMatch | undefined {
-    const exact = this.#exact.get(pathname);
+    const exact = this.#exact.get(pathname) ?? (pathname.includes('%') ? this.#exact.get(decodePath(pathname)) : undefined);
     if (exact !== undefined) return { target: targetFor(exact, method), params: NO_PARAMS };
     if (this.#patterns.length === 0) return undefined;
     const pieces = pathname.slice(1).split('/');
@@ -151,5 +151,14 @@ function decode(piece: string): string {
     return decodeURIComponent(piece);
   } catch {
     return piece;
+  }
+}
+
+/** A path with its escapes decoded but those of reserved characters (`%2F` stays: it is no `/`). */
+function decodePath(pathname: string): string {
+  try {
+    return decodeURI(pathname);
+  } catch {
+    return pathname;
   }
 }

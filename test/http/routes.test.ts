@@ -57,6 +57,12 @@ describe('routes', () => {
     expect(await (await fetch(`${base}/other/thing`)).text()).toBe('rest');
   });
 
+  it('match a literal route written with non-ASCII characters, which clients send percent-encoded', async () => {
+    const base = await start({ routes: { '/café': () => ({ body: 'coffee' }), '/a/b': () => ({ body: 'a/b' }) } });
+    expect(await (await fetch(`${base}/café`)).text()).toBe('coffee'); // sent as /caf%C3%A9
+    expect((await fetch(`${base}/a%2Fb`)).status).toBe(404); // an encoded slash is no segment boundary
+  });
+
   it('answer a method table by method: HEAD by GET, others 405 with Allow', async () => {
     const base = await start({
       routes: { '/items': { GET: () => ({ body: 'list' }), POST: (req: { body: string }) => ({ status: 201, body: req.body }) } },
