@@ -42,6 +42,8 @@ export function tableRows(workloads, cells) {
     const values = (entry) => entry.runs.map((run) => workload.value(run));
     const base = entries.find((entry) => entry.key === workload.base && !entry.failure);
     const baseSummary = base ? summarize(values(base)) : null;
+    const floor = entries.find((entry) => entry.key === workload.floor && !entry.failure);
+    const floorSummary = floor ? summarize(values(floor)) : null;
     for (const entry of entries) {
       const summary = entry.failure ? null : summarize(values(entry));
       const serverCores = summarize(entry.runs.map((run) => run.serverCores))?.median;
@@ -49,6 +51,15 @@ export function tableRows(workloads, cells) {
       const notes = [...new Set([...(entry.notes ?? []), ...entry.runs.flatMap((run) => run.notes ?? [])])];
       if (entry.failure) notes.unshift(`n/a: ${entry.failure}`);
       else if (!summary) notes.unshift('n/a: no successful run');
+      if (summary && floorSummary && workload.floorFor?.includes(entry.key)) {
+        const over = summary.median - floorSummary.median;
+        notes.unshift(`${over >= 0 ? '+' : ''}${formatNumber(over)} ${workload.unit} over the bare socket`);
+      }
+      if (summary && entry === floor) notes.unshift('the floor: a plain net server holding each socket after its 101');
+      const blocks = entry.runs.map((run) => run.eventLoopMaxMs).filter(Number.isFinite);
+      if (blocks.length > 0) {
+        notes.unshift(`longest event-loop block, ${workload.blockingProbe?.label ?? 'large messages'}: ${formatNumber(Math.max(...blocks))} ms`);
+      }
       if (summary && workload.kind !== 'startup' && workload.load?.mode !== 'idle') {
         const note = bottleneckNote(serverCores, loadgenCores);
         if (note) notes.push(note);

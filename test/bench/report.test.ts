@@ -80,6 +80,20 @@ describe('the table', () => {
     expect(lines[5]).toMatch(/\| Deno +\| n\/a /);
   });
 
+  it('gives each server its overhead over the floor and its longest event-loop block', () => {
+    const memory = { id: 'memory', title: 'memory', unit: 'KB/conn', base: 'ws', higherIsBetter: false, kind: 'loadgen', load: { mode: 'idle' }, floor: 'net', floorFor: ['krandog', 'ws'], value: (run: { kb: number }) => run.kb };
+    const rows = tableRows([memory], new Map([['memory', [
+      { key: 'krandog', label: 'krandog', runs: [{ kb: 7, eventLoopMaxMs: 12 }, { kb: 7.4, eventLoopMaxMs: 80 }] },
+      { key: 'ws', label: 'ws', runs: [{ kb: 5 }] },
+      { key: 'bun', label: 'Bun', runs: [{ kb: 1.2 }] },
+      { key: 'net', label: 'bare net socket', runs: [{ kb: 5.6 }] },
+    ]]]));
+    expect(rows[0].notes).toEqual(['longest event-loop block, large messages: 80.0 ms', '+1.60 KB/conn over the bare socket']);
+    expect(rows[1].notes).toEqual(['-0.60 KB/conn over the bare socket']);
+    expect(rows[2].notes).toEqual([]);
+    expect(rows[3].notes[0]).toMatch(/^the floor/);
+  });
+
   it('formats numbers compactly', () => {
     expect([formatNumber(1_330_000), formatNumber(103_240), formatNumber(48_960), formatNumber(1330), formatNumber(7.42)]).toEqual(['1.33M', '103k', '49.0k', '1330', '7.42']);
   });
