@@ -1,4 +1,4 @@
-// `npm run bench`: krandog against ws, Bun, Deno and node:http on the workloads of issue 7.
+// `npm run bench`: krandog against ws, Bun, Deno and node:http on the workloads of issues 7 and 17.
 // Progress goes to stderr; the table goes to stdout and, with the machine's details, to a
 // markdown file (bench/results.md for a full run). See bench/options.mjs for the options.
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// The rows of the table (issue 7): what each workload runs, on which servers, what it reports and
+// The rows of the table (issues 7 and 17): what each workload runs, on which servers, what it reports and
 // which server is the baseline its ratios are taken against.
 const WS_SERVERS = ['krandog', 'ws', 'ws-bufferutil', 'bun', 'deno'];
 const MIB = 1024 * 1024;
