@@ -72,9 +72,15 @@ export async function measureEventLoopBlock(workload, contender, settings) {
   }
   if (result.error) throw new Error(result.error);
   if (!(result.messages > 0)) throw new Error('no large message was echoed in the timed window');
-  const match = /^EVENT_LOOP_MAX_MS ([\d.]+)$/m.exec(server.stdout());
-  if (!match) throw new Error('the server printed no EVENT_LOOP_MAX_MS line');
-  return Number(match[1]);
+  const blockedMs = parseEventLoopMax(server.stdout());
+  if (blockedMs === null) throw new Error('the server printed no EVENT_LOOP_MAX_MS line');
+  return blockedMs;
+}
+
+/** The `EVENT_LOOP_MAX_MS <ms>` figure in a probed server's output (bench/servers/event-loop-probe.mjs), or null. */
+export function parseEventLoopMax(output) {
+  const match = /^EVENT_LOOP_MAX_MS (\d+(?:\.\d+)?)$/m.exec(output);
+  return match ? Number(match[1]) : null;
 }
 
 /** Parses wrk's report: requests/s, p99 latency (ms) and error counts. */

@@ -1,7 +1,7 @@
 // The bench's arithmetic and parsing: medians, percentiles, ratios, wrk's report, the table.
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain .mjs without type declarations
-import { parseWrk } from '../../bench/measure.mjs';
+import { parseEventLoopMax, parseWrk } from '../../bench/measure.mjs';
 // @ts-expect-error: plain .mjs without type declarations
 import { formatNumber, markdownTable, tableRows } from '../../bench/report.mjs';
 // @ts-expect-error: plain .mjs without type declarations
@@ -53,6 +53,18 @@ describe('parseWrk', () => {
 
   it('returns null when wrk printed no result', () => {
     expect(parseWrk('unable to connect to 127.0.0.1:1 Connection refused')).toBeNull();
+  });
+});
+
+describe('parseEventLoopMax', () => {
+  it("reads the probe's line among the server's other output", () => {
+    expect(parseEventLoopMax('LISTENING 4000\nEVENT_LOOP_MAX_MS 153.4\n')).toBe(153.4);
+    expect(parseEventLoopMax('EVENT_LOOP_MAX_MS 0\n')).toBe(0);
+  });
+
+  it('returns null when the server printed none', () => {
+    expect(parseEventLoopMax('LISTENING 4000\n')).toBeNull();
+    expect(parseEventLoopMax('EVENT_LOOP_MAX_MS NaN\n')).toBeNull();
   });
 });
 
