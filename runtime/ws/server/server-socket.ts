@@ -5,7 +5,8 @@ import { inspect } from 'node:util';
 import type { Query } from '../../util/request-target.ts';
 import { isCloseReasonTooLong, isValidCloseCode } from '../protocol/close-payload.ts';
 import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from '../protocol/constants.ts';
-import { Connection, type ConnectionEvents, type ConnectionOptions } from '../connection.ts';
+import type { ConnectionEvents } from '../connection.ts';
+import { SocketConnection, type SocketConnectionOptions } from '../transport/socket-transport.ts';
 import type { MessageCompressor } from '../protocol/compressor.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
 import { checkTopic, toPayload, type TopicRegistry } from '../../pubsub/topics.ts';
@@ -73,7 +74,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   /** The subprotocol agreed in the handshake, '' when none. */
   readonly protocol: string;
 
-  readonly #connection: Connection;
+  readonly #connection: SocketConnection;
   readonly #host: ServerSocketHost;
   #closeListeners: CloseListener[] | null = null;
   // Keepalive bookkeeping (see keepalive.ts): time without input, and when the last ping went out.
@@ -81,8 +82,8 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   #pingSentAtMs = -1;
 
   /** Wraps an upgraded socket (the 101 already written); call `connection.start(head)` to read. */
-  constructor(socket: Socket, options: ConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
-    this.#connection = new Connection(socket, info.deflate === undefined ? options : { ...options, deflate: info.deflate }, this);
+  constructor(socket: Socket, options: SocketConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
+    this.#connection = new SocketConnection(socket, info.deflate === undefined ? options : { ...options, deflate: info.deflate }, this);
     this.#host = host;
     this.pathname = info.pathname;
     this.query = info.query;
@@ -248,7 +249,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   }
 
   /** @internal The connection, for the server (closeAll, broadcast). */
-  get connection(): Connection {
+  get connection(): SocketConnection {
     return this.#connection;
   }
 
