@@ -4,7 +4,7 @@ import { COPY_PAYLOAD_LIMIT, encodeFrame, encodeFrameHeader, encodeTextFrame } f
 import { FrameParser } from './protocol/frame-parser.ts';
 import type { MessageCompressor } from './protocol/compressor.ts';
 import { ProtocolError } from './protocol/errors.ts';
-import { invalidUtf8, isValidUtf8 } from './protocol/utf8.ts';
+import { decodeMessage } from './protocol/message-decoder.ts';
 
 // The close handshake (RFC 6455 §5.5.1, §7), as CloseState:
 //
@@ -270,18 +270,10 @@ export abstract class Connection {
 
   // FrameParserEvents: called synchronously while the parser reads a chunk.
 
-  onMessage(data: string | Buffer, isText: boolean, isCompressed: boolean): void {
-    if (this.#state > CloseState.Failing) return;
-    if (!isCompressed) return this.#events.onMessage(data, isText);
-    let inflated: Buffer;
-    try {
-      inflated = this.#deflate!.decompress(data as Buffer, this.#maxPayload);
-    } catch (error) {
-      return this.onError(error as ProtocolError);
-    }
-    if (!isText) return this.#events.onMessage(inflated, false);
-    if (!isValidUtf8(inflated)) return this.onError(invalidUtf8());
-    this.#events.onMessage(inflated.toString(), true);
+  onMessage(payload: Buffer, isText: boolean, isCompressed: boolean, isCheckedText: boolean): void {
+    const message = decodeMessage(payload, isText, isCompressed, isCheckedText, this.#deflate, this.#maxPayload);
+    if (message instanceof ProtocolError) return this.onError(message);
+    if (this.#state <= CloseState.Failing) this.#events.onMessage(message, isText);
   }
 
   onControl(opcode: number, payload: Buffer): void {
