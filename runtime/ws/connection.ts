@@ -1,6 +1,6 @@
 import { CloseCode, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, MAX_CONTROL_PAYLOAD, Opcode, ReadyState } from './protocol/constants.ts';
 import { MAX_CLOSE_REASON_BYTES, encodeClosePayload, isCloseReasonTooLong, isValidCloseCode, parseClosePayload } from './protocol/close-payload.ts';
-import { COPY_PAYLOAD_LIMIT, encodeFrame, encodeFrameHeader, encodeTextFrame } from './protocol/frame-encoder.ts';
+import { type EncodedMessage, encodeFrame, encodeMessage, messageBytes } from './protocol/frame-encoder.ts';
 import { FrameParser } from './protocol/frame-parser.ts';
 import type { MessageCompressor } from './protocol/compressor.ts';
 import { ProtocolError } from './protocol/errors.ts';
@@ -70,10 +70,6 @@ export interface ConnectionOptions {
  * accepted but more than the backpressure limit now waits for the peer; Dropped when not open.
  */
 export const SendResult = { Backpressure: -1, Dropped: 0 } as const;
-
-/** The most recent text frame a server encoded, so a broadcast of one string encodes it once. */
-let lastBroadcastText: string | undefined;
-let lastBroadcastFrame: Buffer | undefined;
 
 /**
  * One WebSocket connection for either role, without I/O: framing, the close handshake, ping/pong.
@@ -152,41 +148,28 @@ export abstract class Connection {
    */
   send(data: string | Uint8Array, isText = typeof data === 'string'): number {
     if (this.#state > CloseState.Failing) return SendResult.Dropped;
-    const messageBytes = this.#writeMessage(data, isText);
-    return messageBytes < 0 ? SendResult.Dropped : this.#accepted(messageBytes);
+    const encoded = encodeMessage(data, isText, !this.#isServer, this.#deflate);
+    if (!this.#write(encoded)) return SendResult.Dropped;
+    return this.#accepted(messageBytes(data, encoded));
   }
 
-  /** Frames and writes one message; returns its size in bytes, or -1 when the transport is gone. */
-  #writeMessage(data: string | Uint8Array, isText: boolean): number {
-    const deflate = this.#deflate;
-    if (deflate !== undefined && deflate.shouldCompress(data.length)) {
-      // RFC 7692 §6: RSV1 marks the (single) frame of a compressed message.
-      const payload = typeof data === 'string' ? deflate.compressText(data) : deflate.compress(data);
-      if (!this.writeBytes(encodeFrame(isText ? Opcode.Text : Opcode.Binary, payload, true, true, !this.#isServer))) return -1;
-      return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    }
-    if (typeof data === 'string') {
-      if (!isText) data = Buffer.from(data);
-      else {
-        const frame = this.#encodeText(data);
-        return this.writeBytes(frame) ? framePayloadBytes(frame) : -1;
-      }
-    }
-    const opcode = isText ? Opcode.Text : Opcode.Binary;
-    if (this.#isServer && data.length > COPY_PAYLOAD_LIMIT) {
-      // Large payloads go out by reference behind a separate header: no copy of the data. The
-      // transport writes both at once (a socket stays corked until the next tick).
-      if (!this.writeBytes(encodeFrameHeader(opcode, data.length, true, false))) return -1;
-      this.writeBytes(data);
-      return data.length;
-    }
-    return this.writeBytes(encodeFrame(opcode, data, true, false, !this.#isServer)) ? data.length : -1;
+  /** Writes a message encoded once for many connections (see FanoutMessage); `messageBytes` is its size. */
+  sendEncoded(encoded: EncodedMessage, messageBytes: number): number {
+    if (this.#state > CloseState.Failing || !this.#write(encoded)) return SendResult.Dropped;
+    return this.#accepted(messageBytes);
   }
 
-  /** Writes an already encoded frame (a broadcast encodes once for many connections). */
-  sendEncoded(frame: Buffer): number {
-    if (this.#state > CloseState.Failing || !this.writeBytes(frame)) return SendResult.Dropped;
-    return this.#accepted(frame.length);
+  /** The permessage-deflate compressor the handshake agreed on, if any. */
+  get compressor(): MessageCompressor | undefined {
+    return this.#deflate;
+  }
+
+  /** False when the transport is gone. A header and its payload leave together (the transport batches a tick's writes). */
+  #write(encoded: EncodedMessage): boolean {
+    if (!Array.isArray(encoded)) return this.writeBytes(encoded);
+    if (!this.writeBytes(encoded[0])) return false;
+    this.writeBytes(encoded[1]);
+    return true;
   }
 
   /** The send result for an accepted message: its size, or Backpressure past the limit. */
@@ -337,15 +320,6 @@ export abstract class Connection {
     this.closingStarted();
   }
 
-  #encodeText(text: string): Buffer {
-    if (!this.#isServer) return encodeTextFrame(text, true);
-    if (text !== lastBroadcastText) {
-      lastBroadcastFrame = encodeTextFrame(text, false);
-      lastBroadcastText = text;
-    }
-    return lastBroadcastFrame!;
-  }
-
   #sendControl(opcode: number, payload: Uint8Array): void {
     if (this.#state > CloseState.Failing && opcode !== Opcode.Close) return;
     if (payload.length > MAX_CONTROL_PAYLOAD) throw new RangeError('control frame payload is longer than 125 bytes');
@@ -358,13 +332,6 @@ export abstract class Connection {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** The payload length a frame's header declares (RFC 6455 §5.2). */
-function framePayloadBytes(frame: Buffer): number {
-  const length = frame[1] & 0x7f;
-  if (length < 126) return length;
-  return length === 126 ? frame.readUInt16BE(2) : frame.readUIntBE(4, 6);
-}
 
 /** Close reasons are at most 123 bytes; error messages are cut to fit (never a stack). */
 function truncateReason(message: string): string {

@@ -10,6 +10,7 @@ import { SocketConnection, type SocketConnectionOptions } from '../transport/soc
 import type { MessageCompressor } from '../protocol/compressor.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
 import { checkTopic, toPayload, type TopicRegistry } from '../../pubsub/topics.ts';
+import { FanoutMessage } from '../../pubsub/fanout.ts';
 import { describeValue } from '../../util/describe-value.ts';
 import { isBinaryData, viewBytes } from '../../util/bytes.ts';
 import { isThenable } from '../../util/thenable.ts';
@@ -114,7 +115,8 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
    * connection is not open and the message was dropped (Bun's three cases).
    */
   send(data: string | ArrayBuffer | ArrayBufferView): number {
-    if (typeof data === 'string' || data instanceof Uint8Array) return this.#connection.send(data);
+    if (typeof data === 'string') return sendText(this.#connection, data);
+    if (data instanceof Uint8Array) return this.#connection.send(data);
     return this.#connection.send(toBytes(data, 'send'));
   }
 
@@ -262,6 +264,18 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
 // WHATWG-style constants on instances too (`ws.OPEN`), as scripts written for browsers expect.
 for (const [name, value] of Object.entries(READY_STATE_CONSTANTS)) {
   Object.defineProperty(ServerWebSocket.prototype, name, { value, enumerable: true });
+}
+
+/**
+ * The last string a server socket sent: a script's loop that sends one string to many sockets
+ * encodes it once (what server.publish does for a topic's subscribers).
+ */
+const lastSent = new FanoutMessage('', true);
+
+function sendText(connection: SocketConnection, text: string): number {
+  if (connection.readyState !== ReadyState.Open) return 0;
+  if (lastSent.payload !== text) lastSent.reset(text, true);
+  return connection.sendEncoded(lastSent.encodedFor(connection.compressor), lastSent.byteLength);
 }
 
 /** Binary data of any kind as bytes (a view, never a copy); a string as its UTF-8. */
