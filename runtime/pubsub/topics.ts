@@ -15,8 +15,8 @@ export interface Subscriber {
   readonly connection: {
     /** The agreed Sec-WebSocket-Extensions value, '' when none. */
     readonly extensions: string;
-    /** Writes the message (`messageBytes` long); its send result, 0 (SendResult.Dropped) when not written. */
-    sendEncoded(encoded: EncodedMessage, messageBytes: number): number;
+    /** Writes the message (`byteLength` bytes); its send result, 0 (SendResult.Dropped) when not written. */
+    sendEncoded(encoded: EncodedMessage, byteLength: number): number;
   };
 }
 

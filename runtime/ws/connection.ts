@@ -153,10 +153,10 @@ export abstract class Connection {
     return this.#accepted(messageBytes(data, encoded));
   }
 
-  /** Writes a message encoded once for many connections (see FanoutMessage); `messageBytes` is its size. */
-  sendEncoded(encoded: EncodedMessage, messageBytes: number): number {
+  /** Writes a message encoded once for many connections (see FanoutMessage); `byteLength` is its size. */
+  sendEncoded(encoded: EncodedMessage, byteLength: number): number {
     if (this.#state > CloseState.Failing || !this.#write(encoded)) return SendResult.Dropped;
-    return this.#accepted(messageBytes);
+    return this.#accepted(byteLength);
   }
 
   /** The permessage-deflate compressor the handshake agreed on, if any. */
