@@ -42,8 +42,6 @@ export class PerMessageDeflate implements MessageCompressor {
   readonly threshold: number;
   readonly maxCompressBytes: number;
   readonly #zlibOptions: { windowBits: number; level: number; memLevel: number; finishFlush: number };
-  #lastText: string | undefined;
-  #lastCompressed: Buffer | undefined;
   /** The peer's LZ77 window size when it takes over context; 0 when each message stands alone. */
   readonly #peerWindowBytes: number;
   /** The end of everything inflated so far, as long as the peer's window (context takeover). */
@@ -73,15 +71,6 @@ export class PerMessageDeflate implements MessageCompressor {
   compress(payload: Uint8Array): Buffer {
     const output = deflateRawSync(payload, this.#zlibOptions);
     return output.subarray(0, output.length - TAIL.length);
-  }
-
-  /** Compresses a text message; the same string sent again (a broadcast) is compressed once. */
-  compressText(text: string): Buffer {
-    if (text !== this.#lastText) {
-      this.#lastCompressed = this.compress(Buffer.from(text));
-      this.#lastText = text;
-    }
-    return this.#lastCompressed!;
   }
 
   /**
