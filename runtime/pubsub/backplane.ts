@@ -1,20 +1,32 @@
 // A backplane carries published messages between the processes of one application, so that
 // `publish` reaches subscribers in every process. Two kinds: the cluster primary (workers of one
-// `krandog --workers N`), and Redis pub/sub (any number of processes and machines). The publishing
+// `krandog --workers N`), and Redis pub/sub (any number of processes and machines; one channel per
+// topic, which a process subscribes to only while it has a subscriber of the topic). The publishing
 // process delivers to its own subscribers at once and skips its message when the backplane brings
 // it back; the other processes deliver what arrives (see hub.ts).
 import { DEFAULT_QUEUE_LIMIT } from '../util/outbound-queue.ts';
 import { describeValue } from '../util/describe-value.ts';
 
-/** Called with each message that arrives from the backplane (the publisher's own included). */
-export type EnvelopeListener = (envelope: Buffer) => void;
+/**
+ * Called with each message that arrives from the backplane (the publisher's own included), and the
+ * topic whose channel it came on, when the backplane has one channel per topic (else the
+ * envelope's topic counts).
+ */
+export type EnvelopeListener = (envelope: Buffer, topic?: string) => void;
 
 export interface Backplane {
   readonly kind: 'cluster' | 'redis';
   /** True while a message handed to publish() reaches the other processes. */
   readonly connected: boolean;
   /** Sends a message to every process; false, and nothing sent, while not connected or while its queue is full. */
-  publish(envelope: Buffer): boolean;
+  publish(topic: string, envelope: Buffer): boolean;
+  /**
+   * The process has a subscriber of `topic` now (hold) or no longer (release): what other processes
+   * publish to it must reach this one, or need not. Called on each change, never twice in a row
+   * for one topic with the same meaning.
+   */
+  hold(topic: string): void;
+  release(topic: string): void;
   /** Sends what publish accepted (waiting at most `graceMs` for it), then disconnects; nothing arrives afterwards. */
   close(graceMs: number): Promise<void>;
 }

@@ -112,10 +112,21 @@ class FakeBackplane implements Backplane {
     this.#onEnvelope = onEnvelope;
   }
 
-  publish(envelope: Buffer): boolean {
+  /** The topics the hub said have a subscriber here. */
+  readonly held = new Set<string>();
+
+  publish(_topic: string, envelope: Buffer): boolean {
     if (!this.connected || !this.accepts) return false;
     this.sent.push(envelope);
     return true;
+  }
+
+  hold(topic: string): void {
+    this.held.add(topic);
+  }
+
+  release(topic: string): void {
+    this.held.delete(topic);
   }
 
   /** Hands an envelope to the hub as if it came from the backplane. */
