@@ -35,7 +35,7 @@ export type BackplaneOpener = (onEnvelope: EnvelopeListener) => Backplane;
 
 /** How to open the configured backplane; undefined for none. */
 export function backplaneOpener(config: BackplaneConfig): BackplaneOpener | undefined {
-  if (config.kind === 'redis') return (onEnvelope) => new RedisBackplane(config.url, config.channel, config, onEnvelope);
+  if (config.kind === 'redis') return (onEnvelope) => new RedisBackplane(config.url, config.channel, config, onEnvelope, config.cluster);
   if (config.kind === 'cluster') return (onEnvelope) => new ClusterBackplane(config.channel, config, onEnvelope);
   return undefined;
 }

@@ -15,11 +15,12 @@
 // more than that), and go on when it answers again; one on the wire when the connection drops may
 // be lost: Redis cannot say whether it went out. The outage is reported once on stderr, and so is
 // the recovery.
-import type { Redis as RedisClient, RedisOptions } from 'ioredis';
+import type { Cluster as ClusterClient, ClusterOptions, Redis as RedisClient, RedisOptions } from 'ioredis';
 import { displayUrl, type Backplane, type BackplaneLimits, type EnvelopeListener } from './backplane.ts';
 import { OutboundQueue } from '../util/outbound-queue.ts';
 import { HealthCheck, OutageLog, report } from './health-check.ts';
-import { TopicSubscriptions } from './subscriptions.ts';
+import { TopicSubscriptions, type SubscriptionCommands } from './subscriptions.ts';
+import { clusterSlot } from './cluster-slot.ts';
 
 /** Reconnect delays: 100 ms, doubling, at most 2 s (ioredis asks after each failed attempt). */
 export function reconnectDelay(attempt: number): number {
@@ -42,6 +43,14 @@ const CLIENT_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 0,
 };
 
+/** What the backplane does through the client: PUBLISH (or SPUBLISH), PING, disconnect. */
+interface RedisLink {
+  publish(channel: string, envelope: Buffer): Promise<unknown>;
+  /** Pings every connection that carries messages. */
+  ping(): Promise<unknown>;
+  disconnect(): void;
+}
+
 export class RedisBackplane implements Backplane {
   readonly kind = 'redis';
   readonly #url: string;
@@ -50,8 +59,8 @@ export class RedisBackplane implements Backplane {
   readonly #health: HealthCheck;
   readonly #outages = new OutageLog();
   readonly #subscriptions: TopicSubscriptions;
-  #publisher: RedisClient | undefined;
-  #subscriber: RedisClient | undefined;
+  readonly #cluster: boolean;
+  #link: RedisLink | undefined;
   #publisherReady = false;
   /** The subscriber connection is ready and holds every held channel. */
   #subscribed = false;
@@ -59,8 +68,10 @@ export class RedisBackplane implements Backplane {
   #wasConnected = false;
   #lastError: string | undefined;
 
-  constructor(url: string, channel: string, limits: BackplaneLimits, onEnvelope: EnvelopeListener) {
+  /** `cluster`: `url` is a node of a Redis Cluster, and messages go through sharded pub/sub. */
+  constructor(url: string, channel: string, limits: BackplaneLimits, onEnvelope: EnvelopeListener, cluster = false) {
     this.#url = url;
+    this.#cluster = cluster;
     this.#onEnvelope = onEnvelope;
     this.#outbound = new OutboundQueue(limits.queueLimit, `Redis at ${displayUrl(url)}`);
     this.#subscriptions = new TopicSubscriptions(channel, (error) => this.#onError(error));
@@ -82,7 +93,7 @@ export class RedisBackplane implements Backplane {
     // Settles with Redis's answer, or with the error of a connection that dropped with the command
     // in flight (the drop is reported).
     const done = (): void => this.#outbound.done(size);
-    this.#publisher!.publish(this.#subscriptions.channelOf(topic), envelope).then(done, done);
+    this.#link!.publish(this.#subscriptions.channelOf(topic), envelope).then(done, done);
     return true;
   }
 
@@ -102,27 +113,37 @@ export class RedisBackplane implements Backplane {
     // Every publish accepted is answered (or the wait is over): no QUIT needed, which a Redis that
     // does not answer would leave hanging.
     await this.#outbound.empty(graceMs);
-    for (const client of [this.#publisher, this.#subscriber]) client?.disconnect();
+    this.#link?.disconnect();
   }
 
-  /** A PING on both connections, once both are ready. */
   #ping(): Promise<unknown> | undefined {
     if (!this.#publisherReady || !this.#subscribed) return undefined;
-    return Promise.all([this.#publisher!.ping(), this.#subscriber!.ping()]);
+    return this.#link!.ping();
   }
 
   async #start(): Promise<void> {
-    let Redis: typeof RedisClient;
+    let client: typeof import('ioredis');
     try {
       // Loaded only when a backplane is configured: other scripts never pay for the client.
-      Redis = (await import(CLIENT_MODULE)).default as unknown as typeof RedisClient;
+      client = (await import(CLIENT_MODULE)) as typeof import('ioredis');
     } catch (error) {
       report(`cannot load the Redis client: ${(error as Error).message}; \`npm install ioredis\` next to the script; topics stay within this process`);
       return;
     }
     if (this.#closed) return;
-    const publisher = (this.#publisher = new Redis(this.#url, { ...CLIENT_OPTIONS, connectionName: 'krandog-publish' }));
-    const subscriber = (this.#subscriber = new Redis(this.#url, { ...CLIENT_OPTIONS, connectionName: 'krandog-subscribe' }));
+    if (this.#cluster) this.#connectCluster(client.Cluster);
+    else this.#connectServer(client.Redis);
+  }
+
+  /** One Redis server: a connection that publishes, one that subscribes (it can do nothing else). */
+  #connectServer(Redis: typeof RedisClient): void {
+    const publisher = new Redis(this.#url, { ...CLIENT_OPTIONS, connectionName: 'krandog-publish' });
+    const subscriber = new Redis(this.#url, { ...CLIENT_OPTIONS, connectionName: 'krandog-subscribe' });
+    this.#link = {
+      publish: (channel, envelope) => publisher.publish(channel, envelope),
+      ping: () => Promise.all([publisher.ping(), subscriber.ping()]),
+      disconnect: () => (publisher.disconnect(), subscriber.disconnect()),
+    };
     for (const client of [publisher, subscriber]) {
       client.on('error', (error: Error) => this.#onError(error));
     }
@@ -135,28 +156,84 @@ export class RedisBackplane implements Backplane {
       this.#publisherReady = false;
       this.#onStateChange();
     });
-    const commands = {
-      subscribe: (channels: string[]) => subscriber.subscribe(...channels),
-      unsubscribe: (channels: string[]) => subscriber.unsubscribe(...channels),
+    const commands: SubscriptionCommands = {
+      subscribe: (channels) => subscriber.subscribe(...channels),
+      unsubscribe: (channels) => subscriber.unsubscribe(...channels),
     };
-    subscriber.on('ready', () => {
-      this.#subscriptions.attach(commands).then(
-        () => {
-          this.#subscribed = true;
-          this.#onStateChange();
-        },
-        () => {}, // reported (an error) or the connection dropped (its 'close' reports)
-      );
-    });
+    // A new connection holds no subscription: every held channel again.
+    subscriber.on('ready', () => this.#whenSubscribed(this.#subscriptions.attach(commands)));
     subscriber.on('close', () => {
       this.#subscriptions.detach();
       this.#subscribed = false;
       this.#onStateChange();
     });
-    subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
-      const topic = this.#subscriptions.topicOf(channel.toString('latin1'));
-      if (topic !== undefined) this.#onEnvelope(message, topic);
+    subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#receive(channel, message));
+  }
+
+  /**
+   * A Redis Cluster: sharded pub/sub (Redis 7), each topic's channel on the shard that owns its hash
+   * slot, so that fan-out spreads over the shards. ioredis's Cluster publishes to the owning node
+   * and keeps one subscriber connection per master (subscribing again by itself after a reconnect
+   * or a change of the cluster's layout).
+   */
+  #connectCluster(Cluster: typeof ClusterClient): void {
+    const url = new URL(this.#url);
+    const tls = url.protocol === 'rediss:' ? {} : undefined;
+    const options: ClusterOptions = {
+      shardedSubscribers: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: reconnectDelay,
+      redisOptions: {
+        connectionName: 'krandog-pubsub',
+        username: url.username === '' ? undefined : decodeURIComponent(url.username),
+        password: url.password === '' ? undefined : decodeURIComponent(url.password),
+        tls,
+        autoResendUnfulfilledCommands: false,
+        maxRetriesPerRequest: 0,
+      },
+    };
+    const cluster = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], options);
+    this.#link = {
+      publish: (channel, envelope) => cluster.spublish(channel, envelope),
+      ping: () => Promise.all(cluster.nodes('master').map((node) => node.ping())),
+      disconnect: () => cluster.disconnect(),
+    };
+    const commands: SubscriptionCommands = {
+      subscribe: (channels) => Promise.all(bySlot(channels).map((group) => cluster.ssubscribe(...group))),
+      unsubscribe: (channels) => Promise.all(bySlot(channels).map((group) => cluster.sunsubscribe(...group))),
+    };
+    let first = true;
+    cluster.on('error', (error: Error) => this.#onError(error));
+    cluster.on('ready', () => {
+      this.#publisherReady = true;
+      this.#health.reset();
+      // The first time, every held channel; later the changes made while disconnected.
+      this.#whenSubscribed(first ? this.#subscriptions.attach(commands) : this.#subscriptions.resume(commands));
+      first = false;
     });
+    cluster.on('close', () => {
+      this.#subscriptions.pause();
+      this.#publisherReady = false;
+      this.#subscribed = false;
+      this.#onStateChange();
+    });
+    cluster.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.#receive(channel, message));
+  }
+
+  /** Connected once the subscriptions are confirmed. */
+  #whenSubscribed(confirmed: Promise<void>): void {
+    confirmed.then(
+      () => {
+        this.#subscribed = true;
+        this.#onStateChange();
+      },
+      () => {}, // reported (an error) or the connection dropped (its 'close' reports)
+    );
+  }
+
+  #receive(channel: Buffer, message: Buffer): void {
+    const topic = this.#subscriptions.topicOf(channel.toString('latin1'));
+    if (topic !== undefined) this.#onEnvelope(message, topic);
   }
 
   #onError(error: Error): void {
@@ -186,4 +263,16 @@ export class RedisBackplane implements Backplane {
   #reportOutage(message: string): void {
     if (!this.#closed) this.#outages.outage(message);
   }
+}
+
+/** Channels grouped by hash slot: one SSUBSCRIBE may name channels of one slot only. */
+function bySlot(channels: string[]): string[][] {
+  const groups = new Map<number, string[]>();
+  for (const channel of channels) {
+    const slot = clusterSlot(channel);
+    const group = groups.get(slot);
+    if (group === undefined) groups.set(slot, [channel]);
+    else group.push(channel);
+  }
+  return [...groups.values()];
 }

@@ -66,23 +66,37 @@ export class TopicSubscriptions {
 
   /** The connection is gone: nothing is subscribed until the next attach(). */
   detach(): void {
-    this.#commands = undefined;
+    this.pause();
     this.#subscribed.clear();
     this.#changed.clear();
+  }
+
+  /**
+   * The client lost its connections but keeps its subscriptions, and makes them again itself when
+   * it reconnects (ioredis's Cluster): changes wait for resume().
+   */
+  pause(): void {
+    this.#commands = undefined;
     if (this.#flush !== undefined) clearImmediate(this.#flush);
     this.#flush = undefined;
   }
 
-  #change(channel: string): void {
-    if (this.#commands === undefined) return;
-    this.#changed.add(channel);
-    this.#flush ??= setImmediate(() => this.#flushChanges());
+  /** After pause(): the changes made meanwhile go out now. Settles once Redis confirmed them. */
+  resume(commands: SubscriptionCommands): Promise<void> {
+    this.#commands = commands;
+    return this.#flushChanges();
   }
 
-  #flushChanges(): void {
+  #change(channel: string): void {
+    this.#changed.add(channel);
+    if (this.#commands === undefined) return;
+    this.#flush ??= setImmediate(() => void this.#flushChanges().catch(() => {}));
+  }
+
+  #flushChanges(): Promise<void> {
     this.#flush = undefined;
     const commands = this.#commands;
-    if (commands === undefined) return;
+    if (commands === undefined) return Promise.resolve();
     const subscribe: string[] = [];
     const unsubscribe: string[] = [];
     // A topic left and joined again within the turn changes nothing.
@@ -98,7 +112,7 @@ export class TopicSubscriptions {
       }
     }
     this.#changed.clear();
-    this.#send(commands, subscribe, unsubscribe).catch(() => {});
+    return this.#send(commands, subscribe, unsubscribe);
   }
 
   async #send(commands: SubscriptionCommands, subscribe: string[], unsubscribe: string[]): Promise<void> {

@@ -4,6 +4,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { topicChannel } from '../../runtime/pubsub/channels.ts';
+import { clusterSlot } from '../../runtime/pubsub/cluster-slot.ts';
 import { WatchedTopicRegistry } from '../../runtime/pubsub/hub.ts';
 import { TopicSubscriptions, type SubscriptionCommands } from '../../runtime/pubsub/subscriptions.ts';
 import type { Subscriber } from '../../runtime/pubsub/topics.ts';
@@ -19,6 +20,18 @@ describe('topicChannel', () => {
     const channels = topics.map((topic) => topicChannel('app', topic));
     expect(new Set(channels).size).toBe(topics.length);
     for (const channel of channels) expect(channel).toMatch(/^[\x21-\x7e]+$/);
+  });
+});
+
+describe('clusterSlot', () => {
+  it('is the Redis Cluster hash slot, hash tags included', () => {
+    // Values from CLUSTER KEYSLOT (and the CRC16/XMODEM check value 0x31C3 for 123456789).
+    expect(clusterSlot('123456789')).toBe(0x31c3);
+    expect(clusterSlot('foo')).toBe(12182);
+    expect(clusterSlot('a{b}c')).toBe(clusterSlot('b'));
+    expect(clusterSlot('a{b}c')).toBe(3300);
+    expect(clusterSlot('{}x')).toBe(10595);
+    expect(clusterSlot('krandog:pubsub:t1')).toBe(6560);
   });
 });
 
