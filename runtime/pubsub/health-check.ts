@@ -18,15 +18,22 @@ export class HealthCheck {
   readonly #ping: Ping;
   readonly #onChange: (unresponsive: boolean) => void;
   readonly #timer: NodeJS.Timeout;
-  /** The unanswered ping: its number and when it went out. */
-  #pending: { id: number; sentAt: number } | undefined;
+  readonly #failedPingIsUnanswered: boolean;
+  /** The unanswered ping: its number, when the first unanswered one went out, whether it failed. */
+  #pending: { id: number; sentAt: number; failed: boolean } | undefined;
   #pings = 0;
   #lastCheckAt = Date.now();
   #unresponsive = false;
 
-  /** `onChange` is called when the peer goes unresponsive (true) and when it answers again (false). */
-  constructor(timeout: number, ping: Ping, onChange: (unresponsive: boolean) => void) {
+  /**
+   * `onChange` is called when the peer goes unresponsive (true) and when it answers again (false).
+   * `failedPingIsUnanswered`: a ping that fails counts as unanswered, and the next check pings
+   * again (for a client whose connections drop without an event to report, ioredis's Cluster);
+   * otherwise its failure is the owner's to report and the wait starts afresh.
+   */
+  constructor(timeout: number, ping: Ping, onChange: (unresponsive: boolean) => void, failedPingIsUnanswered = false) {
     this.#timeout = timeout;
+    this.#failedPingIsUnanswered = failedPingIsUnanswered;
     this.#ping = ping;
     this.#onChange = onChange;
     this.#interval = Math.min(PING_INTERVAL_MS, Math.max(timeout / 2, 10));
@@ -62,12 +69,12 @@ export class HealthCheck {
         this.#unresponsive = true;
         this.#onChange(true);
       }
-      return;
+      if (!pending.failed) return;
     }
     const answer = this.#ping();
     if (answer === undefined) return;
     const id = ++this.#pings;
-    this.#pending = { id, sentAt: now };
+    this.#pending = { id, sentAt: pending?.sentAt ?? now, failed: false };
     answer.then(
       () => {
         if (this.#pending?.id !== id) return;
@@ -77,8 +84,10 @@ export class HealthCheck {
         this.#onChange(false);
       },
       () => {
+        if (this.#pending?.id !== id) return;
+        if (this.#failedPingIsUnanswered) this.#pending.failed = true;
         // The connection dropped (its owner reports that); the next check starts afresh.
-        if (this.#pending?.id === id) this.#pending = undefined;
+        else this.#pending = undefined;
       },
     );
   }

@@ -75,11 +75,22 @@ export class RedisBackplane implements Backplane {
     this.#onEnvelope = onEnvelope;
     this.#outbound = new OutboundQueue(limits.queueLimit, `Redis at ${displayUrl(url)}`);
     this.#subscriptions = new TopicSubscriptions(channel, (error) => this.#onError(error));
-    this.#health = new HealthCheck(limits.timeout, () => this.#ping(), (unresponsive) => {
-      if (unresponsive) this.#reportOutage(`Redis at ${displayUrl(url)} did not answer within ${limits.timeout} ms; publishing to this process's subscribers only until it does`);
-      else this.#onStateChange();
-    });
+    this.#health = new HealthCheck(
+      limits.timeout,
+      () => this.#ping(),
+      (unresponsive) => {
+        if (unresponsive) this.#reportOutage(`${this.#name} did not answer within ${limits.timeout} ms; publishing to this process's subscribers only until it does`);
+        else this.#onStateChange();
+      },
+      // A Cluster drops a node's connection without a 'close' of its own: only the pings tell.
+      cluster,
+    );
     void this.#start();
+  }
+
+  /** How messages name Redis: `Redis at redis://…`, or `Redis Cluster at redis://…`. */
+  get #name(): string {
+    return `${this.#cluster ? 'Redis Cluster' : 'Redis'} at ${displayUrl(this.#url)}`;
   }
 
   get connected(): boolean {
@@ -182,6 +193,8 @@ export class RedisBackplane implements Backplane {
     const options: ClusterOptions = {
       shardedSubscribers: true,
       enableOfflineQueue: false,
+      // A node that went away and came back is found again (and its subscriptions renewed).
+      slotsRefreshInterval: 2_000,
       clusterRetryStrategy: reconnectDelay,
       redisOptions: {
         connectionName: 'krandog-pubsub',
@@ -195,7 +208,7 @@ export class RedisBackplane implements Backplane {
     const cluster = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], options);
     this.#link = {
       publish: (channel, envelope) => cluster.spublish(channel, envelope),
-      ping: () => Promise.all(cluster.nodes('master').map((node) => node.ping())),
+      ping: () => pingSlotOwners(cluster),
       disconnect: () => cluster.disconnect(),
     };
     const commands: SubscriptionCommands = {
@@ -247,8 +260,8 @@ export class RedisBackplane implements Backplane {
     // A reconnection: a ping that went out on the old connections is not waited for.
     if (!this.#publisherReady || !this.#subscribed) this.#health.reset();
     if (this.connected) {
-      const recovered = this.#outages.recovery(`Redis at ${displayUrl(this.#url)} is back; publishing through it again`);
-      if (!recovered && !this.#wasConnected && process.env.KRANDOG_DEBUG === '1') report(`connected to Redis at ${displayUrl(this.#url)}`);
+      const recovered = this.#outages.recovery(`${this.#name} is back; publishing through it again`);
+      if (!recovered && !this.#wasConnected && process.env.KRANDOG_DEBUG === '1') report(`connected to ${this.#name}`);
       this.#wasConnected = true;
     } else if (this.#wasConnected) {
       this.#reportConnectionOutage('lost the connection to Redis');
@@ -275,4 +288,15 @@ function bySlot(channels: string[]): string[][] {
     else group.push(channel);
   }
   return [...groups.values()];
+}
+
+/**
+ * PING to every node that owns slots; fails at once for one the client holds no connection to
+ * (it dropped, and ioredis removed it until the next refresh of the slots).
+ */
+function pingSlotOwners(cluster: ClusterClient): Promise<unknown> {
+  const owners = new Set<string>();
+  for (const nodes of cluster.slots) if (nodes?.[0] !== undefined) owners.add(nodes[0]);
+  const masters = new Map(cluster.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]));
+  return Promise.all([...owners].map((key) => masters.get(key)?.ping() ?? Promise.reject(new Error(`no connection to ${key}`))));
 }

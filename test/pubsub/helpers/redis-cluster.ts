@@ -27,6 +27,7 @@ export function clusterUnavailableReason(): string | undefined {
 export class RedisCluster {
   readonly ports: number[];
   readonly #dir: string;
+  /** The redis-server of each port, by index. */
   readonly #children: ChildProcess[] = [];
 
   private constructor(ports: number[], dir: string) {
@@ -39,7 +40,7 @@ export class RedisCluster {
     const ports = [await freePort(), await freePort(), await freePort()];
     const cluster = new RedisCluster(ports, mkdtempSync(path.join(tmpdir(), 'krandog-redis-cluster-')));
     try {
-      await Promise.all(ports.map((port) => cluster.#startNode(port)));
+      await Promise.all(ports.map((port, index) => cluster.#startNode(index, port)));
       const create = spawn('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       create.stdout!.setEncoding('utf8').on('data', (text: string) => (output += text));
@@ -59,14 +60,38 @@ export class RedisCluster {
     return `redis://127.0.0.1:${this.ports[0]}`;
   }
 
-  async #startNode(port: number): Promise<void> {
+  /** Stops node `index` (SIGSTOP): its connections stay open and nothing answers on them. */
+  pause(index: number): void {
+    this.#children[index].kill('SIGSTOP');
+  }
+
+  resume(index: number): void {
+    this.#children[index].kill('SIGCONT');
+  }
+
+  /** Kills node `index` at once (SIGKILL) and waits until it is gone. */
+  async killNode(index: number): Promise<void> {
+    const child = this.#children[index];
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+
+  /** Starts node `index` again on its port, from its nodes.conf (it rejoins the cluster, empty). */
+  async restartNode(index: number): Promise<void> {
+    await this.#startNode(index, this.ports[index]);
+    await within(this.#untilOk(), 20_000, 'the Redis Cluster never reported cluster_state:ok again');
+  }
+
+  async #startNode(index: number, port: number): Promise<void> {
     const child = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
         '--dir', this.#dir, '--save', '', '--appendonly', 'no', '--cluster-node-timeout', '2000'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    this.#children.push(child);
+    this.#children[index] = child;
     let output = '';
     await within(
       new Promise<void>((resolve, reject) => {
@@ -93,6 +118,7 @@ export class RedisCluster {
     await Promise.all(
       this.#children.map(async (child) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGCONT');
         child.kill('SIGKILL');
         await once(child, 'exit');
       }),
