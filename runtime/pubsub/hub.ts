@@ -5,9 +5,9 @@
 // process's subscribers. Each envelope names its publisher (origin), so when the backplane brings a
 // message back to the process that published it, that process skips it: it was delivered already.
 // So each subscriber gets each message once; each publisher's messages arrive in the order it
-// published them, in every process (the backplane keeps each sender's order); messages of two
-// publishers may interleave differently in different processes. Within one process every
-// subscriber of a topic sees the same order. While the backplane is down (or its queue is full),
+// published them, in every process (the backplane keeps each sender's order; on a Redis Cluster,
+// per topic); messages of two publishers may interleave differently in different processes.
+// Within one process every subscriber of a topic sees the same order. While the backplane is down (or its queue is full),
 // messages reach this process's subscribers only, and are counted in `dropped`.
 //
 // The hub tells the backplane which topics have a subscriber here (the registry reports when a

@@ -61,6 +61,7 @@ export class RedisBackplane implements Backplane {
   readonly #subscriptions: TopicSubscriptions;
   readonly #cluster: boolean;
   #link: RedisLink | undefined;
+  /** The publishing connection (on a Cluster: the Cluster client) is ready. */
   #publisherReady = false;
   /** The subscriber connection is ready and holds every held channel. */
   #subscribed = false;
@@ -73,7 +74,7 @@ export class RedisBackplane implements Backplane {
     this.#url = url;
     this.#cluster = cluster;
     this.#onEnvelope = onEnvelope;
-    this.#outbound = new OutboundQueue(limits.queueLimit, `Redis at ${displayUrl(url)}`);
+    this.#outbound = new OutboundQueue(limits.queueLimit, this.#name);
     this.#subscriptions = new TopicSubscriptions(channel, (error) => this.#onError(error));
     this.#health = new HealthCheck(
       limits.timeout,
