@@ -5,12 +5,18 @@
 // Redis channel for all topics every process receives every message; with a channel per topic each
 // receives about a quarter.
 //
-//   node bench/pubsub-topics.mjs [--quick] [--rounds 40] [--bytes 64] [--before path/to/krandog]
+//   node bench/pubsub-topics.mjs [--quick] [--rounds 40] [--bytes 64] [--before path/to/krandog] [--cluster]
 //
 // --before runs the same workload with another krandog launcher too (an older checkout), for the
-// before/after table. Needs redis-server on PATH; the processes share the machine's cores.
+// before/after table. --cluster adds a run on a 3-master Redis Cluster (sharded pub/sub) that the
+// benchmark starts: there a process's bytes are what it read (/proc/<pid>/io rchar, its few HTTP
+// and WebSocket bytes included; the client connects to every shard, past any proxy), and each
+// shard's output shows how the fan-out spreads. Needs redis-server (and redis-cli for --cluster)
+// on PATH; the processes share the machine's cores.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -25,6 +31,7 @@ const quick = args.includes('--quick');
 const rounds = Number(option('--rounds', quick ? 10 : 40));
 const bytes = Number(option('--bytes', 64));
 const before = option('--before', undefined);
+const withCluster = args.includes('--cluster');
 const PROCESSES = 4;
 const TOPICS = 1_000;
 const quarter = TOPICS / PROCESSES;
@@ -54,6 +61,72 @@ async function startRedis() {
   const stop = () => child.kill('SIGKILL');
   process.once('exit', stop);
   return { port, stop };
+}
+
+/** Three redis-server cluster nodes joined with redis-cli --cluster create. */
+async function startCluster() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'krandog-bench-cluster-'));
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const children = [];
+  const stop = () => {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', stop);
+  for (const port of ports) {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(child);
+    let output = '';
+    await new Promise((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+        if (output.includes('Ready to accept connections')) resolve();
+      });
+      child.once('exit', () => reject(new Error(`redis-server did not start: ${output}`)));
+    });
+  }
+  const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+  while (!ports.every((port) => spawnSync('redis-cli', ['-p', String(port), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes('cluster_state:ok'))) await sleep(100);
+  return { ports, stop };
+}
+
+/** Bytes a process has read from all its descriptors (/proc/<pid>/io rchar). */
+function bytesRead(pid) {
+  return Number(/rchar: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'latin1'))[1]);
+}
+
+/** Bytes a Redis node has sent to its clients (INFO stats). */
+function nodeOutput(port) {
+  return Number(/total_net_output_bytes:(\d+)/.exec(spawnSync('redis-cli', ['-p', String(port), 'info', 'stats'], { encoding: 'utf8' }).stdout)[1]);
+}
+
+/**
+ * One Redis server, each process behind a proxy of its own: `fromRedis(k)` is exactly what Redis
+ * sent process k.
+ */
+async function singleRedis() {
+  const redis = await startRedis();
+  const proxies = await Promise.all(Array.from({ length: PROCESSES }, () => countingProxy(redis.port)));
+  return {
+    env: (k) => ({ KRANDOG_PUBSUB: `redis://127.0.0.1:${proxies[k].port}` }),
+    fromRedis: (k) => proxies[k].fromRedis,
+    shards: () => [],
+    close() {
+      for (const proxy of proxies) proxy.close();
+      redis.stop();
+    },
+  };
+}
+
+async function redisCluster(pids) {
+  const cluster = await startCluster();
+  return {
+    env: () => ({ KRANDOG_PUBSUB: `redis://127.0.0.1:${cluster.ports[0]}`, KRANDOG_PUBSUB_CLUSTER: '1' }),
+    fromRedis: (k) => bytesRead(pids[k]),
+    shards: () => cluster.ports.map(nodeOutput),
+    close: cluster.stop,
+  };
 }
 
 /** A TCP proxy to Redis that counts the bytes Redis sends through it. */
@@ -102,15 +175,18 @@ async function settle(read, quietMs = 300) {
   }
 }
 
-async function measure(launcher) {
-  const redis = await startRedis();
-  const proxies = await Promise.all(Array.from({ length: PROCESSES }, () => countingProxy(redis.port)));
+async function measure(launcher, cluster) {
+  const pids = [];
+  const backplane = cluster ? await redisCluster(pids) : await singleRedis();
   const servers = [];
   const clients = [];
   try {
-    for (const proxy of proxies) {
-      servers.push(await startServer({ command: launcher, args: [serverScript], env: { KRANDOG_QUIET: '1', KRANDOG_PUBSUB: `redis://127.0.0.1:${proxy.port}` } }));
+    for (let k = 0; k < PROCESSES; k++) {
+      servers.push(await startServer({ command: launcher, args: [serverScript], env: { KRANDOG_QUIET: '1', ...backplane.env(k) } }));
+      pids.push(servers[k].pid);
     }
+    const fromRedis = () => servers.map((_, k) => backplane.fromRedis(k));
+    const total = (values) => values.reduce((a, b) => a + b, 0);
     const received = servers.map(() => 0);
     for (const [k, server] of servers.entries()) {
       const socket = new WebSocket(`ws://127.0.0.1:${server.port}/?from=${k * quarter}&to=${(k + 1) * quarter}`, { perMessageDeflate: false });
@@ -128,9 +204,10 @@ async function measure(launcher) {
       droppedBefore = warmUp.reduce((sum, answer) => sum + answer.pubsub.dropped, 0);
       await sleep(200);
     }
-    await settle(() => proxies.reduce((sum, proxy) => sum + proxy.fromRedis, 0));
+    await settle(() => total(fromRedis()));
     received.fill(0);
-    for (const proxy of proxies) proxy.fromRedis = 0;
+    const bytesBefore = fromRedis();
+    const shardsBefore = backplane.shards();
 
     const expected = quarter * PROCESSES * rounds;
     const cpu = () => servers.reduce((sum, server) => sum + cpuSeconds(server.pid), 0);
@@ -140,7 +217,7 @@ async function measure(launcher) {
     while (received.some((count) => count < expected)) await sleep(5);
     const seconds = (performance.now() - started) / 1000;
     const cpuUsed = cpu() - cpuBefore;
-    await settle(() => proxies.reduce((sum, proxy) => sum + proxy.fromRedis, 0) + received.reduce((a, b) => a + b, 0));
+    await settle(() => total(fromRedis()) + total(received));
     const dropped = answers.reduce((sum, answer) => sum + answer.pubsub.dropped, 0) - droppedBefore;
     return {
       deliveries: received.reduce((a, b) => a + b, 0),
@@ -148,14 +225,14 @@ async function measure(launcher) {
       perSecond: (expected * PROCESSES) / seconds,
       seconds,
       cpuUsed,
-      fromRedis: proxies.map((proxy) => proxy.fromRedis),
+      fromRedis: fromRedis().map((value, k) => value - bytesBefore[k]),
+      shards: backplane.shards().map((value, i) => value - shardsBefore[i]),
       dropped,
     };
   } finally {
     for (const socket of clients) socket.terminate();
     await Promise.all(servers.map((server) => server.stop()));
-    for (const proxy of proxies) proxy.close();
-    redis.stop();
+    backplane.close();
   }
 }
 
@@ -166,12 +243,13 @@ if (spawnSync('redis-server', ['--version']).status !== 0) {
 const runs = [];
 if (before) runs.push({ name: `before (${before})`, launcher: path.resolve(before) });
 runs.push({ name: 'this checkout', launcher: path.join(REPO, 'krandog') });
+if (withCluster) runs.push({ name: 'this checkout, Redis Cluster (3 shards)', launcher: path.join(REPO, 'krandog'), cluster: true });
 
 const MB = 1e6;
 const rows = [];
 for (const run of runs) {
   console.error(`${run.name} …`);
-  const result = await measure(run.launcher);
+  const result = await measure(run.launcher, run.cluster);
   const mean = result.fromRedis.reduce((a, b) => a + b, 0) / PROCESSES;
   rows.push({ run, result, mean });
 }
@@ -182,6 +260,11 @@ console.log('| krandog | deliveries/s | CPU-seconds (4 processes) | each deliver
 for (const { run, result, mean } of rows) {
   const note = result.dropped > 0 ? ` (${result.dropped} dropped)` : '';
   console.log(
-    `| ${run.name} | ${Math.round(result.perSecond).toLocaleString('en')}${note} | ${result.cpuUsed.toFixed(2)} | ${result.exact ? 'yes' : `no (${result.deliveries})`} | ${result.fromRedis.map((value) => (value / MB).toFixed(2)).join(' / ')} | ${(mean / MB).toFixed(2)} MB (${Math.round(mean / published)} B per published message) | ${(mean / reference).toFixed(2)} |`,
+    `| ${run.name}${run.cluster ? ' ¹' : ''} | ${Math.round(result.perSecond).toLocaleString('en')}${note} | ${result.cpuUsed.toFixed(2)} | ${result.exact ? 'yes' : `no (${result.deliveries})`} | ${result.fromRedis.map((value) => (value / MB).toFixed(2)).join(' / ')} | ${(mean / MB).toFixed(2)} MB (${Math.round(mean / published)} B per published message) | ${(mean / reference).toFixed(2)} |`,
   );
+}
+for (const { run, result } of rows) {
+  if (!run.cluster) continue;
+  const sum = result.shards.reduce((a, b) => a + b, 0);
+  console.log(`\n¹ bytes read by each process (rchar). Output of each shard: ${result.shards.map((value) => `${(value / MB).toFixed(2)} MB (${Math.round((100 * value) / sum)} %)`).join(' / ')}`);
 }
