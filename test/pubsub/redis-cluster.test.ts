@@ -111,5 +111,5 @@ describe.skipIf(skip)('a Redis Cluster (sharded pub/sub)', () => {
     await within(gone(), 10_000, 'the first quarter of the channels was never left');
     expect((await shardChannels(prefix)).flat()).toHaveLength(TOPICS - quarter);
     for (const server of servers) expect(server.stderr()).toBe('');
-  });
+  }, 60_000);
 });

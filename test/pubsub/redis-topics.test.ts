@@ -147,5 +147,5 @@ describe.skipIf(skip)('4 processes behind a Redis of their own', () => {
       }
     });
     for (const server of servers) expect(server.stderr()).toBe('');
-  });
+  }, 60_000);
 });
