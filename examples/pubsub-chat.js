@@ -3,6 +3,8 @@
 //   ./krandog --workers 2 examples/pubsub-chat.js      two processes on one port, one chat
 //   KRANDOG_PUBSUB=redis://127.0.0.1:6379 PORT=3001 ./krandog examples/pubsub-chat.js
 //                                                      (and another on PORT=3002: one chat over Redis)
+//   KRANDOG_PUBSUB=redis://127.0.0.1:7000 KRANDOG_PUBSUB_CLUSTER=1 PORT=3001 ./krandog examples/pubsub-chat.js
+//                                                      (7000: any node of a Redis Cluster; sharded pub/sub)
 //
 // Any WebSocket client can join: ws://localhost:3000/?name=ada&room=general. Text only, both ways:
 // a line is said to the room; `/join <room>` moves to another room; `/rooms` tells where you are.

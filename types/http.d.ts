@@ -264,13 +264,15 @@ declare module 'http' {
     allowOrigins?: readonly string[] | ((origin: string) => boolean);
     /**
      * Where publish goes beyond this process: a `redis://host:port` URL or `{ url, channel }` for Redis
-     * pub/sub; `false` for this process only. Default: KRANDOG_PUBSUB, else the cluster primary under
+     * pub/sub (a channel `<channel>:<topic>` per topic, held while the process has a subscriber);
+     * `cluster: true` when `url` is a node of a Redis Cluster (sharded pub/sub, Redis 7; default:
+     * KRANDOG_PUBSUB_CLUSTER=1); `false` for this process only. Default: KRANDOG_PUBSUB, else the cluster primary under
      * `krandog --workers`, else this process only. `timeout`: milliseconds Redis may leave a health
      * check unanswered before it counts as down (default 2 000); `queueLimit`: bytes of messages that
      * may wait for the backplane (default 64 MiB, each message counted with 1 KiB more than its size;
      * past it they reach this process only).
      */
-    pubsub?: string | false | { url?: string; channel?: string; timeout?: number; queueLimit?: number };
+    pubsub?: string | false | { url?: string; cluster?: boolean; channel?: string; timeout?: number; queueLimit?: number };
     /** Most connections (HTTP and WebSocket together) held at once; a request or upgrade past it gets 503. Default 10 000; 0 = no limit. */
     maxConnections?: number;
     /** Milliseconds server.close() (and SIGINT/SIGTERM) waits for responses in progress and WebSocket closes. Default 10 000. */

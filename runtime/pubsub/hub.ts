@@ -5,12 +5,16 @@
 // process's subscribers. Each envelope names its publisher (origin), so when the backplane brings a
 // message back to the process that published it, that process skips it: it was delivered already.
 // So each subscriber gets each message once; each publisher's messages arrive in the order it
-// published them, in every process (the backplane keeps each sender's order); messages of two
-// publishers may interleave differently in different processes. Within one process every
-// subscriber of a topic sees the same order. While the backplane is down (or its queue is full),
+// published them, in every process (the backplane keeps each sender's order; on a Redis Cluster,
+// per topic); messages of two publishers may interleave differently in different processes.
+// Within one process every subscriber of a topic sees the same order. While the backplane is down (or its queue is full),
 // messages reach this process's subscribers only, and are counted in `dropped`.
+//
+// The hub tells the backplane which topics have a subscriber here (the registry reports when a
+// topic gains its first one or loses its last, see WatchedTopicRegistry): the Redis backplane
+// subscribes to those topics' channels only.
 import { isValidUtf8 } from '../ws/protocol/utf8.ts';
-import type { Subscriber, TopicRegistry } from './topics.ts';
+import { TopicRegistry, type DeflaterLookup, type Subscriber } from './topics.ts';
 import type { Backplane, BackplaneConfig, EnvelopeListener } from './backplane.ts';
 import { ClusterBackplane } from './cluster-backplane.ts';
 import { decodeEnvelope, encodeEnvelope, newOrigin } from './envelope.ts';
@@ -31,7 +35,7 @@ export type BackplaneOpener = (onEnvelope: EnvelopeListener) => Backplane;
 
 /** How to open the configured backplane; undefined for none. */
 export function backplaneOpener(config: BackplaneConfig): BackplaneOpener | undefined {
-  if (config.kind === 'redis') return (onEnvelope) => new RedisBackplane(config.url, config.channel, config, onEnvelope);
+  if (config.kind === 'redis') return (onEnvelope) => new RedisBackplane(config.url, config.channel, config, onEnvelope, config.cluster);
   if (config.kind === 'cluster') return (onEnvelope) => new ClusterBackplane(config.channel, config, onEnvelope);
   return undefined;
 }
@@ -46,7 +50,13 @@ export class PubSubHub {
   /** `openBackplane` (see backplaneOpener) connects the hub to other processes; without it topics stay local. */
   constructor(registry: TopicRegistry, openBackplane?: BackplaneOpener) {
     this.#registry = registry;
-    this.#backplane = openBackplane?.((envelope) => this.#receive(envelope));
+    this.#backplane = openBackplane?.((envelope, topic) => this.#receive(envelope, topic));
+  }
+
+  /** `topic` gained its first subscriber in this server (`held`), or lost its last one. */
+  interest(topic: string, held: boolean): void {
+    if (held) this.#backplane?.hold(topic);
+    else this.#backplane?.release(topic);
   }
 
   get status(): PubSubStatus {
@@ -66,7 +76,7 @@ export class PubSubHub {
     const written = this.#registry.deliver(topic, data, isText, sender);
     let sent = false;
     if (backplane !== undefined) {
-      sent = envelope !== undefined && backplane.publish(envelope);
+      sent = envelope !== undefined && backplane.publish(topic, envelope);
       if (!sent) this.#dropped++;
     }
     if (written === 0 && !sent) return 0;
@@ -78,16 +88,48 @@ export class PubSubHub {
     return this.#backplane?.close(graceMs) ?? Promise.resolve();
   }
 
-  #receive(bytes: Buffer): void {
+  /** `channelTopic`: the topic whose channel the message came on, if the backplane has one per topic. */
+  #receive(bytes: Buffer, channelTopic: string | undefined): void {
     const envelope = decodeEnvelope(bytes);
     // Someone else's message on our channel, or text that is not UTF-8: clients must never get it.
     // Our own message coming back was delivered here when it was published.
     if (envelope === null || envelope.origin.equals(this.#origin) || (envelope.isText && !isValidUtf8(envelope.payload))) return;
     try {
-      this.#registry.deliver(envelope.topic, envelope.payload, envelope.isText, undefined);
+      this.#registry.deliver(channelTopic ?? envelope.topic, envelope.payload, envelope.isText, undefined);
     } catch (error) {
       // Called from the backplane's socket read: a throw here would end the process.
       process.stderr.write(`krandog: pub/sub: could not deliver a message on '${envelope.topic}': ${(error as Error).message}\n`);
     }
+  }
+}
+
+/**
+ * A TopicRegistry that reports when a topic gains its first subscriber or loses its last one
+ * (`onInterest(topic, held)`), so that the hub can tell the backplane.
+ */
+export class WatchedTopicRegistry extends TopicRegistry {
+  readonly #onInterest: (topic: string, held: boolean) => void;
+
+  constructor(deflaterFor: DeflaterLookup, onInterest: (topic: string, held: boolean) => void) {
+    super(deflaterFor);
+    this.#onInterest = onInterest;
+  }
+
+  override subscribe(ws: Subscriber, topic: string): boolean {
+    const added = super.subscribe(ws, topic);
+    if (added && this.subscriberCount(topic) === 1) this.#onInterest(topic, true);
+    return added;
+  }
+
+  override unsubscribe(ws: Subscriber, topic: string): boolean {
+    const removed = super.unsubscribe(ws, topic);
+    if (removed && this.subscriberCount(topic) === 0) this.#onInterest(topic, false);
+    return removed;
+  }
+
+  override removeSocket(ws: Subscriber): void {
+    const topics = this.topicsOf(ws);
+    super.removeSocket(ws);
+    for (const topic of topics) if (this.subscriberCount(topic) === 0) this.#onInterest(topic, false);
   }
 }

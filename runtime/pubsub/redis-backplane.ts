@@ -1,23 +1,26 @@
 // The Redis backplane: one connection publishes, one subscribes (a subscribed connection can do
-// nothing else), both to one channel. Redis orders a channel's messages, so each publisher's
-// messages reach every process in the order published, once each. The publishing process has
-// already delivered its own (hub.ts) and skips them when they come back.
+// nothing else). Each topic has its own channel (channels.ts), and the subscriber connection holds
+// the channels of this server's subscribed topics only (subscriptions.ts): a process receives the
+// messages its sockets want, and Redis traffic grows with a process's own subscribers, not with
+// everyone's. Redis runs one connection's commands in order and writes to each subscriber in that
+// order, so each publisher's messages reach every process in the order published, once each. The
+// publishing process has already delivered its own (hub.ts) and skips them when they come back.
 //
-// Outages: the client (ioredis) reconnects by itself with a capped backoff. A Redis that keeps the
-// connection open but stops answering (stopped, swapping, blocked by a slow command) is found by a
-// health check: a PING on both connections every second; one left unanswered for `timeout` ms
-// counts as down until it is answered. While down the backplane says it is not connected and the
-// hub delivers to this process's subscribers only; nothing published then is queued for later. The
-// messages already accepted wait for Redis, at most `queueLimit` bytes of them (OutboundQueue;
-// ioredis's own queue and the socket's hold no more than that), and go on when it answers again;
-// one on the wire when the connection drops may be lost: Redis cannot say whether it went out. The
-// outage is reported once on stderr, and so is the recovery.
-import type { Redis as RedisClient, RedisOptions } from 'ioredis';
+// Outages: the client (ioredis) reconnects by itself with a capped backoff, and the subscriber
+// connection subscribes to every held channel again. A Redis that keeps the connection open but
+// stops answering is found by the health check (health-check.ts), pinging both connections. While
+// down the backplane says it is not connected and the hub delivers to this process's subscribers
+// only; nothing published then is queued for later. The messages already accepted wait for Redis,
+// at most `queueLimit` bytes of them (OutboundQueue; ioredis's own queue and the socket's hold no
+// more than that), and go on when it answers again; one on the wire when the connection drops may
+// be lost: Redis cannot say whether it went out. The outage is reported once on stderr, and so is
+// the recovery.
+import type { Cluster as ClusterClient, ClusterOptions, Redis as RedisClient, RedisOptions } from 'ioredis';
 import { displayUrl, type Backplane, type BackplaneLimits, type EnvelopeListener } from './backplane.ts';
 import { OutboundQueue } from '../util/outbound-queue.ts';
-
-/** How often the health check pings Redis (more often with a timeout under 2 s). */
-const PING_INTERVAL_MS = 1_000;
+import { HealthCheck, OutageLog, report } from './health-check.ts';
+import { TopicSubscriptions, type SubscriptionCommands } from './subscriptions.ts';
+import { clusterSlot } from './cluster-slot.ts';
 
 /** Reconnect delays: 100 ms, doubling, at most 2 s (ioredis asks after each failed attempt). */
 export function reconnectDelay(attempt: number): number {
@@ -40,129 +43,211 @@ const CLIENT_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 0,
 };
 
+/** What the backplane does through the client: PUBLISH (or SPUBLISH), PING, disconnect. */
+interface RedisLink {
+  publish(channel: string, envelope: Buffer): Promise<unknown>;
+  /** Pings every connection that carries messages. */
+  ping(): Promise<unknown>;
+  disconnect(): void;
+}
+
 export class RedisBackplane implements Backplane {
   readonly kind = 'redis';
   readonly #url: string;
-  readonly #channel: string;
   readonly #onEnvelope: EnvelopeListener;
-  readonly #timeout: number;
   readonly #outbound: OutboundQueue;
-  readonly #healthCheck: NodeJS.Timeout;
-  /** When the unanswered health check went out; undefined when none is out. */
-  #pingSentAt: number | undefined;
-  /** A health check went unanswered for `timeout` ms, and none has been answered since. */
-  #unresponsive = false;
-  #publisher: RedisClient | undefined;
-  #subscriber: RedisClient | undefined;
+  readonly #health: HealthCheck;
+  readonly #outages = new OutageLog();
+  readonly #subscriptions: TopicSubscriptions;
+  readonly #cluster: boolean;
+  #link: RedisLink | undefined;
+  /** The publishing connection (on a Cluster: the Cluster client) is ready. */
   #publisherReady = false;
+  /** The subscriber connection is ready and holds every held channel. */
   #subscribed = false;
   #closed = false;
   #wasConnected = false;
-  #outageReported = false;
   #lastError: string | undefined;
 
-  constructor(url: string, channel: string, limits: BackplaneLimits, onEnvelope: EnvelopeListener) {
+  /** `cluster`: `url` is a node of a Redis Cluster, and messages go through sharded pub/sub. */
+  constructor(url: string, channel: string, limits: BackplaneLimits, onEnvelope: EnvelopeListener, cluster = false) {
     this.#url = url;
-    this.#channel = channel;
+    this.#cluster = cluster;
     this.#onEnvelope = onEnvelope;
-    this.#timeout = limits.timeout;
-    this.#outbound = new OutboundQueue(limits.queueLimit, `Redis at ${displayUrl(url)}`);
-    this.#healthCheck = setInterval(() => this.#checkHealth(), Math.min(PING_INTERVAL_MS, Math.max(limits.timeout / 2, 10)));
-    this.#healthCheck.unref();
+    this.#outbound = new OutboundQueue(limits.queueLimit, this.#name);
+    this.#subscriptions = new TopicSubscriptions(channel, (error) => this.#onError(error));
+    this.#health = new HealthCheck(
+      limits.timeout,
+      () => this.#ping(),
+      (unresponsive) => {
+        if (unresponsive) this.#reportOutage(`${this.#name} did not answer within ${limits.timeout} ms; publishing to this process's subscribers only until it does`);
+        else this.#onStateChange();
+      },
+      // A Cluster drops a node's connection without a 'close' of its own: only the pings tell.
+      cluster,
+    );
     void this.#start();
   }
 
-  get connected(): boolean {
-    return this.#publisherReady && this.#subscribed && !this.#unresponsive && !this.#closed;
+  /** How messages name Redis: `Redis at redis://…`, or `Redis Cluster at redis://…`. */
+  get #name(): string {
+    return `${this.#cluster ? 'Redis Cluster' : 'Redis'} at ${displayUrl(this.#url)}`;
   }
 
-  publish(envelope: Buffer): boolean {
+  get connected(): boolean {
+    return this.#publisherReady && this.#subscribed && !this.#health.unresponsive && !this.#closed;
+  }
+
+  publish(topic: string, envelope: Buffer): boolean {
     if (!this.connected) return false;
     const size = envelope.length;
     if (!this.#outbound.take(size)) return false;
     // Settles with Redis's answer, or with the error of a connection that dropped with the command
     // in flight (the drop is reported).
     const done = (): void => this.#outbound.done(size);
-    this.#publisher!.publish(this.#channel, envelope).then(done, done);
+    this.#link!.publish(this.#subscriptions.channelOf(topic), envelope).then(done, done);
     return true;
+  }
+
+  hold(topic: string): void {
+    this.#subscriptions.hold(topic);
+  }
+
+  release(topic: string): void {
+    this.#subscriptions.release(topic);
   }
 
   async close(graceMs: number): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#healthCheck);
+    this.#health.stop();
+    this.#subscriptions.detach();
     // Every publish accepted is answered (or the wait is over): no QUIT needed, which a Redis that
     // does not answer would leave hanging.
     await this.#outbound.empty(graceMs);
-    for (const client of [this.#publisher, this.#subscriber]) client?.disconnect();
+    this.#link?.disconnect();
   }
 
-  /** Pings both connections; one ping left unanswered for `timeout` ms marks Redis down until it is answered. */
-  #checkHealth(): void {
-    const publisher = this.#publisher;
-    const subscriber = this.#subscriber;
-    if (this.#pingSentAt !== undefined) {
-      if (!this.#unresponsive && Date.now() - this.#pingSentAt >= this.#timeout) {
-        this.#unresponsive = true;
-        this.#reportOutage(`Redis at ${displayUrl(this.#url)} did not answer within ${this.#timeout} ms; publishing to this process's subscribers only until it does`);
-      }
-      return;
-    }
-    if (publisher === undefined || subscriber === undefined || !this.#publisherReady || !this.#subscribed) return;
-    const sentAt = (this.#pingSentAt = Date.now());
-    Promise.all([publisher.ping(), subscriber.ping()]).then(
-      () => {
-        if (this.#pingSentAt !== sentAt) return;
-        this.#pingSentAt = undefined;
-        if (!this.#unresponsive) return;
-        this.#unresponsive = false;
-        this.#onStateChange();
-      },
-      () => {
-        // The connection dropped (reported by its 'close'); the next check starts afresh.
-        if (this.#pingSentAt === sentAt) this.#pingSentAt = undefined;
-      },
-    );
+  #ping(): Promise<unknown> | undefined {
+    if (!this.#publisherReady || !this.#subscribed) return undefined;
+    return this.#link!.ping();
   }
 
   async #start(): Promise<void> {
-    let Redis: typeof RedisClient;
+    let client: typeof import('ioredis');
     try {
       // Loaded only when a backplane is configured: other scripts never pay for the client.
-      Redis = (await import(CLIENT_MODULE)).default as unknown as typeof RedisClient;
+      client = (await import(CLIENT_MODULE)) as typeof import('ioredis');
     } catch (error) {
-      report(`pub/sub: cannot load the Redis client: ${(error as Error).message}; \`npm install ioredis\` next to the script; topics stay within this process`);
+      report(`cannot load the Redis client: ${(error as Error).message}; \`npm install ioredis\` next to the script; topics stay within this process`);
       return;
     }
     if (this.#closed) return;
-    const publisher = (this.#publisher = new Redis(this.#url, { ...CLIENT_OPTIONS, connectionName: 'krandog-publish' }));
-    const subscriber = (this.#subscriber = new Redis(this.#url, { ...CLIENT_OPTIONS, connectionName: 'krandog-subscribe' }));
+    if (this.#cluster) this.#connectCluster(client.Cluster);
+    else this.#connectServer(client.Redis);
+  }
+
+  /** One Redis server: a connection that publishes, one that subscribes (it can do nothing else). */
+  #connectServer(Redis: typeof RedisClient): void {
+    const publisher = new Redis(this.#url, { ...CLIENT_OPTIONS, connectionName: 'krandog-publish' });
+    const subscriber = new Redis(this.#url, { ...CLIENT_OPTIONS, connectionName: 'krandog-subscribe' });
+    this.#link = {
+      publish: (channel, envelope) => publisher.publish(channel, envelope),
+      ping: () => Promise.all([publisher.ping(), subscriber.ping()]),
+      disconnect: () => (publisher.disconnect(), subscriber.disconnect()),
+    };
     for (const client of [publisher, subscriber]) {
       client.on('error', (error: Error) => this.#onError(error));
     }
     publisher.on('ready', () => {
       this.#publisherReady = true;
-      this.#unresponsive = false;
+      this.#health.reset();
       this.#onStateChange();
     });
     publisher.on('close', () => {
       this.#publisherReady = false;
       this.#onStateChange();
     });
-    subscriber.on('ready', () => {
-      subscriber.subscribe(this.#channel).then(
-        () => {
-          this.#subscribed = true;
-          this.#onStateChange();
-        },
-        (error: Error) => this.#onError(error),
-      );
-    });
+    const commands: SubscriptionCommands = {
+      subscribe: (channels) => subscriber.subscribe(...channels),
+      unsubscribe: (channels) => subscriber.unsubscribe(...channels),
+    };
+    // A new connection holds no subscription: every held channel again.
+    subscriber.on('ready', () => this.#whenSubscribed(this.#subscriptions.attach(commands)));
     subscriber.on('close', () => {
+      this.#subscriptions.detach();
       this.#subscribed = false;
       this.#onStateChange();
     });
-    subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#onEnvelope(message));
+    subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#receive(channel, message));
+  }
+
+  /**
+   * A Redis Cluster: sharded pub/sub (Redis 7), each topic's channel on the shard that owns its hash
+   * slot, so that fan-out spreads over the shards. ioredis's Cluster publishes to the owning node
+   * and keeps one subscriber connection per master (subscribing again by itself after a reconnect
+   * or a change of the cluster's layout).
+   */
+  #connectCluster(Cluster: typeof ClusterClient): void {
+    const url = new URL(this.#url);
+    const tls = url.protocol === 'rediss:' ? {} : undefined;
+    const options: ClusterOptions = {
+      shardedSubscribers: true,
+      enableOfflineQueue: false,
+      // A node that went away and came back is found again (and its subscriptions renewed).
+      slotsRefreshInterval: 2_000,
+      clusterRetryStrategy: reconnectDelay,
+      redisOptions: {
+        connectionName: 'krandog-pubsub',
+        username: url.username === '' ? undefined : decodeURIComponent(url.username),
+        password: url.password === '' ? undefined : decodeURIComponent(url.password),
+        tls,
+        autoResendUnfulfilledCommands: false,
+        maxRetriesPerRequest: 0,
+      },
+    };
+    const cluster = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], options);
+    this.#link = {
+      publish: (channel, envelope) => cluster.spublish(channel, envelope),
+      ping: () => pingSlotOwners(cluster),
+      disconnect: () => cluster.disconnect(),
+    };
+    const commands: SubscriptionCommands = {
+      subscribe: (channels) => Promise.all(bySlot(channels).map((group) => cluster.ssubscribe(...group))),
+      unsubscribe: (channels) => Promise.all(bySlot(channels).map((group) => cluster.sunsubscribe(...group))),
+    };
+    let first = true;
+    cluster.on('error', (error: Error) => this.#onError(error));
+    cluster.on('ready', () => {
+      this.#publisherReady = true;
+      this.#health.reset();
+      // The first time, every held channel; later the changes made while disconnected.
+      this.#whenSubscribed(first ? this.#subscriptions.attach(commands) : this.#subscriptions.resume(commands));
+      first = false;
+    });
+    cluster.on('close', () => {
+      this.#subscriptions.pause();
+      this.#publisherReady = false;
+      this.#subscribed = false;
+      this.#onStateChange();
+    });
+    cluster.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.#receive(channel, message));
+  }
+
+  /** Connected once the subscriptions are confirmed. */
+  #whenSubscribed(confirmed: Promise<void>): void {
+    confirmed.then(
+      () => {
+        this.#subscribed = true;
+        this.#onStateChange();
+      },
+      () => {}, // reported (an error) or the connection dropped (its 'close' reports)
+    );
+  }
+
+  #receive(channel: Buffer, message: Buffer): void {
+    const topic = this.#subscriptions.topicOf(channel.toString('latin1'));
+    if (topic !== undefined) this.#onEnvelope(message, topic);
   }
 
   #onError(error: Error): void {
@@ -174,11 +259,10 @@ export class RedisBackplane implements Backplane {
   #onStateChange(): void {
     if (this.#closed) return;
     // A reconnection: a ping that went out on the old connections is not waited for.
-    if (!this.#publisherReady || !this.#subscribed) this.#pingSentAt = undefined;
+    if (!this.#publisherReady || !this.#subscribed) this.#health.reset();
     if (this.connected) {
-      if (this.#outageReported) report(`pub/sub: Redis at ${displayUrl(this.#url)} is back; publishing through it again`);
-      else if (process.env.KRANDOG_DEBUG === '1') report(`pub/sub: connected to Redis at ${displayUrl(this.#url)}`);
-      this.#outageReported = false;
+      const recovered = this.#outages.recovery(`${this.#name} is back; publishing through it again`);
+      if (!recovered && !this.#wasConnected && process.env.KRANDOG_DEBUG === '1') report(`connected to ${this.#name}`);
       this.#wasConnected = true;
     } else if (this.#wasConnected) {
       this.#reportConnectionOutage('lost the connection to Redis');
@@ -190,14 +274,30 @@ export class RedisBackplane implements Backplane {
     this.#reportOutage(`${what} at ${displayUrl(this.#url)}${reason}; publishing to this process's subscribers only, reconnecting`);
   }
 
-  /** One line per outage, however it shows (connection errors, closes, unanswered pings). */
   #reportOutage(message: string): void {
-    if (this.#outageReported || this.#closed) return;
-    this.#outageReported = true;
-    report(`pub/sub: ${message}`);
+    if (!this.#closed) this.#outages.outage(message);
   }
 }
 
-function report(message: string): void {
-  process.stderr.write(`krandog: ${message}\n`);
+/** Channels grouped by hash slot: one SSUBSCRIBE may name channels of one slot only. */
+function bySlot(channels: string[]): string[][] {
+  const groups = new Map<number, string[]>();
+  for (const channel of channels) {
+    const slot = clusterSlot(channel);
+    const group = groups.get(slot);
+    if (group === undefined) groups.set(slot, [channel]);
+    else group.push(channel);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * PING to every node that owns slots; fails at once for one the client holds no connection to
+ * (it dropped, and ioredis removed it until the next refresh of the slots).
+ */
+function pingSlotOwners(cluster: ClusterClient): Promise<unknown> {
+  const owners = new Set<string>();
+  for (const nodes of cluster.slots) if (nodes?.[0] !== undefined) owners.add(nodes[0]);
+  const masters = new Map(cluster.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]));
+  return Promise.all([...owners].map((key) => masters.get(key)?.ping() ?? Promise.reject(new Error(`no connection to ${key}`))));
 }

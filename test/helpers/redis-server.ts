@@ -4,6 +4,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
+import { Redis } from 'ioredis';
+import { within } from './within.ts';
 
 /** Whether redis-server can be started here. */
 export const hasRedisBinary = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -21,7 +23,7 @@ export function redisUnavailableReason(): string | undefined {
  * A loopback port the kernel gave out as free a moment ago. redis-server cannot listen on port 0 (0
  * turns TCP off), so it gets this port, and RedisServer.start() takes another if someone was faster.
  */
-async function unusedPort(): Promise<number> {
+export async function unusedPort(): Promise<number> {
   const probe = net.createServer().listen(0, '127.0.0.1');
   await once(probe, 'listening');
   const { port } = probe.address() as net.AddressInfo;
@@ -97,4 +99,46 @@ export async function sharedRedis(): Promise<{ url: string; stop(): Promise<void
   if (fromCi) return { url: fromCi, stop: () => Promise.resolve() };
   const own = await RedisServer.start();
   return { url: own.url, stop: () => own.kill() };
+}
+
+/** A client of the test's own, for Redis's introspection (PUBSUB, INFO). */
+export async function connectTo(url: string): Promise<Redis> {
+  const client = new Redis(url, { lazyConnect: true });
+  await client.connect();
+  return client;
+}
+
+/** How many connections subscribe to each channel (PUBSUB NUMSUB). */
+export async function numsubOn(client: Redis, channels: string[]): Promise<number[]> {
+  const counts: number[] = [];
+  for (let i = 0; i < channels.length; i += 500) {
+    const reply = (await client.call('PUBSUB', 'NUMSUB', ...channels.slice(i, i + 500))) as (string | number)[];
+    for (let j = 1; j < reply.length; j += 2) counts.push(Number(reply[j]));
+  }
+  return counts;
+}
+
+/** Polls PUBSUB NUMSUB until every channel has `expected` subscribers. */
+export async function untilNumsubOn(client: Redis, channels: string[], expected: number[] | number): Promise<void> {
+  const want = typeof expected === 'number' ? channels.map(() => expected) : expected;
+  let last: number[] = [];
+  const poll = async (): Promise<void> => {
+    while (JSON.stringify((last = await numsubOn(client, channels))) !== JSON.stringify(want)) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  await within(poll(), 10_000, `PUBSUB NUMSUB never reached ${JSON.stringify(want).slice(0, 80)}: ${JSON.stringify(last).slice(0, 80)}`);
+}
+
+export async function channelsOn(client: Redis, prefix: string): Promise<string[]> {
+  return ((await client.call('PUBSUB', 'CHANNELS', `${prefix}:*`)) as string[]).sort();
+}
+
+
+/** Waits until `count` connections (or count[i] for channels[i]) subscribe to each channel, asking a client of its own. */
+export async function untilSubscribed(url: string, channels: string[], count: number | number[]): Promise<void> {
+  const client = await connectTo(url);
+  try {
+    await untilNumsubOn(client, channels, count);
+  } finally {
+    client.disconnect();
+  }
 }

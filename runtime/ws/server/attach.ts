@@ -22,8 +22,8 @@ import { KeepaliveSweep } from './keepalive.ts';
 import { acceptDeflateOffer, type PerMessageDeflate } from '../extensions/permessage-deflate.ts';
 import { ServerWebSocket, type ServerSocketHost, type UpgradeInfo } from './server-socket.ts';
 import { resolveBackplane, type BackplaneConfig } from '../../pubsub/backplane.ts';
-import { backplaneOpener, PubSubHub, type PubSubStatus } from '../../pubsub/hub.ts';
-import { checkTopic, toPayload, TopicRegistry } from '../../pubsub/topics.ts';
+import { backplaneOpener, PubSubHub, WatchedTopicRegistry, type PubSubStatus } from '../../pubsub/hub.ts';
+import { checkTopic, toPayload, type TopicRegistry } from '../../pubsub/topics.ts';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './options.ts';
 import { afterEarlierResponses, decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
 import { settleWithin } from './settle-within.ts';
@@ -141,7 +141,11 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       closeTimeoutMs: options.closeTimeout,
     };
     this.#keepalive = new KeepaliveSweep(this.sockets, options);
-    this.topics = new TopicRegistry((extension) => this.#deflaters.get(extension));
+    // Each topic that gains its first subscriber or loses its last is passed on to the backplane.
+    this.topics = new WatchedTopicRegistry(
+      (extension) => this.#deflaters.get(extension),
+      (topic, held) => this.#pubsub.interest(topic, held),
+    );
     this.#pubsub = new PubSubHub(this.topics, backplaneOpener(backplane));
   }
 

@@ -36,15 +36,20 @@ describe('resolveBackplane', () => {
   const limits = { timeout: DEFAULT_TIMEOUT, queueLimit: DEFAULT_QUEUE_LIMIT };
   it('takes options.pubsub first, then KRANDOG_PUBSUB, else none', () => {
     expect(resolveBackplane(undefined, noWorker)).toEqual({ kind: 'none' });
-    expect(resolveBackplane('redis://a:1', noWorker)).toEqual({ kind: 'redis', url: 'redis://a:1', channel: DEFAULT_CHANNEL, ...limits });
+    expect(resolveBackplane('redis://a:1', noWorker)).toEqual({ kind: 'redis', url: 'redis://a:1', channel: DEFAULT_CHANNEL, cluster: false, ...limits });
     expect(resolveBackplane({ url: 'rediss://a:1', channel: 'c', timeout: 500, queueLimit: 1024 }, noWorker)).toEqual({
       kind: 'redis',
       url: 'rediss://a:1',
       channel: 'c',
+      cluster: false,
       timeout: 500,
       queueLimit: 1024,
     });
-    expect(resolveBackplane(undefined, { KRANDOG_PUBSUB: 'redis://env:2' })).toEqual({ kind: 'redis', url: 'redis://env:2', channel: DEFAULT_CHANNEL, ...limits });
+    expect(resolveBackplane(undefined, { KRANDOG_PUBSUB: 'redis://env:2' })).toEqual({ kind: 'redis', url: 'redis://env:2', channel: DEFAULT_CHANNEL, cluster: false, ...limits });
+    // A Redis Cluster: the option, or KRANDOG_PUBSUB_CLUSTER=1 beside KRANDOG_PUBSUB.
+    expect(resolveBackplane({ url: 'redis://n:7000', cluster: true }, noWorker)).toMatchObject({ kind: 'redis', url: 'redis://n:7000', cluster: true });
+    expect(resolveBackplane(undefined, { KRANDOG_PUBSUB: 'redis://n:7000', KRANDOG_PUBSUB_CLUSTER: '1' })).toMatchObject({ cluster: true });
+    expect(resolveBackplane({ cluster: false }, { KRANDOG_PUBSUB: 'redis://n:7000', KRANDOG_PUBSUB_CLUSTER: '1' })).toMatchObject({ cluster: false });
     expect(resolveBackplane({ channel: 'mine' }, { KRANDOG_PUBSUB: 'redis://env:2' })).toMatchObject({ url: 'redis://env:2', channel: 'mine' });
     expect(resolveBackplane(false, { KRANDOG_PUBSUB: 'redis://env:2' })).toEqual({ kind: 'none' });
     expect(resolveBackplane(undefined, { KRANDOG_PUBSUB: '' })).toEqual({ kind: 'none' });
@@ -69,6 +74,7 @@ describe('resolveBackplane', () => {
     expect(() => resolveBackplane(undefined, { KRANDOG_PUBSUB: 'not a url' })).toThrow(/KRANDOG_PUBSUB: "not a url" is not a URL/);
     expect(() => resolveBackplane(42, noWorker)).toThrow(/options\.pubsub must be/);
     expect(() => resolveBackplane({ channel: '' }, noWorker)).toThrow(/channel must be a non-empty string/);
+    expect(() => resolveBackplane({ cluster: 'yes' }, noWorker)).toThrow('options.pubsub.cluster must be true or false');
     expect(() => resolveBackplane({ timeout: 0 }, noWorker)).toThrow('options.pubsub.timeout must be a positive number, got 0');
     expect(() => resolveBackplane({ queueLimit: '1mb' }, noWorker)).toThrow('options.pubsub.queueLimit must be a positive number, got "1mb"');
   });
@@ -112,10 +118,21 @@ class FakeBackplane implements Backplane {
     this.#onEnvelope = onEnvelope;
   }
 
-  publish(envelope: Buffer): boolean {
+  /** The topics the hub said have a subscriber here. */
+  readonly held = new Set<string>();
+
+  publish(_topic: string, envelope: Buffer): boolean {
     if (!this.connected || !this.accepts) return false;
     this.sent.push(envelope);
     return true;
+  }
+
+  hold(topic: string): void {
+    this.held.add(topic);
+  }
+
+  release(topic: string): void {
+    this.held.delete(topic);
   }
 
   /** Hands an envelope to the hub as if it came from the backplane. */

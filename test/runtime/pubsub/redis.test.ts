@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, killAll, queuedBytes, startTopicServer, Subscriber, waitUntilConnected, type Received } from '../../helpers/pubsub-processes.ts';
-import { RedisServer, redisUnavailableReason, sharedRedis } from '../../helpers/redis-server.ts';
+import { RedisServer, redisUnavailableReason, sharedRedis, untilSubscribed } from '../../helpers/redis-server.ts';
+import { DEFAULT_CHANNEL } from '../../../runtime/pubsub/backplane.ts';
+import { topicChannel } from '../../../runtime/pubsub/channels.ts';
 
 const skip = redisUnavailableReason() !== undefined;
 afterEach(killAll);
@@ -37,6 +39,8 @@ describe.skipIf(skip)('two processes behind one Redis', () => {
     const listeners = await Promise.all([a.port, a.port, a.port, b.port, b.port, b.port].map((port) => Subscriber.connect(port)));
     const [talkerA, talkerB] = await Promise.all([Subscriber.connect(a.port), Subscriber.connect(b.port)]);
     expect(new Set(listeners.map((listener) => listener.pid))).toEqual(new Set([talkerA.pid, talkerB.pid]));
+    // Both processes hold the topic's channel before anyone publishes.
+    await untilSubscribed(redis.url, [topicChannel(env.PUBSUB_CHANNEL, 'chat')], 2);
 
     const PER_TALKER = 300;
     const PER_SERVER = 200;
@@ -80,6 +84,7 @@ describe.skipIf(skip)('two processes behind one Redis', () => {
       Subscriber.connect(b.port, 'news'),
       Subscriber.connect(b.port, 'sport'),
     ]);
+    await untilSubscribed(redis.url, [topicChannel(env.PUBSUB_CHANNEL, 'news'), topicChannel(env.PUBSUB_CHANNEL, 'sport')], [2, 1]);
     await call(a.port, '/publish?topic=sport&prefix=goal&count=1', 'POST');
     await call(a.port, '/publish?topic=news&prefix=headline&count=1', 'POST');
     await Promise.all([newsA.received(1), newsB.received(1), sportB.received(1)]);
@@ -99,6 +104,7 @@ describe.skipIf(skip)('a Redis restart', () => {
     const [a, b] = await Promise.all([startTopicServer(env), startTopicServer(env)]);
     await Promise.all([waitUntilConnected(a.port), waitUntilConnected(b.port)]);
     const [onA, onB] = await Promise.all([Subscriber.connect(a.port), Subscriber.connect(b.port)]);
+    await untilSubscribed(redis.url, [topicChannel(DEFAULT_CHANNEL, 'chat')], 2);
 
     await call(a.port, '/publish?prefix=before&count=50', 'POST');
     await Promise.all([onA.received(50), onB.received(50)]);
@@ -113,6 +119,8 @@ describe.skipIf(skip)('a Redis restart', () => {
 
     await redis.restart();
     await Promise.all([waitUntilConnected(a.port), waitUntilConnected(b.port)]);
+    // Connected again means subscribed again: the new Redis knows nothing of the old subscriptions.
+    await untilSubscribed(redis.url, [topicChannel(DEFAULT_CHANNEL, 'chat')], 2);
     await Promise.all([a, b].map((run) => run.waitFor(/Redis at \S+ is back/g, 1, 'stderr')));
     await call(a.port, '/publish?prefix=after&count=100', 'POST');
     await call(b.port, '/publish?prefix=afterB&count=100&binary=1', 'POST');
@@ -145,6 +153,7 @@ describe.skipIf(skip)('a Redis that stops answering (SIGSTOP)', () => {
     const [a, b] = await Promise.all([startTopicServer(env), startTopicServer(env)]);
     await Promise.all([waitUntilConnected(a.port), waitUntilConnected(b.port)]);
     const [onA, onB] = await Promise.all([Subscriber.connect(a.port), Subscriber.connect(b.port)]);
+    await untilSubscribed(redis.url, [topicChannel(DEFAULT_CHANNEL, 'chat')], 2);
 
     redis.pause();
     const COUNT = 20_000;
