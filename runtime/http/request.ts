@@ -1,5 +1,5 @@
 // The request object a handler receives, and the request-target parsing the WebSocket server reuses.
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { inspect } from 'node:util';
 
 /**
@@ -12,6 +12,14 @@ export type Query = Record<string, string | string[]>;
 export interface Target {
   pathname: string;
   query: Query;
+}
+
+/** What a request is read from: node:http's IncomingMessage, or the lean path's stand-in for it. */
+export interface RequestSource {
+  readonly method?: string;
+  readonly url?: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: { readonly remoteAddress?: string };
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
@@ -98,12 +106,12 @@ export class HttpRequest {
   readonly headers: IncomingHttpHeaders;
   /** The raw request body; empty when there is none. */
   readonly bytes: Buffer;
-  readonly #incoming: IncomingMessage;
+  readonly #incoming: RequestSource;
   #query: Query | undefined;
   #body: string | undefined;
   #json: unknown = NOT_PARSED;
 
-  constructor(incoming: IncomingMessage, bytes: Buffer = EMPTY_BODY) {
+  constructor(incoming: RequestSource, bytes: Buffer = EMPTY_BODY) {
     this.method = incoming.method!;
     this.url = incoming.url!;
     this.pathname = pathnameOf(this.url);
