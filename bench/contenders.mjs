@@ -7,7 +7,7 @@ export const REPO_ROOT = path.dirname(BENCH_DIR);
 const SERVERS = path.join(BENCH_DIR, 'servers');
 
 /** Ids accepted by `--peers`. */
-export const CONTENDER_IDS = ['krandog', 'krandog-topics', 'ws', 'ws-bufferutil', 'bun', 'deno', 'node'];
+export const CONTENDER_IDS = ['krandog', 'krandog-topics', 'krandog-node-path', 'ws', 'ws-bufferutil', 'bun', 'deno', 'node'];
 
 /**
  * `{ id: { label, version, reason?, server(mode) → { command, args, env }, checkInfo?(info) } }`.
@@ -35,6 +35,17 @@ export function contenders(peers, krandog) {
         command: path.join(REPO_ROOT, 'krandog'),
         args: [path.join(SERVERS, 'krandog-topics.js')],
         env: { KRANDOG_QUIET: '1' },
+      }),
+    },
+    // The same HTTP server with the lean path off: every request through node:http (KRANDOG_HTTP_PATH=node).
+    'krandog-node-path': {
+      label: 'krandog (node:http path)',
+      version: krandog.version,
+      reason: krandog.reason,
+      server: (mode) => ({
+        command: path.join(REPO_ROOT, 'krandog'),
+        args: [path.join(SERVERS, `krandog-${mode}.js`)],
+        env: { KRANDOG_QUIET: '1', KRANDOG_HTTP_PATH: 'node' },
       }),
     },
     ws: {
