@@ -4,9 +4,8 @@
 // Keep-Alive) as one string. Everything else (HEAD, 204/304, streams, Blobs, fetch Responses,
 // header arrays or the names node:http treats specially) returns undefined: the caller then goes
 // through a real ServerResponse, so those keep node:http's exact behaviour.
-import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import { isStreamBody } from './body-stream.ts';
-import { buildHeaderList } from './response-headers.ts';
 import { isBinaryData, viewBytes } from '../util/bytes.ts';
 
 /** A response head (without Date, Connection and the closing blank line) and its body. */
@@ -19,6 +18,10 @@ const TEXT = 'text/plain; charset=utf-8';
 const BYTES = 'application/octet-stream';
 const JSON_TYPE = 'application/json';
 const statusLines: string[] = [];
+// node:http's checks (_http_common's checkIsHttpToken and checkInvalidHeaderChar): a header that
+// fails them is left to the full path, whose writeHead() throws node:http's own error for it.
+const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
  * The head and body of `result`, or undefined when it is not one of the simple cases. Throws only
@@ -53,15 +56,47 @@ export function simpleResponse(result: unknown, method: string): SimpleResponse 
     return undefined;
   }
 
-  const list = buildHeaderList(headers as Record<string, string> | undefined, type, fallbackType, length);
   let head = (statusLines[status] ??= `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`);
-  for (let i = 0; i < list.length; i += 2) {
-    const name = list[i] as string;
-    const value = list[i + 1];
-    if ((typeof value !== 'string' && typeof value !== 'number') || handledByNode(name) || !isValidHeader(name, value)) return undefined;
-    head += name + ': ' + value + '\r\n';
+  // The handler's headers as buildHeaderList() takes them (Content-Length and Transfer-Encoding are
+  // the server's; `type` overrides a Content-Type), checked as node:http's writeHead() checks them.
+  let hasType = false;
+  if (headers != null) {
+    const given = headers as Record<string, unknown>;
+    for (const name in given) {
+      if (!Object.hasOwn(given, name)) continue;
+      const value = given[name];
+      if (value === undefined) continue;
+      switch (name.length) {
+        case 12:
+          if (name.toLowerCase() === 'content-type') {
+            if (type !== undefined) continue;
+            hasType = true;
+          }
+          break;
+        case 14:
+          if (name.toLowerCase() === 'content-length') continue;
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') continue;
+          break;
+        default:
+          if (handledByNode(name)) return undefined;
+      }
+      if (typeof value === 'string') {
+        if (INVALID_VALUE.test(value)) return undefined;
+      } else if (typeof value !== 'number') {
+        return undefined;
+      }
+      if (!TOKEN.test(name)) return undefined;
+      head += name + ': ' + value + '\r\n';
+    }
   }
-  return { head, body: payload };
+  const contentType = type ?? (hasType ? undefined : fallbackType);
+  if (contentType !== undefined) {
+    if (INVALID_VALUE.test(contentType)) return undefined;
+    head += 'Content-Type: ' + contentType + '\r\n';
+  }
+  return { head: head + 'Content-Length: ' + length + '\r\n', body: payload };
 }
 
 function isPlainObject(value: object): boolean {
@@ -87,16 +122,6 @@ function handledByNode(name: string): boolean {
   }
 }
 
-/** Node's own header checks (a failing one is left to the full path, which throws its error). */
-function isValidHeader(name: string, value: string | number): boolean {
-  try {
-    validateHeaderName(name);
-    validateHeaderValue(name, String(value));
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 let date: string | undefined;
 
