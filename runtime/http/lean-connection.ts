@@ -38,6 +38,16 @@ interface LeanIncoming {
   httpVersionMinor: number;
 }
 
+/** The socket's libuv stream handle, as node:http's parser consumes it. */
+interface StreamHandle {
+  isStreamBase?: boolean;
+  _consumed?: boolean;
+  reading: boolean;
+  readonly bytesRead: number;
+  readStart(): number;
+  readStop(): number;
+}
+
 type NodeResponse = ServerResponse & { _keepAliveTimeout: number; _last: boolean; _closed: boolean };
 
 // Returned from the headers-complete callback, it makes llhttp stop after this message (as for an
@@ -48,6 +58,8 @@ const KEEP_ALIVE_MARGIN_MS = 1000;
 const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
 const EMPTY = Buffer.alloc(0);
+// Bytes a client may send ahead while a response is pending before reading stops until it is sent.
+const BACKLOG_LIMIT = 64 * 1024;
 // OutgoingMessage's flag for "a write returned false", looked up on the first response that drains.
 let kNeedDrain: symbol | undefined;
 
@@ -57,6 +69,10 @@ export class LeanConnection implements LeanExchange {
   readonly #socket: Socket;
   readonly #parser: HttpParser;
   readonly #keepAliveLines: string;
+  /** The handle the parser reads from itself (reads then skip the socket's stream); else 'data' events. */
+  readonly #handle: StreamHandle | undefined;
+  /** handle.bytesRead when the last read was parsed: the length of a read is the difference. */
+  #bytesSeen = 0;
   /** What closeIdleConnections() reads on `socket._httpMessage` while a response is pending. */
   finished = false;
   /** The bytes of the request head read so far, kept for a hand-over. */
@@ -67,6 +83,7 @@ export class LeanConnection implements LeanExchange {
   #busy = false;
   #ended = false;
   #keepAliveArmed = false;
+  #handedOver = false;
   // The request being parsed or answered.
   #complete = false;
   #flushedHeaders: string[] = [];
@@ -92,6 +109,15 @@ export class LeanConnection implements LeanExchange {
     parser[HTTPParser.kOnHeadersComplete] = this.#onHeadersComplete;
     parser[HTTPParser.kOnMessageComplete] = this.#onMessageComplete;
     this.#parser = parser;
+    const handle = (socket as Socket & { _handle?: StreamHandle | null })._handle ?? undefined;
+    if (handle?.isStreamBase === true && handle._consumed !== true) {
+      handle._consumed = true;
+      parser.consume(handle);
+      parser[HTTPParser.kOnExecute] = this.#onExecute;
+      this.#handle = handle;
+      this.#bytesSeen = handle.bytesRead;
+    }
+    // Still listened to when consumed: it keeps the stream flowing, so that 'end' comes.
     socket.on('data', this.#onData).on('error', this.#onError).on('end', this.#onEnd).on('close', this.#onClose).on('timeout', this.#onTimeout);
     socket.on('drain', this.#onDrain);
   }
@@ -139,10 +165,47 @@ export class LeanConnection implements LeanExchange {
       // In order: parsed once the pending response is written. One pending request at a time
       // keeps this bounded; the socket pauses until then.
       this.#backlog = this.#backlog === undefined ? data : Buffer.concat([this.#backlog, data]);
-      this.#socket.pause();
+      this.#stopReading();
       return;
     }
     this.#parse(data);
+  };
+
+  /** After the parser has parsed one read from the handle itself (stopping after a whole request). */
+  readonly #onExecute = (parsed: number | Error): void => {
+    const parser = this.#parser;
+    const total = this.#handle!.bytesRead;
+    const length = total - this.#bytesSeen;
+    this.#bytesSeen = total;
+    // Reads that go past the stream do not push the socket's inactivity timer back by themselves.
+    if (this.#keepAliveArmed) (this.#socket as Socket & { _unrefTimer(): void })._unrefTimer();
+    const complete = this.#complete;
+    this.#complete = false;
+    if (this.#busy) {
+      // The parser is paused (#serve): keep the read for later, and keep reading unless the
+      // client sends too much meanwhile, so that a client leaving is still noticed.
+      const read = parser.getCurrentBuffer();
+      this.#backlog = this.#backlog === undefined ? read : Buffer.concat([this.#backlog, read]);
+      if (this.#backlog.length > BACKLOG_LIMIT) this.#stopReading();
+      return;
+    }
+    if (typeof parsed !== 'number' || (!complete && parsed !== length) || (complete && !this.#covers())) {
+      return this.#handOver(parser.getCurrentBuffer());
+    }
+    if (!complete) {
+      const read = parser.getCurrentBuffer();
+      this.#partial = this.#partial === undefined ? read : Buffer.concat([this.#partial, read]);
+      return;
+    }
+    this.#partial = undefined;
+    // Pipelined requests after this one: parsed from JavaScript, as 'data' would give them.
+    const rest = parsed < length ? parser.getCurrentBuffer().subarray(parsed) : undefined;
+    this.#parsing = true;
+    this.#serve();
+    this.#parsing = false;
+    if (rest === undefined || this.#socket.destroyed) return;
+    if (this.#busy) this.#backlog = rest;
+    else this.#parse(rest);
   };
 
   /** Parses and answers every whole request in `data`, one message per execute(). */
@@ -217,6 +280,26 @@ export class LeanConnection implements LeanExchange {
     // Pending until answered: the handler itself may close the server (closeIdleConnections()).
     (socket as Socket & { _httpMessage?: unknown })._httpMessage = this;
     this.#host.dispatcher.answerLean(incoming, this);
+    // Answered later: parse nothing more until then (pipelined requests wait, in order).
+    if (this.#busy && this.#handle !== undefined) this.#parser.pause();
+  }
+
+  #stopReading(): void {
+    const handle = this.#handle;
+    if (handle === undefined) this.#socket.pause();
+    else if (handle.reading) {
+      handle.reading = false;
+      handle.readStop();
+    }
+  }
+
+  #startReading(): void {
+    const handle = this.#handle;
+    if (handle === undefined) this.#socket.resume();
+    else if (!handle.reading && !this.#socket.destroyed) {
+      handle.reading = true;
+      handle.readStart();
+    }
   }
 
   /** LeanExchange: writes `result` at once if it is simple; false leaves it to nodeResponse(). */
@@ -287,11 +370,12 @@ export class LeanConnection implements LeanExchange {
       return;
     }
     if (!this.#parsing) {
-      // Answered later than the request came: go on with what arrived meanwhile.
+      // Answered later than the request came: go on with what arrived meanwhile, then read on.
       const backlog = this.#backlog;
       this.#backlog = undefined;
-      socket.resume();
+      if (this.#handle !== undefined) this.#parser.resume();
       if (backlog !== undefined) this.#parse(backlog);
+      if (!this.#busy && !this.#handedOver) this.#startReading();
     }
   }
 
@@ -308,10 +392,21 @@ export class LeanConnection implements LeanExchange {
   }
 
   #detach(): void {
+    this.#handedOver = true;
     this.#socket.off('data', this.#onData).off('error', this.#onError).off('end', this.#onEnd).off('close', this.#onClose).off('timeout', this.#onTimeout);
     this.#socket.off('drain', this.#onDrain);
-    this.#parser.remove();
-    this.#parser.close();
+    if (this.#handle !== undefined) {
+      this.#parser.unconsume();
+      this.#handle._consumed = false; // node:http consumes it again
+    }
+    this.#freeParser();
+  }
+
+  #freeParser(): void {
+    const parser = this.#parser;
+    parser.remove();
+    // Possibly inside one of its own callbacks: deleted once the stack has unwound (as node:http does).
+    setImmediate(() => parser.close());
   }
 
   // As node:http's socketOnError: a 'clientError' listener decides, else a short answer and destroy.
@@ -334,8 +429,8 @@ export class LeanConnection implements LeanExchange {
   };
 
   readonly #onClose = (): void => {
-    this.#parser.remove();
-    this.#parser.close();
+    if (this.#handle !== undefined) this.#parser.unconsume();
+    this.#freeParser();
   };
 
   // As node:http's socketOnDrain: a ServerResponse waiting to write more hears that it may.

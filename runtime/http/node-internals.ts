@@ -12,6 +12,14 @@ const require = createRequire(import.meta.url);
 export interface HttpParser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number, connections: object | undefined): void;
   execute(data: Buffer): number | Error;
+  /** Reads straight from a stream handle, calling kOnExecute after each read (as node:http does). */
+  consume(handle: object): void;
+  unconsume(): void;
+  /** While paused, execute() parses nothing (and calls nothing back). */
+  pause(): void;
+  resume(): void;
+  /** A copy of the read being parsed (within kOnExecute). */
+  getCurrentBuffer(): Buffer;
   remove(): void;
   close(): void;
   socket: Socket | null;
@@ -27,6 +35,7 @@ interface ParserBinding {
     kOnBody: number;
     kOnMessageComplete: number;
     kOnMessageBegin: number;
+    kOnExecute: number;
     kLenientNone: number;
   };
   methods: string[];

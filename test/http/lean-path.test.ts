@@ -125,6 +125,32 @@ describe.runIf(available)('the lean path', () => {
     expect(bodies).toEqual(['/slow', '/fast', '/slow', '/last']);
   });
 
+  it('keeps requests that arrive while a response is pending, in separate reads, for after it', async () => {
+    let release: () => void = () => {};
+    let started: () => void = () => {};
+    const slowStarted = new Promise<void>((resolve) => (started = resolve));
+    const server = await leanServer(async (req) => {
+      if (req.pathname === '/slow') {
+        started();
+        await new Promise<void>((resolve) => (release = resolve));
+      }
+      return { body: req.pathname };
+    });
+    const connection = await RawConnection.connect(server.port);
+    connection.write(rawRequest('GET', '/slow'));
+    await slowStarted;
+    let sent = Buffer.byteLength(rawRequest('GET', '/slow'));
+    for (const target of ['/second', '/third']) {
+      connection.write(rawRequest('GET', target));
+      sent += Buffer.byteLength(rawRequest('GET', target));
+      await serverRead(server, 0, sent);
+    }
+    release();
+    const bodies = [];
+    for (let i = 0; i < 3; i++) bodies.push((await connection.readResponse()).body.toString());
+    expect(bodies).toEqual(['/slow', '/second', '/third']);
+  });
+
   it("leaves a malformed request after a good one to node:http's 400", async () => {
     const server = await leanServer(echoHandler);
     const connection = await RawConnection.connect(server.port);
