@@ -7,7 +7,7 @@ export const REPO_ROOT = path.dirname(BENCH_DIR);
 const SERVERS = path.join(BENCH_DIR, 'servers');
 
 /** Ids accepted by `--peers`. */
-export const CONTENDER_IDS = ['krandog', 'krandog-topics', 'krandog-node-path', 'ws', 'ws-bufferutil', 'bun', 'deno', 'node'];
+export const CONTENDER_IDS = ['krandog', 'krandog-topics', 'krandog-lean', 'ws', 'ws-bufferutil', 'bun', 'deno', 'node'];
 
 /**
  * `{ id: { label, version, reason?, server(mode) → { command, args, env }, checkInfo?(info) } }`.
@@ -37,15 +37,15 @@ export function contenders(peers, krandog) {
         env: { KRANDOG_QUIET: '1' },
       }),
     },
-    // The same HTTP server with the lean path off: every request through node:http (KRANDOG_HTTP_PATH=node).
-    'krandog-node-path': {
-      label: 'krandog (node:http path)',
+    // The same server with the lean HTTP path on (KRANDOG_HTTP_PATH=lean; off by default for now).
+    'krandog-lean': {
+      label: 'krandog (lean HTTP path)',
       version: krandog.version,
       reason: krandog.reason,
       server: (mode) => ({
         command: path.join(REPO_ROOT, 'krandog'),
         args: [path.join(SERVERS, `krandog-${mode}.js`)],
-        env: { KRANDOG_QUIET: '1', KRANDOG_HTTP_PATH: 'node' },
+        env: { KRANDOG_QUIET: '1', KRANDOG_HTTP_PATH: 'lean' },
       }),
     },
     ws: {

@@ -74,7 +74,7 @@ export const WORKLOADS = [
     title: 'HTTP hello world (wrk, 50 conn)',
     kind: 'http',
     serverMode: 'http',
-    contenders: ['krandog', 'krandog-node-path', 'node', 'bun', 'deno'],
+    contenders: ['krandog', 'krandog-lean', 'node', 'bun', 'deno'],
     base: 'node',
     unit: 'req/s',
     higherIsBetter: true,

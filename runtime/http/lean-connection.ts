@@ -460,13 +460,14 @@ function emitClose(res: NodeResponse): void {
 function noop(): void {}
 
 /**
- * Whether a server takes the lean path: by default where the internals exist, unless
- * KRANDOG_HTTP_PATH=node (node:http for every request, to compare) or node:http was asked to be
- * lenient (--insecure-http-parser), which the lean parser is not.
+ * Whether a server takes the lean path: only with KRANDOG_HTTP_PATH=lean for now (WebSocket
+ * connections handed over from it to node:http were measured slower than node:http's own: until that
+ * is found, node:http serves by default), where the internals exist, and unless node:http was asked to
+ * be lenient (--insecure-http-parser), which the lean parser is not.
  */
 export function leanPathWanted(): boolean {
   const choice = process.env.KRANDOG_HTTP_PATH;
-  if (choice === 'node' || !available) return false;
+  if (choice !== 'lean' || !available) return false;
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
   return !flags.includes('--insecure-http-parser');
 }
