@@ -7,7 +7,7 @@ export const REPO_ROOT = path.dirname(BENCH_DIR);
 const SERVERS = path.join(BENCH_DIR, 'servers');
 
 /** Ids accepted by `--peers`. */
-export const CONTENDER_IDS = ['krandog', 'krandog-topics', 'ws', 'ws-bufferutil', 'bun', 'deno', 'node', 'net'];
+export const CONTENDER_IDS = ['krandog', 'krandog-topics', 'krandog-lean', 'ws', 'ws-bufferutil', 'bun', 'deno', 'node', 'net'];
 
 /**
  * `{ id: { label, version, reason?, server(mode) → { command, args, env }, checkInfo?(info) } }`.
@@ -35,6 +35,17 @@ export function contenders(peers, krandog) {
         command: path.join(REPO_ROOT, 'krandog'),
         args: [path.join(SERVERS, 'krandog-topics.js')],
         env: { KRANDOG_QUIET: '1' },
+      }),
+    },
+    // The same server with the lean HTTP path on (KRANDOG_HTTP_PATH=lean; off by default for now).
+    'krandog-lean': {
+      label: 'krandog (lean HTTP path)',
+      version: krandog.version,
+      reason: krandog.reason,
+      server: (mode) => ({
+        command: path.join(REPO_ROOT, 'krandog'),
+        args: [path.join(SERVERS, `krandog-${mode}.js`)],
+        env: { KRANDOG_QUIET: '1', KRANDOG_HTTP_PATH: 'lean' },
       }),
     },
     ws: {

@@ -107,7 +107,7 @@ export const WORKLOADS = [
     title: 'HTTP hello world (wrk, 50 conn)',
     kind: 'http',
     serverMode: 'http',
-    contenders: ['krandog', 'node', 'bun', 'deno'],
+    contenders: ['krandog', 'krandog-lean', 'node', 'bun', 'deno'],
     base: 'node',
     unit: 'req/s',
     higherIsBetter: true,

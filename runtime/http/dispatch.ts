@@ -2,7 +2,7 @@
 // and turn every failure into a short error response plus a line on stderr.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { logRequestError, sendErrorResponse, sendInternalError, sendPayloadTooLarge } from './errors.ts';
-import { HttpRequest } from './request.ts';
+import { HttpRequest, type RequestSource } from './request.ts';
 import { announcedBodyLength, readBody, TOO_LARGE } from './request-body.ts';
 import { InvalidResponseError, sendResult } from './response.ts';
 import { offersWebSocket } from './upgrade-offer.ts';
@@ -10,6 +10,17 @@ import { isThenable } from '../util/thenable.ts';
 
 /** A handler: gets the request, returns (or resolves to) the response. */
 export type RequestHandler = (request: HttpRequest) => unknown;
+
+/** Where the lean path (lean-connection.ts) takes a handler's result. */
+export interface LeanExchange {
+  /** Sends a simple result at once; false when it needs a ServerResponse. */
+  sendSimple(result: unknown, method: string): boolean;
+  /** A ServerResponse for this request (the same one on every call). */
+  nodeResponse(): ServerResponse;
+}
+
+/** A node:http response, or the lean path's exchange that makes one only when needed. */
+type ResponseTarget = ServerResponse | LeanExchange;
 
 /** Answers requests with a handler; its two listeners go on a node:http server. */
 export class RequestDispatcher {
@@ -55,7 +66,12 @@ export class RequestDispatcher {
     this.onRequest(incoming, res);
   };
 
-  #answer(incoming: IncomingMessage, res: ServerResponse, bytes: Buffer | undefined): void {
+  /** A bodiless request of the lean path: answered like onRequest's, through `exchange`. */
+  answerLean(incoming: RequestSource, exchange: LeanExchange): void {
+    this.#answer(incoming, exchange, undefined);
+  }
+
+  #answer(incoming: RequestSource, res: ResponseTarget, bytes: Buffer | undefined): void {
     const request = new HttpRequest(incoming, bytes);
     const handler = this.#handler; // called on its own: `this` inside it is not the dispatcher
     let result: unknown;
@@ -79,16 +95,18 @@ export class RequestDispatcher {
     }
   }
 
-  #send(res: ServerResponse, request: HttpRequest, result: unknown): void {
+  #send(target: ResponseTarget, request: HttpRequest, result: unknown): void {
     try {
+      if (isLeanExchange(target) && target.sendSimple(result, request.method)) return;
       // A streamed body settles later and reports its own failures.
-      void sendResult(res, request.method, request.url, result);
+      void sendResult(responseOf(target), request.method, request.url, result);
     } catch (error) {
-      this.#fail(res, request, error);
+      this.#fail(target, request, error);
     }
   }
 
-  #fail(res: ServerResponse, request: HttpRequest, error: unknown): void {
+  #fail(target: ResponseTarget, request: HttpRequest, error: unknown): void {
+    const res = responseOf(target);
     if (isInvalidResponse(error)) {
       // A mistake in the handler's return value: its stack would only show krandog's code.
       console.error(`krandog: ${error.message} (${request.method} ${request.url})`);
@@ -98,6 +116,14 @@ export class RequestDispatcher {
     logRequestError('the request handler failed', request.method, request.url, error);
     sendInternalError(res);
   }
+}
+
+function isLeanExchange(target: ResponseTarget): target is LeanExchange {
+  return typeof (target as Partial<LeanExchange>).sendSimple === 'function';
+}
+
+function responseOf(target: ResponseTarget): ServerResponse {
+  return isLeanExchange(target) ? target.nodeResponse() : target;
 }
 
 /** `instanceof`, which a thrown Proxy's traps cannot make throw. */

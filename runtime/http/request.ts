@@ -1,7 +1,15 @@
 // The request object a handler receives.
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { inspect } from 'node:util';
 import { pathnameOf, parseQuery, searchOf, type Query } from '../util/request-target.ts';
+
+/** What a request is read from: node:http's IncomingMessage, or the lean path's stand-in for it. */
+export interface RequestSource {
+  readonly method?: string;
+  readonly url?: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: { readonly remoteAddress?: string };
+}
 
 const EMPTY_BODY = Buffer.alloc(0);
 const NO_PARAMS: Record<string, string> = Object.freeze(Object.create(null));
@@ -35,12 +43,12 @@ export class HttpRequest {
   readonly bytes: Buffer;
   /** Path parameters of the matched route (`:id` → `params.id`, `*` → `params['*']`), percent-decoded; none without a route. */
   params: Record<string, string> = NO_PARAMS;
-  readonly #incoming: IncomingMessage;
+  readonly #incoming: RequestSource;
   #query: Query | undefined;
   #body: string | undefined;
   #json: unknown = NOT_PARSED;
 
-  constructor(incoming: IncomingMessage, bytes: Buffer = EMPTY_BODY) {
+  constructor(incoming: RequestSource, bytes: Buffer = EMPTY_BODY) {
     this.method = incoming.method!;
     this.url = incoming.url!;
     this.pathname = pathnameOf(this.url);

@@ -15,6 +15,7 @@ import { RequestDispatcher, type RequestHandler } from './dispatch.ts';
 import { describeListenError, sendServiceUnavailable } from './errors.ts';
 import { WebSocketUpgradeMessage } from './upgrade-offer.ts';
 import { closingAwareResponse } from './closing-response.ts';
+import { leanPathWanted, useLeanPath } from './lean-connection.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
 import { hasRoutesOrStatic, routedHandler, withFileResults, withRoutingOptions, type RoutedHandlerSpec } from './routed-handler.ts';
 import { MetricsEndpoint } from './metrics.ts';
@@ -67,6 +68,8 @@ export class Server extends EventEmitter {
     super();
     this.#options = resolveOptions(options);
     const { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval, tls } = this.#options;
+    // Responses not yet begun when close() is called say `Connection: close`.
+    const ResponseClass = closingAwareResponse(() => this.#closed !== undefined);
     // IncomingMessage: only WebSocket offers are upgrades; an h2c offer is answered as HTTP/1.1.
     const httpOptions = {
       headersTimeout,
@@ -75,8 +78,7 @@ export class Server extends EventEmitter {
       maxHeaderSize,
       connectionsCheckingInterval,
       IncomingMessage: WebSocketUpgradeMessage,
-      // Responses not yet begun when close() is called say `Connection: close`.
-      ServerResponse: closingAwareResponse(() => this.#closed !== undefined),
+      ServerResponse: ResponseClass,
     };
     // A TLS handshake that never finishes is a slowloris too: it gets no longer than the headers.
     this.#node =
@@ -92,6 +94,17 @@ export class Server extends EventEmitter {
       this.#dispatcher = new RequestDispatcher(requestHandler, this.#options.maxBodySize);
       this.#node.on('request', this.#refusingPastLimit(this.#dispatcher.onRequest));
       this.#node.on('checkContinue', this.#refusingPastLimit(this.#dispatcher.onCheckContinue));
+    }
+    if (this.#dispatcher !== undefined && tls === undefined && leanPathWanted()) {
+      useLeanPath({
+        server: this.#node,
+        dispatcher: this.#dispatcher,
+        limit: this.#limit,
+        maxHeaderSize,
+        keepAliveTimeout,
+        ResponseClass,
+        isClosing: () => this.#closed !== undefined,
+      });
     }
     this.#websockets = attachWebSockets(this.#node, handler, options ?? {}, (socket) => !this.#limit.refuses(socket));
     if (this.#dispatcher !== undefined) this.#dispatcher.refusesBareUpgrades = this.#websockets.answersUpgrades;

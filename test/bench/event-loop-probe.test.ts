@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseEventLoopMax } from '../../bench/measure.mjs';
 // @ts-expect-error: plain .mjs without type declarations
 import { runLoadgen, startServer } from '../../bench/processes.mjs';
-import { krandogBin } from '../e2e/runner-helpers.ts';
+import { krandogBin } from '../helpers/krandog-cli.ts';
 
 const BENCH = path.resolve(import.meta.dirname, '../../bench');
 
