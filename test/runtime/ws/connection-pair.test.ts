@@ -1,6 +1,8 @@
 // The protocol between two krandog Connections, a client and a server, wired in memory through the
 // byte sink (no socket, no timer): the close handshake from either side, ping/pong, fragmentation,
 // permessage-deflate, and the close codes of a failed connection.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acceptDeflateOffer, acceptDeflateResponse, deflateOffer } from '../../../runtime/ws/extensions/permessage-deflate.ts';
 import { parseExtensions } from '../../../runtime/ws/extensions/extension-header.ts';
@@ -237,5 +239,14 @@ describe('Connection pair: failing the connection', () => {
     expect(pair.client.framesWritten().map((frame) => readClose(frame.payload).code)).toEqual([4000]);
     // The failure still decides what the client reports.
     expect(pair.client.seen.closed).toMatchObject({ code: 1002, wasClean: false });
+  });
+});
+
+describe('Connection without I/O', () => {
+  it('imports no socket, stream or timer module and arms no timer: the transport does (ws/transport/)', () => {
+    // From the repository root (where vitest runs), so the check holds wherever this file moves.
+    const source = readFileSync(path.join(process.cwd(), 'runtime/ws/connection.ts'), 'utf8');
+    expect(source.match(/from '[^']+'/g)!.filter((from) => !from.startsWith("from './protocol/"))).toEqual([]);
+    expect(source).not.toMatch(/\b(setTimeout|setImmediate|process\.nextTick|Socket)\b/);
   });
 });
