@@ -69,6 +69,7 @@ const cli = {
     KRANDOG_BUILD_ID: JSON.stringify(cliBuildId(globalNames)),
     // JSON text (a string constant), spliced into the code each bundle starts with.
     KRANDOG_RUNTIME_GLOBALS: JSON.stringify(JSON.stringify(globalNames)),
+    KRANDOG_FULL_PROGRAM: JSON.stringify('./cli-full.js'),
   },
 };
 /**
@@ -93,11 +94,16 @@ const cjsCli = {
   ...cli,
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  define: { ...cli.define, KRANDOG_CJS: 'true', 'import.meta.url': '__krandogModuleUrl' },
-  banner: { js: 'const __krandogModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // KRANDOG_CJS branches are decided here (minifySyntax drops the dead ones): the start-up path
+  // uses require and __dirname, not import.meta.url, which CommonJS lacks (checked below).
+  minifySyntax: true,
+  define: { ...cli.define, KRANDOG_CJS: 'true', 'import.meta.url': '__krandogNoImportMeta' },
 };
 await Promise.all([
   esbuild.build({ ...cli, define: { ...cli.define, KRANDOG_CJS: 'false' }, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [fullCliExternal] }),
   esbuild.build({ ...cjsCli, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [fullCliExternal] }),
   esbuild.build({ ...cli, define: { ...cli.define, KRANDOG_CJS: 'false' }, entryPoints: { 'cli-full': 'src/cli/full.ts' } }),
 ]);
+if (readFileSync('dist/cli.cjs', 'utf8').includes('__krandogNoImportMeta')) {
+  throw new Error('build.mjs: dist/cli.cjs uses import.meta.url, which CommonJS does not have');
+}

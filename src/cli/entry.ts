@@ -1,9 +1,10 @@
-import { fs, path } from '../builtins.ts';
+import { fs } from '../builtins.ts';
+import { resolvePath } from '../resolve-path.ts';
 import { KrandogError, USAGE_EXIT_CODE } from '../errors.ts';
 
 /** The script's absolute path; a clear usage error (exit 2) when it is not a file. */
 export function resolveEntry(script: string): string {
-  const entry = path.resolve(script);
+  const entry = resolvePath(script);
   const stats = fs.statSync(entry, { throwIfNoEntry: false });
   if (!stats) throw new KrandogError(`cannot find script '${script}' (no file at ${entry})`, USAGE_EXIT_CODE);
   if (!stats.isFile()) throw new KrandogError(`'${script}' is not a file; give the script to run`, USAGE_EXIT_CODE);
@@ -18,5 +19,5 @@ export function resolveEntry(script: string): string {
 export function takeExecutablePath(): string {
   const fromLauncher = process.env.KRANDOG_EXECUTABLE;
   delete process.env.KRANDOG_EXECUTABLE;
-  return fromLauncher ? path.resolve(fromLauncher) : process.argv[1];
+  return fromLauncher ? resolvePath(fromLauncher) : process.argv[1];
 }
