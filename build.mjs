@@ -86,6 +86,11 @@ const fullCliExternal = {
   },
 };
 /**
+ * The entry files are minified: every start scans and compiles them (about 0.5% of a hello
+ * world's start-up, in instructions, for 10 KB against 5.5 KB). Their .map files name the sources.
+ */
+const startupMinify = { minify: true };
+/**
  * dist/cli.cjs, the start-up path of ./krandog as CommonJS: a CommonJS main module (which then
  * require()s the cached bundle, exec/execute.ts) spares Node's ES-module loader, a few ms of
  * every start on Node 22. dist/cli.js, the same as an ES module, serves bin/krandog.js.
@@ -94,13 +99,13 @@ const cjsCli = {
   ...cli,
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  // KRANDOG_CJS branches are decided here (minifySyntax drops the dead ones): the start-up path
+  // KRANDOG_CJS branches are decided here (minification drops the dead ones): the start-up path
   // uses require and __dirname, not import.meta.url, which CommonJS lacks (checked below).
-  minifySyntax: true,
+  ...startupMinify,
   define: { ...cli.define, KRANDOG_CJS: 'true', 'import.meta.url': '__krandogNoImportMeta' },
 };
 await Promise.all([
-  esbuild.build({ ...cli, define: { ...cli.define, KRANDOG_CJS: 'false' }, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [fullCliExternal] }),
+  esbuild.build({ ...cli, ...startupMinify, define: { ...cli.define, KRANDOG_CJS: 'false' }, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [fullCliExternal] }),
   esbuild.build({ ...cjsCli, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [fullCliExternal] }),
   esbuild.build({ ...cli, define: { ...cli.define, KRANDOG_CJS: 'false' }, entryPoints: { 'cli-full': 'src/cli/full.ts' } }),
 ]);

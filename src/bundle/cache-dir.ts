@@ -16,7 +16,7 @@ function homeDir(): string {
   return (process.platform !== 'win32' && process.env.HOME) || os().homedir();
 }
 
-/** A bundle's path (`name`: see BUNDLE_NAME in cache-manifest.ts); bundles are named by the hash of their content. */
+/** A bundle's path (`name`: see isBundleName() in cache-manifest.ts); bundles are named by the hash of their content. */
 export function bundlePath(name: string, root = cacheDir()): string {
   return joinPath(joinPath(root, 'bundles'), name);
 }

@@ -10,8 +10,18 @@ import { runtimeDir } from './runtime-paths.ts';
 declare const KRANDOG_VERSION: string;
 declare const KRANDOG_BUILD_ID: string;
 
-/** A bundle's file name: the start of its sha256, so a manifest cannot point outside the cache. */
-const BUNDLE_NAME = /^[0-9a-f]{32}\.[cm]js$/;
+/**
+ * A bundle's file name: the start of its sha256 and its extension; checked so that a manifest
+ * cannot point outside the cache. A loop, not a regular expression: compiling one costs more here.
+ */
+function isBundleName(name: unknown): boolean {
+  if (typeof name !== 'string' || name.length !== 36 || !(name.endsWith('.cjs') || name.endsWith('.mjs'))) return false;
+  for (let i = 0; i < 32; i++) {
+    const code = name.charCodeAt(i);
+    if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102))) return false;
+  }
+  return true;
+}
 
 /** Inputs whose mtime is this close to the recording time are checked by content. */
 const RACY_WINDOW_MS = 2_000;
@@ -68,7 +78,7 @@ export function readManifest(file: string): Manifest | undefined {
   }
   try {
     const manifest = JSON.parse(text) as Manifest;
-    return BUNDLE_NAME.test(manifest.bundle) && Array.isArray(manifest.inputs) ? manifest : undefined;
+    return isBundleName(manifest.bundle) && Array.isArray(manifest.inputs) ? manifest : undefined;
   } catch {
     return undefined; // unreadable: bundle again and overwrite it
   }
