@@ -1,6 +1,7 @@
-// The start-up fast path: a plain `krandog [--no-cache] script.js args...` is recognised here
-// without loading commander (it costs milliseconds on every start). Anything else (help,
-// version, watch, build, test, an unknown or malformed option) goes to the full program.
+// A plain `krandog [--no-cache] script.js args...` is recognised here without loading commander
+// (it costs milliseconds): the full program's first step (program.ts), for a plain run that
+// main.ts could not start from the cache. Anything else (help, version, watch, build, test, an unknown
+// or malformed option) goes to commander.
 import { runOptions } from './options.ts';
 
 export interface PlainRun {

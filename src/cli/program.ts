@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { module } from '../builtins.ts';
 import { KrandogError, USAGE_EXIT_CODE } from '../errors.ts';
+import { parsePlainRun } from './fast-args.ts';
 import { formatHelp } from './help.ts';
 import { buildOptions, runOptions, testOptions, type OptionSpec } from './options.ts';
 import { runScript } from './run-command.ts';
@@ -62,6 +63,9 @@ export async function createProgram(): Promise<Command> {
  * (`krandog: unknown option '--x' ...`) and set exit code 2; help and version exit 0.
  */
 export async function runProgram(argv: string[]): Promise<void> {
+  // A plain run (with --no-cache, or whose cached bundle needs a closer look) needs no commander.
+  const plain = parsePlainRun(argv.slice(2));
+  if (plain) return runScript(plain.script, plain.args, { cache: plain.cache });
   const { CommanderError } = loadCommander();
   const program = await createProgram();
   try {

@@ -1,5 +1,5 @@
 import { prepareBundle } from '../bundle/prepare.ts';
-import { BundleVanishedError, executeBundle } from '../exec/execute.ts';
+import { runBundle } from '../exec/execute.ts';
 import { resolveEntry, takeExecutablePath } from './entry.ts';
 
 export interface RunOptions {
@@ -11,11 +11,6 @@ export async function runScript(script: string, args: string[], options: RunOpti
   const entry = resolveEntry(script);
   const argv0 = takeExecutablePath();
   const bundle = await prepareBundle(entry, options);
-  try {
-    await executeBundle(bundle.file, entry, args, argv0);
-  } catch (error) {
-    if (!(error instanceof BundleVanishedError)) throw error;
-    // Another krandog replaced the cached bundle between our lookup and import: build our own.
-    await executeBundle((await prepareBundle(entry, { cache: false })).file, entry, args, argv0);
-  }
+  // Another krandog replaced the cached bundle between our lookup and import: build our own.
+  await runBundle(bundle.file, entry, args, argv0, async () => (await prepareBundle(entry, { cache: false })).file);
 }

@@ -46,6 +46,19 @@ export async function executeBundle(bundleFile: string, entry: string, args: str
 }
 
 /**
+ * executeBundle(), and if another krandog replaced the bundle between the lookup and the load,
+ * once more with the bundle `rebuild` makes.
+ */
+export async function runBundle(bundleFile: string, entry: string, args: string[], argv0: string, rebuild: () => Promise<string>): Promise<void> {
+  try {
+    await executeBundle(bundleFile, entry, args, argv0);
+  } catch (error) {
+    if (!(error instanceof BundleVanishedError)) throw error;
+    await executeBundle(await rebuild(), entry, args, argv0);
+  }
+}
+
+/**
  * Evaluates the bundle: a CommonJS one (.cjs, most scripts, bundle.ts) or an ES module (.mjs).
  * require(), also of the ES module where Node has require(esm) (20.19, 22.12), keeps Node's
  * asynchronous ES-module loader out of the start-up when the CLI is dist/cli.cjs: a few

@@ -1,7 +1,7 @@
 // The script's process: argv, exit codes, uncaught errors with mapped stacks, esbuild's errors,
 // and krandog's own command-line errors.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, krandogBin, krandogEnv, makeTempDir, runKrandog, startKrandog } from '../helpers/krandog-cli.ts';
@@ -22,6 +22,27 @@ describe('process.argv', () => {
   it('names bin/krandog.js when krandog is started through it (npm link, global install)', () => {
     const result = runKrandog([path.join(repoRoot, 'bin/krandog.js'), fixture('argv.js')], { command: process.execPath, cacheHome });
     expect(JSON.parse(result.stdout)[0]).toBe(path.join(repoRoot, 'bin/krandog.js'));
+  });
+});
+
+describe('process.env', () => {
+  const launcherEnv = (env?: NodeJS.ProcessEnv) => {
+    const result = run([fixture('launcher-env.js')], env);
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    return JSON.parse(result.stdout);
+  };
+
+  it("holds none of the launcher's own variables, and Node 22+ keeps its compile cache next to the bundles", () => {
+    expect(launcherEnv()).toEqual({});
+    // Node 20 has no compile cache; the variable does nothing there.
+    if (process.getBuiltinModule?.('node:module').enableCompileCache) {
+      expect(existsSync(path.join(cacheHome, 'krandog/compile'))).toBe(true);
+    }
+  });
+
+  it('keeps a NODE_COMPILE_CACHE the caller chose', () => {
+    const chosen = makeTempDir('krandog-compile-cache-');
+    expect(launcherEnv({ NODE_COMPILE_CACHE: chosen })).toEqual({ NODE_COMPILE_CACHE: chosen });
   });
 });
 
