@@ -7,7 +7,7 @@ export const REPO_ROOT = path.dirname(BENCH_DIR);
 const SERVERS = path.join(BENCH_DIR, 'servers');
 
 /** Ids accepted by `--peers`. */
-export const CONTENDER_IDS = ['krandog', 'krandog-topics', 'ws', 'ws-bufferutil', 'bun', 'deno', 'node'];
+export const CONTENDER_IDS = ['krandog', 'krandog-topics', 'ws', 'ws-bufferutil', 'bun', 'deno', 'node', 'net'];
 
 /**
  * `{ id: { label, version, reason?, server(mode) → { command, args, env }, checkInfo?(info) } }`.
@@ -66,6 +66,11 @@ export function contenders(peers, krandog) {
         args: ['run', '--allow-net', path.join(SERVERS, 'deno.ts'), mode],
         env: { DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
       }),
+    },
+    net: {
+      label: 'bare net socket (floor)',
+      version: peers.node.version,
+      server: () => ({ command: node, args: [path.join(SERVERS, 'net-floor.mjs')], env: {} }),
     },
     node: {
       label: 'node:http',

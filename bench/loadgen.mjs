@@ -5,11 +5,13 @@
 //
 // Modes: echo (each connection keeps `inFlight` messages outstanding and sends one for every
 // reply), broadcast (connection 0 publishes, every connection counts deliveries), idle (opens
-// `connections` sockets and reports the server's RSS growth per connection).
+// `connections` sockets and reports the server's RSS growth per connection), handshake
+// (`connections` loops, each opening a connection, echoing one message, closing it, again).
+// With `deflate`, text messages are chat-like text sent compressed (permessage-deflate).
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkHandshakeResponse, encodeClientFrame, handshakeRequest, Opcode, repeatFrame, ReplyCounter } from './wire.mjs';
+import { chatText, checkHandshakeResponse, compressPayload, encodeClientFrame, handshakeRequest, Opcode, ReplyCounter } from './wire.mjs';
 import { cpuSeconds, rssBytes } from './proc.mjs';
 import { LatencyHistogram } from './stats.mjs';
 
@@ -22,6 +24,8 @@ const DEFAULTS = {
   inFlight: 16,
   payloadBytes: 64,
   binary: false,
+  /** Offer permessage-deflate and send every message compressed (text only). */
+  deflate: false,
   warmupMs: 2000,
   durationMs: 5000,
   settleMs: 2000,
@@ -85,7 +89,7 @@ function connect() {
       clearTimeout(timer);
       socket.removeAllListeners('close');
       socket.removeAllListeners('error');
-      const problem = checkHandshakeResponse(head.subarray(0, end).toString('latin1'));
+      const problem = checkHandshakeResponse(head.subarray(0, end).toString('latin1'), { deflate: config.deflate });
       if (problem) return fail(new Error(`handshake: ${problem}`));
       socket.on('error', () => totals.errors++);
       socket.on('close', () => {
@@ -105,7 +109,7 @@ function connect() {
     };
     socket.once('error', fail);
     socket.once('close', () => fail(new Error('connection closed during the handshake')));
-    socket.write(handshakeRequest(config.host, config.port, config.path));
+    socket.write(handshakeRequest(config.host, config.port, config.path, { deflate: config.deflate }));
   });
 }
 
@@ -136,18 +140,32 @@ function controlHandler(socket) {
   };
 }
 
-function messagePayload() {
-  const payload = Buffer.alloc(config.payloadBytes, config.binary ? 0xa5 : 'x');
-  return encodeClientFrame(config.binary ? Opcode.Binary : Opcode.Text, payload);
+/**
+ * `config.inFlight` message frames back to back, and where each ends, so that any number of
+ * them can be written as one subarray. Uncompressed messages are all alike; compressed ones are
+ * different chat texts (as a chat's would be), so that no server can reuse one compression.
+ */
+function frameBurst() {
+  const opcode = config.binary ? Opcode.Binary : Opcode.Text;
+  const frames = [];
+  for (let i = 0; i < config.inFlight; i++) {
+    if (!config.deflate) frames.push(encodeClientFrame(opcode, Buffer.alloc(config.payloadBytes, config.binary ? 0xa5 : 'x')));
+    else frames.push(encodeClientFrame(opcode, compressPayload(chatText(config.payloadBytes, i)), { compressed: true }));
+  }
+  const ends = [0];
+  for (const frame of frames) ends.push(ends.at(-1) + frame.length);
+  return { burst: Buffer.concat(frames), ends };
 }
+
+/** Replies are checked for length, except compressed ones, whose wire length varies. */
+const expectedReplyBytes = () => (config.deflate ? -1 : config.payloadBytes);
 
 /** Each connection keeps `inFlight` messages outstanding; replies are counted and timed. */
 function driveEcho(opened) {
-  const frame = messagePayload();
-  const burst = repeatFrame(frame, config.inFlight);
+  const { burst, ends } = frameBurst();
   for (const connection of opened) {
     const { socket, rest } = connection;
-    const counter = replyCounter(socket, config.payloadBytes);
+    const counter = replyCounter(socket, expectedReplyBytes());
     const sentAt = new Float64Array(config.inFlight);
     let head = 0;
     let tail = 0;
@@ -158,7 +176,7 @@ function driveEcho(opened) {
         tail = tail + 1 === sentAt.length ? 0 : tail + 1;
       }
       outstanding += count;
-      socket.write(count === config.inFlight ? burst : burst.subarray(0, count * frame.length));
+      socket.write(count === config.inFlight ? burst : burst.subarray(0, ends[count]));
     };
     const onData = (chunk) => {
       let replies = counter.push(chunk);
@@ -182,8 +200,7 @@ function driveEcho(opened) {
 
 /** Connection 0 publishes; at most `inFlight` messages' worth of deliveries may be outstanding. */
 function driveBroadcast(opened) {
-  const frame = messagePayload();
-  const burst = repeatFrame(frame, config.inFlight);
+  const { burst, ends } = frameBurst();
   const subscribers = opened.length;
   const sender = opened[0].socket;
   let published = 0;
@@ -193,11 +210,11 @@ function driveBroadcast(opened) {
     const count = config.inFlight - Math.ceil(outstanding / subscribers);
     if (count <= 0) return;
     published += count;
-    sender.write(count === config.inFlight ? burst : burst.subarray(0, count * frame.length));
+    sender.write(count === config.inFlight ? burst : burst.subarray(0, ends[count]));
   };
   for (const connection of opened) {
     const { socket, rest } = connection;
-    const counter = replyCounter(socket, config.payloadBytes);
+    const counter = replyCounter(socket, expectedReplyBytes());
     const onData = (chunk) => {
       const deliveries = counter.push(chunk);
       if (deliveries === 0) return;
@@ -248,6 +265,92 @@ async function measureThroughput(drive) {
   };
 }
 
+const CLOSE_FRAME = encodeClientFrame(Opcode.Close, Buffer.from([0x03, 0xe8])); // 1000, normal closure
+/** Why the first failed handshake-loop connection failed: the run's error if none succeeded. */
+let firstCycleError = null;
+
+/**
+ * One short-lived connection: TCP connect, upgrade, one echoed message, the close handshake
+ * (our Close, the server's answer), then RST (no TIME_WAIT, see `reset`). Resolves true when it
+ * went through, false (counted as an error) otherwise.
+ */
+function connectionCycle(frame) {
+  return new Promise((resolve) => {
+    const startedAt = performance.now();
+    let head = Buffer.alloc(0);
+    let counter = null;
+    let finished = false;
+    const finish = (problem) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      if (problem) {
+        totals.errors++;
+        firstCycleError ??= problem;
+      } else {
+        totals.messages++;
+        latency.record((performance.now() - startedAt) * 1000);
+      }
+      reset(socket);
+      resolve(!problem);
+    };
+    const onControl = (opcode) => {
+      if (opcode === Opcode.Close) finish(null);
+    };
+    const onRead = (bytes, buffer) => {
+      const chunk = buffer.subarray(0, bytes);
+      if (counter !== null) {
+        if (counter.push(chunk) > 0) socket.write(CLOSE_FRAME);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const problem = checkHandshakeResponse(head.subarray(0, end).toString('latin1'));
+      if (problem) return finish(`handshake: ${problem}`);
+      counter = new ReplyCounter(config.payloadBytes, onControl);
+      counters.push(counter);
+      socket.write(frame);
+      if (head.length > end + 4 && counter.push(head.subarray(end + 4)) > 0) socket.write(CLOSE_FRAME);
+    };
+    const socket = net.connect({ host: config.host, port: config.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: onRead } });
+    const timer = setTimeout(() => finish('connection cycle timed out after 10 s'), 10_000);
+    socket.on('error', (error) => finish(error.message));
+    socket.on('close', () => {
+      if (!finished) totals.unexpectedCloses++;
+      finish('connection closed before the close handshake');
+    });
+    socket.write(handshakeRequest(config.host, config.port, config.path));
+  });
+}
+
+/** Handshakes per second: `connections` loops of `connectionCycle`, none waiting for another. */
+async function measureHandshakes() {
+  const frame = encodeClientFrame(Opcode.Text, Buffer.alloc(config.payloadBytes, 'x'));
+  const loops = Array.from({ length: config.connections }, async () => {
+    while (running) await connectionCycle(frame);
+  });
+  await sleep(config.warmupMs);
+  const before = snapshot();
+  latency.reset();
+  await sleep(config.durationMs);
+  const after = snapshot();
+  running = false;
+  await Promise.all(loops);
+  if (after.messages === 0 && firstCycleError) throw new Error(firstCycleError);
+  const seconds = (after.time - before.time) / 1000;
+  return {
+    seconds,
+    warmupMessages: before.messages,
+    messages: after.messages - before.messages,
+    handshakesPerSecond: (after.messages - before.messages) / seconds,
+    serverCores: (after.serverCpu - before.serverCpu) / seconds,
+    loadgenCores: (after.selfCpu - before.selfCpu) / seconds,
+    p50Micros: latency.percentile(0.5),
+    p99Micros: latency.percentile(0.99),
+  };
+}
+
 /** Server RSS growth per open, idle WebSocket connection. */
 async function measureIdleMemory() {
   // Warm-up: the server's first connections load code and grow its heap; that is not per-connection cost.
@@ -276,8 +379,9 @@ async function main() {
     if (config.mode === 'echo') result = await measureThroughput(driveEcho);
     else if (config.mode === 'broadcast') result = await measureThroughput(driveBroadcast);
     else if (config.mode === 'idle') result = await measureIdleMemory();
+    else if (config.mode === 'handshake') result = await measureHandshakes();
     else throw new Error(`unknown mode ${config.mode}`);
-    finish({ ...result, errors: totals.errors, unexpectedCloses: totals.unexpectedCloses, wrongLength: counters.reduce((sum, counter) => sum + counter.wrongLength, 0) });
+    finish({ ...result, errors: totals.errors, unexpectedCloses: totals.unexpectedCloses, wrongLength: counters.reduce((sum, counter) => sum + counter.wrongLength, 0), compressedReplies: counters.reduce((sum, counter) => sum + counter.compressed, 0) });
   } catch (error) {
     finish({ error: error.message });
   }

@@ -18,8 +18,10 @@ async function withServer(contender, mode, settings, body) {
 }
 
 /** Notes worth showing next to a number: errors the load generator saw. */
-function loadNotes(result) {
+function loadNotes(result, load = {}) {
   const notes = [];
+  const uncompressed = load.deflate ? result.warmupMessages + result.messages - result.compressedReplies : 0;
+  if (uncompressed > 0) notes.push(`${uncompressed} replies not compressed`);
   if (result.wrongLength > 0) notes.push(`${result.wrongLength} replies of the wrong length`);
   if (result.unexpectedCloses > 0) notes.push(`${result.unexpectedCloses} connections closed by the server`);
   if (result.errors > 0) notes.push(`${result.errors} socket errors`);
@@ -43,8 +45,42 @@ export function measureLoadgen(workload, contender, settings) {
       throw new Error(`no replies in the timed window (${seen})`);
     }
     if (workload.load.mode === 'idle' && !Number.isFinite(result.bytesPerConnection)) throw new Error('could not read the server RSS');
-    return { ...result, notes: loadNotes(result) };
+    return { ...result, notes: loadNotes(result, workload.load) };
   });
+}
+
+/**
+ * The longest event-loop block of `contender`'s server while it echoes `probe.load`'s messages:
+ * the server (with BENCH_EVENT_LOOP_PROBE=1) prints `EVENT_LOOP_MAX_MS <ms>` when stopped.
+ */
+export async function measureEventLoopBlock(workload, contender, settings) {
+  const probe = workload.blockingProbe;
+  const spec = contender.server(workload.serverMode);
+  const server = await startServer({ ...spec, env: { ...spec.env, BENCH_EVENT_LOOP_PROBE: '1' }, core: settings.pin ? SERVER_CORE : undefined });
+  let result;
+  try {
+    result = await runLoadgen({
+      ...probe.load,
+      port: server.port,
+      serverPid: server.pid,
+      warmupMs: 500,
+      // A 4 MiB echo can take a second on a busy machine: give the timed window a few of them.
+      durationMs: Math.max(settings.durationMs, 4000),
+    }, settings.pin ? LOADGEN_CORE : undefined);
+  } finally {
+    await server.stop();
+  }
+  if (result.error) throw new Error(result.error);
+  if (!(result.messages > 0)) throw new Error('no large message was echoed in the timed window');
+  const blockedMs = parseEventLoopMax(server.stdout());
+  if (blockedMs === null) throw new Error('the server printed no EVENT_LOOP_MAX_MS line');
+  return blockedMs;
+}
+
+/** The `EVENT_LOOP_MAX_MS <ms>` figure in a probed server's output (bench/servers/event-loop-probe.mjs), or null. */
+export function parseEventLoopMax(output) {
+  const match = /^EVENT_LOOP_MAX_MS (\d+(?:\.\d+)?)$/m.exec(output);
+  return match ? Number(match[1]) : null;
 }
 
 /** Parses wrk's report: requests/s, p99 latency (ms) and error counts. */

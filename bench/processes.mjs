@@ -67,7 +67,7 @@ export async function startServer({ command, args, env = {}, core }) {
   };
   try {
     const { port, info } = await listening;
-    return { pid: child.pid, port, info, stop, stderr: () => stderr };
+    return { pid: child.pid, port, info, stop, stdout: () => stdout, stderr: () => stderr };
   } catch (error) {
     await stop();
     throw error;

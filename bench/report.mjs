@@ -42,6 +42,8 @@ export function tableRows(workloads, cells) {
     const values = (entry) => entry.runs.map((run) => workload.value(run));
     const base = entries.find((entry) => entry.key === workload.base && !entry.failure);
     const baseSummary = base ? summarize(values(base)) : null;
+    const floor = entries.find((entry) => entry.key === workload.floor && !entry.failure);
+    const floorSummary = floor ? summarize(values(floor)) : null;
     for (const entry of entries) {
       const summary = entry.failure ? null : summarize(values(entry));
       const serverCores = summarize(entry.runs.map((run) => run.serverCores))?.median;
@@ -49,6 +51,15 @@ export function tableRows(workloads, cells) {
       const notes = [...new Set([...(entry.notes ?? []), ...entry.runs.flatMap((run) => run.notes ?? [])])];
       if (entry.failure) notes.unshift(`n/a: ${entry.failure}`);
       else if (!summary) notes.unshift('n/a: no successful run');
+      if (summary && floorSummary && workload.floorFor?.includes(entry.key)) {
+        const over = summary.median - floorSummary.median;
+        notes.unshift(`${over >= 0 ? '+' : ''}${formatNumber(over)} ${workload.unit} over the bare socket`);
+      }
+      if (summary && entry === floor) notes.unshift('the floor: a plain net server holding each socket after its 101');
+      const blocks = entry.runs.map((run) => run.eventLoopMaxMs).filter(Number.isFinite);
+      if (blocks.length > 0) {
+        notes.unshift(`longest event-loop block, ${workload.blockingProbe?.label ?? 'large messages'}: ${formatNumber(Math.max(...blocks))} ms`);
+      }
       if (summary && workload.kind !== 'startup' && workload.load?.mode !== 'idle') {
         const note = bottleneckNote(serverCores, loadgenCores);
         if (note) notes.push(note);
@@ -132,7 +143,18 @@ const METHOD = `- Every server runs alone on core 0 and the load generator on co
   messages' worth of deliveries are outstanding.
 - \`ws\` = ws with JavaScript masking (\`WS_NO_BUFFER_UTIL=1\`), the baseline; \`ws + bufferutil\` uses
   the native add-on.
+- permessage-deflate chat: echo of 4 KiB chat-like JSON text (16 different messages, about 6:1
+  compressible), each sent compressed on its own (\`client_no_context_takeover\`); every server with
+  its own default compression settings (krandog \`perMessageDeflate: true\`, ws \`perMessageDeflate:
+  true\`, Bun \`perMessageDeflate: true\` and \`send(data, true)\`; Deno has no permessage-deflate).
+  Replies must come compressed (RSV1), or the row says how many did not. For krandog and ws, a
+  second server per run echoes 4 MiB compressed messages (1 connection, 1 in flight) with a 1 ms
+  \`monitorEventLoopDelay\` probe inside: the Notes give its longest event-loop block, in ms.
 - Memory: server RSS growth while 5,000 idle connections are open (after a warm-up of 200), ÷ 5,000.
+  The floor is a plain \`net\` server on the same Node that answers each upgrade with a 101 and holds
+  the socket; krandog's and ws's notes give their overhead above it (KB per connection).
+- Handshakes: 50 loops, each opening a TCP connection, upgrading, echoing one 64 B message, then
+  the close handshake (our Close, the server's Close) and an RST; completed cycles per second.
 - HTTP: \`wrk -t1 -c50\` against a \`Hello, World!\` handler.
 - Start-up: wall time from spawn to exit of \`console.log('hello')\` (bench/startup/hello.mjs), not pinned;
   krandog cached = its bundle cache warm, uncached = an empty \`XDG_CACHE_HOME\` for every run.`;

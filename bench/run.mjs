@@ -1,4 +1,4 @@
-// `npm run bench`: krandog against ws, Bun, Deno and node:http on the workloads of issue 7.
+// `npm run bench`: krandog against ws, Bun, Deno and node:http on the workloads of issues 7 and 17.
 // Progress goes to stderr; the table goes to stdout and, with the machine's details, to a
 // markdown file (bench/results.md for a full run). See bench/options.mjs for the options.
 import { spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { contenders, REPO_ROOT } from './contenders.mjs';
-import { measureHttp, measureLoadgen, pause } from './measure.mjs';
+import { measureEventLoopBlock, measureHttp, measureLoadgen, pause } from './measure.mjs';
 import { parseOptions, USAGE } from './options.mjs';
 import { BENCH_DIR, canPin, PEERS_DIR, preparePeers } from './peers.mjs';
 import { machineInfo, markdownReport, markdownTable, formatNumber, tableRows } from './report.mjs';
@@ -72,8 +72,17 @@ async function runServerWorkload(workload, ids, all, settings, peers) {
         const result = workload.kind === 'http'
           ? await measureHttp(workload, contender, runSettings, peers.wrk.bin)
           : await measureLoadgen(workload, contender, runSettings);
+        if (workload.blockingProbe?.contenders.includes(entry.key)) {
+          await pause();
+          try {
+            result.eventLoopMaxMs = await measureEventLoopBlock(workload, contender, runSettings);
+          } catch (error) {
+            result.notes.push(`event-loop probe failed: ${error.message}`);
+          }
+        }
         entry.runs.push(result);
-        log(`${prefix}: ${describe(workload, result)}`);
+        const block = Number.isFinite(result.eventLoopMaxMs) ? `; event loop blocked ≤ ${result.eventLoopMaxMs} ms with ${workload.blockingProbe.label}` : '';
+        log(`${prefix}: ${describe(workload, result)}${block}`);
       } catch (error) {
         log(`${prefix}: failed: ${error.message}`);
         // A server that never worked is not retried; a later failure is noted beside the median.
@@ -148,7 +157,8 @@ async function main() {
   const needed = WORKLOADS.filter((workload) => shown.includes(workload) || (workload.id === 'echo64' && settings.workloads.includes('latency')));
   const cells = new Map();
   for (const workload of needed) {
-    const ids = workload.contenders.filter((id) => settings.peers.includes(id));
+    // A floor is part of its row whichever servers are asked for: the overheads are taken above it.
+    const ids = workload.contenders.filter((id) => settings.peers.includes(id) || id === workload.floor);
     if (workload.kind === 'derived') {
       cells.set(workload.id, (cells.get(workload.from) ?? []).filter((entry) => ids.includes(entry.key)));
     } else if (workload.kind === 'startup') {

@@ -2,6 +2,7 @@
 // not the client, is the bottleneck: frames are encoded once and re-sent, replies are counted by
 // reading frame headers only (payload bytes are skipped, never copied or decoded).
 import { createHash } from 'node:crypto';
+import { constants as zlibConstants, deflateRawSync } from 'node:zlib';
 
 /** RFC 6455 §4.2.2: the GUID appended to the key to form Sec-WebSocket-Accept. */
 const HANDSHAKE_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -18,34 +19,68 @@ const FIXED_MASK = Buffer.from([0x1b, 0x5e, 0x27, 0x6c]);
 
 export const Opcode = { Continuation: 0, Text: 1, Binary: 2, Close: 8, Ping: 9, Pong: 10 };
 
-/** The upgrade request for `path` on `host:port`. */
-export function handshakeRequest(host, port, path) {
+/**
+ * The permessage-deflate offer (RFC 7692). The client compresses every message on its own, which
+ * every server can inflate whatever context it keeps, so it says so (client_no_context_takeover).
+ */
+const DEFLATE_OFFER = 'permessage-deflate; client_no_context_takeover; client_max_window_bits';
+
+/** The upgrade request for `path` on `host:port`, offering permessage-deflate when `deflate`. */
+export function handshakeRequest(host, port, path, { deflate = false } = {}) {
   return Buffer.from(
     `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${HANDSHAKE_KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `Sec-WebSocket-Key: ${HANDSHAKE_KEY}\r\nSec-WebSocket-Version: 13\r\n` +
+      (deflate ? `Sec-WebSocket-Extensions: ${DEFLATE_OFFER}\r\n` : '') +
+      '\r\n',
     'latin1',
   );
 }
 
 /**
- * Checks a complete response head (up to the blank line). Returns null when it is a valid 101,
- * else a one-line reason.
+ * Checks a complete response head (up to the blank line). Returns null when it is a valid 101
+ * (that agreed to permessage-deflate, when `deflate`), else a one-line reason.
  */
-export function checkHandshakeResponse(head) {
+export function checkHandshakeResponse(head, { deflate = false } = {}) {
   const lines = head.split('\r\n');
   if (!/^HTTP\/1\.1 101\b/.test(lines[0])) return `expected 101, got "${lines[0]}"`;
   const accept = lines.find((line) => /^sec-websocket-accept:/i.test(line));
   if (!accept || accept.slice(accept.indexOf(':') + 1).trim() !== EXPECTED_ACCEPT) return 'wrong Sec-WebSocket-Accept';
+  if (deflate && !lines.some((line) => /^sec-websocket-extensions:\s*permessage-deflate\b/i.test(line))) {
+    return 'the server does not agree to permessage-deflate';
+  }
   return null;
 }
 
-/** One client frame (FIN set), masked with the fixed key. */
-export function encodeClientFrame(opcode, payload) {
+/** A message's permessage-deflate payload: raw DEFLATE, sync-flushed, without the 00 00 ff ff tail. */
+export function compressPayload(payload) {
+  const output = deflateRawSync(payload, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  return output.subarray(0, output.length - 4);
+}
+
+const WORDS = 'the quick brown fox jumps over lazy dog hello room user message typing online away see you soon thanks good idea what about tomorrow'.split(' ');
+
+/** Chat-like text of exactly `bytes` ASCII bytes, different for each `seed`: JSON keys, then varied words. */
+export function chatText(bytes, seed) {
+  let state = (seed * 2654435761 + 1) >>> 0;
+  const head = JSON.stringify({ type: 'message', room: 'general', user: { id: 1000 + (seed % 50), name: `user${seed % 50}` }, text: '' }).slice(0, -2);
+  const words = [head];
+  let length = head.length;
+  while (length < bytes) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    const word = WORDS[state % WORDS.length];
+    words.push(word);
+    length += word.length + 1;
+  }
+  return Buffer.from(words.join(' ').slice(0, bytes - 2) + '"}', 'latin1');
+}
+
+/** One client frame (FIN set), masked with the fixed key; `compressed` sets RSV1 (permessage-deflate). */
+export function encodeClientFrame(opcode, payload, { compressed = false } = {}) {
   const length = payload.length;
   const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
   const headerBytes = 2 + lengthBytes + 4;
   const frame = Buffer.allocUnsafe(headerBytes + length);
-  frame[0] = 0x80 | opcode;
+  frame[0] = 0x80 | (compressed ? 0x40 : 0) | opcode;
   if (lengthBytes === 0) {
     frame[1] = 0x80 | length;
   } else if (lengthBytes === 2) {
@@ -74,6 +109,8 @@ export function repeatFrame(frame, count) {
 export class ReplyCounter {
   /** Messages whose length differed from `expectedBytes`: a wrong echo must not count as speed. */
   wrongLength = 0;
+  /** Messages that came compressed (RSV1 on their first frame: permessage-deflate). */
+  compressed = 0;
   #expectedBytes;
   #onControl;
   #header = Buffer.allocUnsafe(14);
@@ -145,6 +182,7 @@ export class ReplyCounter {
       this.#controlFilled = 0;
     } else {
       this.#control = null;
+      if (opcode !== Opcode.Continuation && (first & 0x40) !== 0) this.compressed++;
       this.#messageBytes += length;
     }
     this.#skip = length;

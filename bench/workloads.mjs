@@ -1,10 +1,12 @@
-// The rows of the table (issue 7): what each workload runs, on which servers, what it reports and
+// The rows of the table (issues 7 and 17): what each workload runs, on which servers, what it reports and
 // which server is the baseline its ratios are taken against.
 const WS_SERVERS = ['krandog', 'ws', 'ws-bufferutil', 'bun', 'deno'];
 const MIB = 1024 * 1024;
 
 /**
- * kind "loadgen": bench/loadgen.mjs against each server started in `serverMode`;
+ * kind "loadgen": bench/loadgen.mjs against each server started in `serverMode` (`blockingProbe`:
+ * also, for some servers, a run of large messages that reports the server's longest event-loop block;
+ * `floor`: a server whose figure the `floorFor` servers' overheads are measured above);
  * kind "http": wrk against each server; kind "startup": time to run a console.log script.
  * `value(result)` turns one run's result into the number shown; `higherIsBetter` orients ratios.
  */
@@ -58,16 +60,47 @@ export const WORKLOADS = [
     value: (result) => result.bytesPerSecond / 1e6,
   },
   {
+    id: 'deflate',
+    title: 'permessage-deflate chat, 4 KiB text (50 conn × 16 in flight)',
+    kind: 'loadgen',
+    serverMode: 'deflate',
+    load: { mode: 'echo', connections: 50, inFlight: 16, payloadBytes: 4096, deflate: true },
+    blockingProbe: {
+      contenders: ['krandog', 'ws'],
+      label: '4 MiB compressed echoes',
+      load: { mode: 'echo', connections: 1, inFlight: 1, payloadBytes: 4 * MIB, deflate: true },
+    },
+    contenders: WS_SERVERS,
+    base: 'ws',
+    unit: 'msg/s',
+    higherIsBetter: true,
+    value: (result) => result.messagesPerSecond,
+  },
+  {
     id: 'memory',
     title: 'memory per idle connection (5,000 open)',
     kind: 'loadgen',
     serverMode: 'echo',
     load: { mode: 'idle', connections: 5000 },
-    contenders: WS_SERVERS,
+    contenders: [...WS_SERVERS, 'net'],
+    floor: 'net',
+    floorFor: ['krandog', 'ws', 'ws-bufferutil'],
     base: 'ws',
     unit: 'KB/conn',
     higherIsBetter: false,
     value: (result) => result.bytesPerConnection / 1000,
+  },
+  {
+    id: 'handshake',
+    title: 'handshakes (50 loops: connect, upgrade, 64 B echo, close)',
+    kind: 'loadgen',
+    serverMode: 'echo',
+    load: { mode: 'handshake', connections: 50, payloadBytes: 64 },
+    contenders: WS_SERVERS,
+    base: 'ws',
+    unit: 'handshakes/s',
+    higherIsBetter: true,
+    value: (result) => result.handshakesPerSecond,
   },
   {
     id: 'http',

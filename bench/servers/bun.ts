@@ -1,5 +1,6 @@
-// Bun.serve with its built-in WebSocket server. Run as `bun bun.ts echo|broadcast|http`.
-// Broadcast uses Bun's topics (server.publish), its fastest fan-out.
+// Bun.serve with its built-in WebSocket server. Run as `bun bun.ts echo|broadcast|http|deflate`.
+// Broadcast uses Bun's topics (server.publish), its fastest fan-out; deflate is echo with
+// `perMessageDeflate: true`.
 const mode = Bun.argv[2] ?? 'echo';
 const TOPIC = 'all';
 
@@ -11,7 +12,7 @@ const server = Bun.serve({
     return new Response('Hello, World!', { headers: { 'content-type': 'text/plain' } });
   },
   websocket: {
-    perMessageDeflate: false,
+    perMessageDeflate: mode === 'deflate',
     maxPayloadLength: 16 * 1024 * 1024,
     // Large echoes must queue, not be dropped or closed, when the client reads slower than we write.
     backpressureLimit: 64 * 1024 * 1024,
@@ -20,7 +21,7 @@ const server = Bun.serve({
     },
     message(ws, message) {
       if (mode === 'broadcast') server.publish(TOPIC, message);
-      else ws.send(message);
+      else ws.send(message, mode === 'deflate');
     },
   },
 });

@@ -1,5 +1,7 @@
-// Deno.serve + Deno.upgradeWebSocket. Run as `deno run --allow-net deno.ts echo|broadcast|http`.
-// Broadcast is a send loop over the open sockets (Deno has no topics).
+// Deno.serve + Deno.upgradeWebSocket. Run as `deno run --allow-net deno.ts echo|broadcast|http|deflate`.
+// Broadcast is a send loop over the open sockets (Deno has no topics). Deno.upgradeWebSocket has no
+// permessage-deflate option: in deflate mode it echoes as usual, and the load generator reports
+// that the offer was declined.
 const mode = Deno.args[0] ?? 'echo';
 const sockets = new Set<WebSocket>();
 

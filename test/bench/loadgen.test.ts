@@ -64,6 +64,34 @@ describe('bench/loadgen.mjs', () => {
     expect(result.unexpectedCloses).toBe(0);
   });
 
+  it('opens, echoes on and closes connection after connection in handshake mode', async () => {
+    const result = await loadgen({ ...quick, mode: 'handshake', connections: 4, payloadBytes: 64 });
+    expect(result.error).toBeUndefined();
+    expect(result.messages).toBeGreaterThan(0);
+    expect(result.handshakesPerSecond).toBeGreaterThan(0);
+    expect(result).toMatchObject({ wrongLength: 0, unexpectedCloses: 0, errors: 0 });
+  });
+
+  it('sends compressed chat messages to a permessage-deflate server and counts compressed replies', async () => {
+    const deflating = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: true });
+    deflating.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+    await once(deflating, 'listening');
+    try {
+      const result = await loadgen({ ...quick, port: (deflating.address() as AddressInfo).port, mode: 'echo', connections: 2, inFlight: 4, payloadBytes: 4096, deflate: true });
+      expect(result.error).toBeUndefined();
+      expect(result.messages).toBeGreaterThan(0);
+      expect(result.compressedReplies).toBeGreaterThanOrEqual(result.warmupMessages + result.messages);
+      expect(result).toMatchObject({ unexpectedCloses: 0, errors: 0 });
+    } finally {
+      await new Promise<void>((resolve) => deflating.close(() => resolve()));
+    }
+  });
+
+  it('fails a deflate run against a server that declines permessage-deflate', async () => {
+    const result = await loadgen({ ...quick, mode: 'echo', connections: 1, payloadBytes: 4096, deflate: true });
+    expect(result.error).toMatch(/does not agree to permessage-deflate/);
+  });
+
   it('reports a failed handshake as an error, not a crash', async () => {
     const http = await import('node:http');
     const plain = http.createServer((_req, res) => res.end('no websocket here')).listen(0, '127.0.0.1');

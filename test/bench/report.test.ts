@@ -1,7 +1,7 @@
 // The bench's arithmetic and parsing: medians, percentiles, ratios, wrk's report, the table.
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain .mjs without type declarations
-import { parseWrk } from '../../bench/measure.mjs';
+import { parseEventLoopMax, parseWrk } from '../../bench/measure.mjs';
 // @ts-expect-error: plain .mjs without type declarations
 import { formatNumber, markdownTable, tableRows } from '../../bench/report.mjs';
 // @ts-expect-error: plain .mjs without type declarations
@@ -56,6 +56,18 @@ describe('parseWrk', () => {
   });
 });
 
+describe('parseEventLoopMax', () => {
+  it("reads the probe's line among the server's other output", () => {
+    expect(parseEventLoopMax('LISTENING 4000\nEVENT_LOOP_MAX_MS 153.4\n')).toBe(153.4);
+    expect(parseEventLoopMax('EVENT_LOOP_MAX_MS 0\n')).toBe(0);
+  });
+
+  it('returns null when the server printed none', () => {
+    expect(parseEventLoopMax('LISTENING 4000\n')).toBeNull();
+    expect(parseEventLoopMax('EVENT_LOOP_MAX_MS NaN\n')).toBeNull();
+  });
+});
+
 describe('the table', () => {
   const workload = { id: 'echo64', title: 'echo 64 B', unit: 'msg/s', base: 'ws', higherIsBetter: true, kind: 'loadgen', load: { mode: 'echo' }, value: (run: { rate: number }) => run.rate };
   const run = (rate: number, serverCores = 1, loadgenCores = 0.5) => ({ rate, serverCores, loadgenCores });
@@ -78,6 +90,20 @@ describe('the table', () => {
     expect(lines).toHaveLength(6);
     expect(lines[2]).toMatch(/\| echo 64 B +\| krandog +\| 300 msg\/s +\| 290–310 +\| 3\.00× ws +\| 100% +\| 50% +\|/);
     expect(lines[5]).toMatch(/\| Deno +\| n\/a /);
+  });
+
+  it('gives each server its overhead over the floor and its longest event-loop block', () => {
+    const memory = { id: 'memory', title: 'memory', unit: 'KB/conn', base: 'ws', higherIsBetter: false, kind: 'loadgen', load: { mode: 'idle' }, floor: 'net', floorFor: ['krandog', 'ws'], value: (run: { kb: number }) => run.kb };
+    const rows = tableRows([memory], new Map([['memory', [
+      { key: 'krandog', label: 'krandog', runs: [{ kb: 7, eventLoopMaxMs: 12 }, { kb: 7.4, eventLoopMaxMs: 80 }] },
+      { key: 'ws', label: 'ws', runs: [{ kb: 5 }] },
+      { key: 'bun', label: 'Bun', runs: [{ kb: 1.2 }] },
+      { key: 'net', label: 'bare net socket', runs: [{ kb: 5.6 }] },
+    ]]]));
+    expect(rows[0].notes).toEqual(['longest event-loop block, large messages: 80.0 ms', '+1.60 KB/conn over the bare socket']);
+    expect(rows[1].notes).toEqual(['-0.60 KB/conn over the bare socket']);
+    expect(rows[2].notes).toEqual([]);
+    expect(rows[3].notes[0]).toMatch(/^the floor/);
   });
 
   it('formats numbers compactly', () => {

@@ -1,9 +1,10 @@
 // The load generator's wire helpers, checked against ws's independent codec: frames it sends must be
 // valid client frames, and it must count the server's messages right however the bytes are split.
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Receiver, Sender } from 'ws';
 // @ts-expect-error: plain .mjs without type declarations
-import { checkHandshakeResponse, encodeClientFrame, Opcode, repeatFrame, ReplyCounter } from '../../bench/wire.mjs';
+import { chatText, checkHandshakeResponse, compressPayload, encodeClientFrame, handshakeRequest, Opcode, repeatFrame, ReplyCounter } from '../../bench/wire.mjs';
 
 /** A server frame (unmasked) encoded by ws. */
 function serverFrame(payload: Buffer, opcode = Opcode.Text, fin = true): Buffer {
@@ -107,5 +108,42 @@ describe('checkHandshakeResponse', () => {
   it('names what is wrong otherwise', () => {
     expect(checkHandshakeResponse('HTTP/1.1 200 OK\r\nContent-Length: 2')).toMatch(/expected 101/);
     expect(checkHandshakeResponse('HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: nope')).toMatch(/Accept/);
+  });
+});
+
+describe('permessage-deflate', () => {
+  it('offers permessage-deflate only when asked to', () => {
+    expect(handshakeRequest('127.0.0.1', 1, '/').toString()).not.toMatch(/Extensions/i);
+    expect(handshakeRequest('127.0.0.1', 1, '/', { deflate: true }).toString()).toMatch(/\r\nSec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; client_max_window_bits\r\n\r\n$/);
+  });
+
+  it('fails a handshake whose server did not agree to permessage-deflate', async () => {
+    const { createHash } = await import('node:crypto');
+    const key = createHash('sha1').update('a3JhbmRvZy1iZW5jaG1rIQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    const head = `HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: ${key}`;
+    expect(checkHandshakeResponse(head, { deflate: true })).toMatch(/does not agree to permessage-deflate/);
+    expect(checkHandshakeResponse(`${head}\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover`, { deflate: true })).toBeNull();
+    expect(checkHandshakeResponse(head)).toBeNull();
+  });
+
+  it('compresses chat text that inflates back to itself, in RSV1 frames', () => {
+    const text = chatText(4096, 3);
+    expect(text.length).toBe(4096);
+    expect(text.equals(chatText(4096, 4))).toBe(false);
+    expect(() => JSON.parse(text.toString())).not.toThrow();
+    const payload = compressPayload(text);
+    expect(payload.length).toBeLessThan(text.length / 2);
+    const inflated = inflateRawSync(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    expect(inflated.equals(text)).toBe(true);
+    const frame = encodeClientFrame(Opcode.Text, payload, { compressed: true });
+    expect(frame[0]).toBe(0x80 | 0x40 | Opcode.Text); // FIN, RSV1 (compressed), text
+  });
+
+  it('counts the replies that came compressed', () => {
+    const plain = serverFrame(Buffer.from('plain'));
+    const compressed = Buffer.concat(Sender.frame(compressPayload(Buffer.from('squeezed')), { fin: true, opcode: Opcode.Text, mask: false, readOnly: false, rsv1: true }) as Buffer[]);
+    const counter = new ReplyCounter(-1, () => {});
+    expect(counter.push(Buffer.concat([plain, compressed, compressed]))).toBe(3);
+    expect(counter.compressed).toBe(2);
   });
 });
