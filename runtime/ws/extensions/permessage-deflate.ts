@@ -1,20 +1,36 @@
-import { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import zlib, { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CloseCode } from '../protocol/constants.ts';
 import { type ExtensionOffer, formatExtension } from './extension-header.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { MessageCompressor } from '../protocol/compressor.ts';
+import { isSupported as canKeepStreams, OutputTooLargeError, RawZlibStream } from './zlib-engine.ts';
 
 // permessage-deflate (RFC 7692), built for memory: krandog compresses every message on its own (no
-// context takeover), which any peer can decode whatever it agreed to, and holds no zlib state
-// between messages: one-shot synchronous zlib calls, which also keep message order with no queue.
-// The server asks its peers to do the same (§7.1.1 lets it add both *_no_context_takeover
-// parameters unasked), so an idle server connection costs nothing extra. The client offers what
-// browsers offer; a server that keeps its context (takes it over) is decoded by inflating each
-// message with the previous window as a preset dictionary: 32 KiB of history, not a zlib stream.
+// context takeover), which any peer can decode whatever it agreed to, and holds no zlib state per
+// connection: one zlib stream per configuration in the process, reset after each message, serves
+// every connection (synchronous calls, which also keep message order with no queue). The server
+// asks its peers to do the same (§7.1.1 lets it add both *_no_context_takeover parameters unasked),
+// so an idle server connection costs nothing extra. The client offers what browsers offer; only a
+// server that keeps its context (takes it over) gets an inflate stream of its own connection, kept
+// between messages.
 
 export const EXTENSION_NAME = 'permessage-deflate';
+
+/** The process's shared streams, by configuration; a stream broken by bad data is replaced. */
+const sharedStreams = new Map<string, RawZlibStream>();
+
+function sharedStream(kind: 'deflate' | 'inflate', options: zlib.ZlibOptions): RawZlibStream {
+  const key = `${kind} ${options.windowBits} ${options.level} ${options.memLevel}`;
+  let stream = sharedStreams.get(key);
+  if (stream === undefined || stream.broken) sharedStreams.set(key, (stream = new RawZlibStream(kind, options)));
+  return stream;
+}
 /** RFC 7692 §7.2.1: the tail every sync-flushed message ends with, removed on the wire. */
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+/** Inflating with the largest window decodes whatever window the peer compressed with. */
+const INFLATE_OPTIONS: zlib.ZlibOptions = { windowBits: 15 };
+/** compressText encodes texts of up to a third of this many UTF-16 units here. */
+const textScratch = Buffer.allocUnsafe(48 * 1024);
 
 export interface DeflateOptions {
   /** Messages smaller than this many bytes are sent uncompressed (default 1024). */
@@ -46,7 +62,9 @@ export class PerMessageDeflate implements MessageCompressor {
   #lastCompressed: Buffer | undefined;
   /** The peer's LZ77 window size when it takes over context; 0 when each message stands alone. */
   readonly #peerWindowBytes: number;
-  /** The end of everything inflated so far, as long as the peer's window (context takeover). */
+  /** The peer's context (takeover): this connection's own inflate stream, never reset. */
+  #peerContext: RawZlibStream | undefined;
+  /** Without kept streams (see zlib-engine.ts): the end of what was inflated, as a dictionary. */
   #history: Buffer | undefined;
 
   constructor(extension: string, windowBits: number, options: DeflateOptions = {}, peerContextWindowBits = 0) {
@@ -71,14 +89,26 @@ export class PerMessageDeflate implements MessageCompressor {
 
   /** The compressed payload of one message, without the 00 00 ff ff tail. */
   compress(payload: Uint8Array): Buffer {
-    const output = deflateRawSync(payload, this.#zlibOptions);
+    let output: Buffer;
+    if (canKeepStreams) {
+      const stream = sharedStream('deflate', this.#zlibOptions);
+      try {
+        output = stream.process([payload]);
+      } finally {
+        if (!stream.broken) stream.reset();
+      }
+    } else {
+      output = deflateRawSync(payload, this.#zlibOptions);
+    }
     return output.subarray(0, output.length - TAIL.length);
   }
 
   /** Compresses a text message; the same string sent again (a broadcast) is compressed once. */
   compressText(text: string): Buffer {
     if (text !== this.#lastText) {
-      this.#lastCompressed = this.compress(Buffer.from(text));
+      // Short texts are encoded into a reused buffer: no copy of the string per message.
+      const bytes = text.length * 3 <= textScratch.length ? textScratch.subarray(0, textScratch.write(text)) : Buffer.from(text);
+      this.#lastCompressed = this.compress(bytes);
       this.#lastText = text;
     }
     return this.#lastCompressed!;
@@ -89,6 +119,22 @@ export class PerMessageDeflate implements MessageCompressor {
    * compression bomb fails with 1009 without ever holding more than that.
    */
   decompress(payload: Buffer, maxPayload: number): Buffer {
+    if (!canKeepStreams) return this.#decompressOneShot(payload, maxPayload);
+    const takeover = this.#peerWindowBytes > 0;
+    const stream = takeover ? (this.#peerContext ??= new RawZlibStream('inflate', INFLATE_OPTIONS)) : sharedStream('inflate', INFLATE_OPTIONS);
+    try {
+      return stream.process([payload, TAIL], maxPayload);
+    } catch (error) {
+      if (error instanceof OutputTooLargeError) {
+        throw new ProtocolError('KRANDOG_WS_MESSAGE_TOO_BIG', `inflated message over ${maxPayload} bytes`, CloseCode.MessageTooBig);
+      }
+      throw new ProtocolError('KRANDOG_WS_BAD_COMPRESSION', 'compressed message is not valid DEFLATE data', CloseCode.InvalidPayload);
+    } finally {
+      if (!takeover && !stream.broken) stream.reset();
+    }
+  }
+
+  #decompressOneShot(payload: Buffer, maxPayload: number): Buffer {
     const input = Buffer.allocUnsafe(payload.length + TAIL.length);
     payload.copy(input);
     TAIL.copy(input, payload.length);
