@@ -16,19 +16,38 @@ import { isSupported as canKeepStreams, OutputTooLargeError, RawZlibStream } fro
 
 export const EXTENSION_NAME = 'permessage-deflate';
 
-/** The process's shared streams, by configuration; a stream broken by bad data is replaced. */
-const sharedStreams = new Map<string, RawZlibStream>();
+/** One zlib stream shared by every connection of a configuration; replaced when bad data broke it. */
+class SharedStream {
+  readonly #kind: 'deflate' | 'inflate';
+  readonly #options: zlib.ZlibOptions;
+  #stream: RawZlibStream | undefined;
 
-function sharedStream(kind: 'deflate' | 'inflate', options: zlib.ZlibOptions): RawZlibStream {
-  const key = `${kind} ${options.windowBits} ${options.level} ${options.memLevel}`;
-  let stream = sharedStreams.get(key);
-  if (stream === undefined || stream.broken) sharedStreams.set(key, (stream = new RawZlibStream(kind, options)));
-  return stream;
+  constructor(kind: 'deflate' | 'inflate', options: zlib.ZlibOptions) {
+    this.#kind = kind;
+    this.#options = options;
+  }
+
+  get(): RawZlibStream {
+    if (this.#stream === undefined || this.#stream.broken) this.#stream = new RawZlibStream(this.#kind, this.#options);
+    return this.#stream;
+  }
 }
+
+/** The process's deflate streams, by configuration. */
+const sharedDeflaters = new Map<string, SharedStream>();
+
+function sharedDeflater(options: zlib.ZlibOptions): SharedStream {
+  const key = `${options.windowBits} ${options.level} ${options.memLevel}`;
+  let shared = sharedDeflaters.get(key);
+  if (shared === undefined) sharedDeflaters.set(key, (shared = new SharedStream('deflate', options)));
+  return shared;
+}
+
 /** RFC 7692 §7.2.1: the tail every sync-flushed message ends with, removed on the wire. */
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 /** Inflating with the largest window decodes whatever window the peer compressed with. */
 const INFLATE_OPTIONS: zlib.ZlibOptions = { windowBits: 15 };
+const sharedInflater = new SharedStream('inflate', INFLATE_OPTIONS);
 /** compressText encodes texts of up to a third of this many UTF-16 units here. */
 const textScratch = Buffer.allocUnsafe(48 * 1024);
 
@@ -58,6 +77,7 @@ export class PerMessageDeflate implements MessageCompressor {
   readonly threshold: number;
   readonly maxCompressBytes: number;
   readonly #zlibOptions: { windowBits: number; level: number; memLevel: number; finishFlush: number };
+  readonly #deflater: SharedStream;
   #lastText: string | undefined;
   #lastCompressed: Buffer | undefined;
   /** The peer's LZ77 window size when it takes over context; 0 when each message stands alone. */
@@ -80,6 +100,7 @@ export class PerMessageDeflate implements MessageCompressor {
       memLevel: options.memLevel ?? 8,
       finishFlush: zlibConstants.Z_SYNC_FLUSH,
     };
+    this.#deflater = sharedDeflater(this.#zlibOptions);
   }
 
   /** Whether a message of `size` bytes (or UTF-16 units, for text) is worth compressing. */
@@ -91,7 +112,7 @@ export class PerMessageDeflate implements MessageCompressor {
   compress(payload: Uint8Array): Buffer {
     let output: Buffer;
     if (canKeepStreams) {
-      const stream = sharedStream('deflate', this.#zlibOptions);
+      const stream = this.#deflater.get();
       try {
         output = stream.process([payload]);
       } finally {
@@ -121,7 +142,7 @@ export class PerMessageDeflate implements MessageCompressor {
   decompress(payload: Buffer, maxPayload: number): Buffer {
     if (!canKeepStreams) return this.#decompressOneShot(payload, maxPayload);
     const takeover = this.#peerWindowBytes > 0;
-    const stream = takeover ? (this.#peerContext ??= new RawZlibStream('inflate', INFLATE_OPTIONS)) : sharedStream('inflate', INFLATE_OPTIONS);
+    const stream = takeover ? (this.#peerContext ??= new RawZlibStream('inflate', INFLATE_OPTIONS)) : sharedInflater.get();
     try {
       return stream.process([payload, TAIL], maxPayload);
     } catch (error) {
