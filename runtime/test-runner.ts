@@ -14,9 +14,14 @@
 // Tests that no run() took (the script forgot it, or registered them after it) still run: when
 // the script's top level has finished, else just before the process would exit. A script that
 // forgets run() must not pass by running nothing.
+//
+// Under `krandog test` (src/test/), the report and the exit code are the runner's: each test is
+// an event on the channel to it instead (util/test-channel.ts), -t skips tests, --bail stops at the
+// first failure, and --timeout is the default timeout.
 import { inspect, isDeepStrictEqual } from 'node:util';
 import { SCRIPT_EVALUATED } from './util/script-evaluated.ts';
 import { isThenable } from './util/thenable.ts';
+import { takeChildChannel, type ChildChannel } from './util/test-channel.ts';
 
 type TestFunction = () => unknown;
 
@@ -64,10 +69,14 @@ export interface TestResults {
   total: number;
 }
 
+/** Set when `krandog test` runs this file: events go to it instead of the report (util/test-channel.ts). */
+const channel: ChildChannel | undefined = takeChildChannel();
 const pending: TestCase[] = [];
 /** The run in progress, if any: the next run() waits for it, so that reports never interleave. */
 let currentRun: Promise<TestResults> | undefined;
 let leftoversScheduled = false;
+/** A test of this file failed: with --bail, no more run. */
+let bailed = false;
 
 /** Registers a test; `fn` may be async. Tests run, in order, when run() is called. */
 export function test(name: string, fn: TestFunction, options: TestOptions = {}): void {
@@ -94,10 +103,11 @@ export function assertEqual<T>(actual: unknown, expected: T): asserts actual is 
  * prints the report. A failure sets process.exitCode to 1.
  */
 export function run(options: RunOptions = {}): Promise<TestResults> {
-  const timeout = checkTimeout(options.timeout ?? DEFAULT_TIMEOUT_MS, 'run({ timeout })');
+  const timeout = checkTimeout(options.timeout ?? channel?.timeout ?? DEFAULT_TIMEOUT_MS, 'run({ timeout })');
   const tests = pending.splice(0);
   const previous = currentRun;
-  const results = previous ? previous.then(() => runTests(tests, timeout)) : runTests(tests, timeout);
+  const runThem = channel ? () => reportTests(tests, timeout, channel) : () => runTests(tests, timeout);
+  const results = previous ? previous.then(runThem) : runThem();
   currentRun = results;
   const clear = () => {
     if (currentRun === results) currentRun = undefined;
@@ -126,6 +136,37 @@ async function runTests(tests: TestCase[], defaultTimeout: number): Promise<Test
   write(failed === 0 ? paint.green(`${count(passed)} passed`) : paint.red(`${failed} failed, ${passed} passed, ${tests.length} total`));
   if (failed > 0) process.exitCode = 1;
   return { passed, failed, total: tests.length };
+}
+
+/**
+ * runTests() for `krandog test`: an event per test, no report, and the exit code left alone.
+ * Tests whose names -t does not match are skipped.
+ */
+async function reportTests(tests: TestCase[], defaultTimeout: number, { pattern, bail, send }: ChildChannel): Promise<TestResults> {
+  let failed = 0;
+  let total = 0;
+  for (const { name, fn, timeout = defaultTimeout } of tests) {
+    if (bail && bailed) break;
+    if (pattern && !pattern.test(name)) {
+      send({ type: 'skip', name });
+      continue;
+    }
+    total++;
+    send({ type: 'start', name, timeout });
+    const startedAt = performance.now();
+    const failure = await runTest(fn, timeout);
+    const ms = Math.round(performance.now() - startedAt);
+    if (failure === undefined) {
+      send({ type: 'pass', name, ms });
+    } else {
+      failed++;
+      bailed = true;
+      const error = failure.error;
+      const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : undefined;
+      send({ type: 'fail', name, ms, error: { name: error instanceof Error ? error.name : 'Error', message: failureMessage(error), stack } });
+    }
+  }
+  return { passed: total - failed, failed, total };
 }
 
 /** Runs one test: undefined when it passes, else what it threw or rejected with. */

@@ -37,6 +37,8 @@ declare module 'http' {
     readonly json: unknown;
     /** The client's IP address. */
     readonly remoteAddress: string | undefined;
+    /** Path parameters of the matched route (`:id` → `params.id`, a final `*` → `params['*']`), percent-decoded; `{}` without one. */
+    readonly params: Readonly<Record<string, string>>;
     /** The connection a WebSocket message came on (type 'websocket'): the same object for every message. */
     readonly ws?: ServerWebSocket;
     /** A WebSocket message (type 'websocket'): a string for text, a Buffer for binary. */
@@ -60,7 +62,30 @@ declare module 'http' {
     body?: unknown;
   }
 
-  export type HandlerResult = ResponseObject | Response | void;
+  /** Options of {@link file}. */
+  export interface FileOptions {
+    /** Extra response headers (Cache-Control, …); the file's own (Content-Length, ETag, …) win. */
+    headers?: ResponseHeaders;
+    /** Content-Type instead of the one from the file's extension. */
+    type?: string;
+  }
+
+  /** What `http.file()` returns: a file to send as the response, decided per request (304, Range, .br/.gz). */
+  export interface FileResponse {
+    /** The file's absolute path. */
+    readonly path: string;
+    readonly headers: ResponseHeaders | undefined;
+    readonly type: string | undefined;
+  }
+
+  /**
+   * A file as a response, from a handler or as a route's value: streamed from disk with its MIME
+   * type, ETag/Last-Modified (304), Range (206/416), HEAD, and a `.br`/`.gz` sibling for clients that
+   * accept it. A relative path is taken from the script's folder, not the working directory.
+   */
+  export function file(path: string, options?: FileOptions): FileResponse;
+
+  export type HandlerResult = ResponseObject | Response | FileResponse | void;
 
   /** A function handler: HTTP requests and, on a WebSocket server, every message. */
   export type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
@@ -171,8 +196,36 @@ declare module 'http' {
     drain?(ws: ServerWebSocket): unknown;
   }
 
+  /** The `:name` segments of a route path, as a union of names. */
+  type RouteParamNames<Path extends string> = Path extends `${infer Head}/${infer Tail}`
+    ? RouteParamNames<Head> | RouteParamNames<Tail>
+    : Path extends `:${infer Name}`
+      ? Name
+      : never;
+
+  /** `req.params` of a route: `/users/:id` gives `{ id: string }`, a final `*` adds `'*'`. */
+  export type RouteParams<Path extends string> = string extends Path
+    ? Readonly<Record<string, string>>
+    : Readonly<{ [Name in RouteParamNames<Path>]: string } & (Path extends `${string}/*` ? { '*': string } : {})>;
+
+  /** The request a route's handler gets: its `params` typed from the route's path. */
+  export interface RouteRequest<Path extends string = string> extends Request {
+    readonly params: RouteParams<Path>;
+  }
+
+  /** What a route answers with: a handler, or a file. */
+  export type RouteTarget<Path extends string = string> = ((req: RouteRequest<Path>) => HandlerResult | Promise<HandlerResult>) | FileResponse;
+
+  /** A route: one target for every method, or one per method in capitals (`{ GET, POST }`; others get 405). */
+  export type RouteValue<Path extends string = string> = RouteTarget<Path> | { readonly [method: string]: RouteTarget<Path> };
+
   /** An object handler: one member per kind of traffic. */
-  export interface HandlerObject {
+  export interface HandlerObject<Paths extends string = string> {
+    /** Routes by path: `/users/:id` (in `req.params.id`), a final `*` (in `req.params['*']`). Tried first. */
+    routes?: { readonly [Path in Paths]: RouteValue<Path> };
+    /** A folder whose files answer GET and HEAD (relative to the script's folder). Tried after the routes. */
+    static?: string;
+    /** Everything the routes and the folder do not answer (default: 404). */
     request?: Handler;
     websocket?: WebSocketHooks;
   }
@@ -226,6 +279,10 @@ declare module 'http' {
     upgradeTimeout?: number;
     /** Serve HTTPS and wss:// with these TLS options: `{ key, cert }` (or `pfx`) and anything node:tls takes. */
     tls?: import('node:tls').TlsOptions;
+    /** The handler object's `routes`, given with the options instead (not in both). */
+    routes?: HandlerObject['routes'];
+    /** The handler object's `static` folder, given with the options instead (not in both). */
+    static?: string;
     /** Answer GET/HEAD for this path (e.g. `'/metrics'`) with `server.stats()` in the Prometheus text format (needs `prom-client`). */
     metrics?: string;
   }
@@ -315,9 +372,9 @@ declare module 'http' {
     stats(): ServerStats;
   }
 
-  export function createServer(handler: Handler | HandlerObject, options?: KrandogServerOptions): KrandogServer;
+  export function createServer<Paths extends string = string>(handler: Handler | HandlerObject<Paths>, options?: KrandogServerOptions): KrandogServer;
   /** Options first, as Node orders them: `createServer({ tls: { key, cert } }, handler)`. */
-  export function createServer(options: KrandogServerOptions, handler: Handler | HandlerObject): KrandogServer;
+  export function createServer<Paths extends string = string>(options: KrandogServerOptions, handler: Handler | HandlerObject<Paths>): KrandogServer;
   /** createServer(handler, options) plus listen(port). */
-  export function serve(port: number | string, handler: Handler | HandlerObject, options?: KrandogServerOptions): KrandogServer;
+  export function serve<Paths extends string = string>(port: number | string, handler: Handler | HandlerObject<Paths>, options?: KrandogServerOptions): KrandogServer;
 }

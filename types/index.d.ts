@@ -6,6 +6,8 @@
 /// <reference path="./https.d.ts" />
 /// <reference path="./globals.d.ts" />
 export type {
+  FileOptions,
+  FileResponse,
   Handler,
   HandlerObject,
   HandlerResult,
@@ -17,6 +19,10 @@ export type {
   Request,
   ResponseHeaders,
   ResponseObject,
+  RouteParams,
+  RouteRequest,
+  RouteTarget,
+  RouteValue,
   ServerCloseEvent,
   ServerCloseListener,
   ServerWebSocket,

@@ -35,6 +35,10 @@ export interface ServerOptions extends WebSocketServerOptions {
   shutdownTimeout?: number;
   /** Serve HTTPS and wss:// with these TLS options (`{ key, cert }` at least). */
   tls?: ServerTlsOptions;
+  /** The handler object's `routes`, given here instead (routed-handler.ts moves them there). */
+  routes?: unknown;
+  /** The handler object's `static` folder, given here instead. */
+  static?: unknown;
   /** Answer GET requests for this path (e.g. `'/metrics'`) with `server.stats()` in the Prometheus text format. */
   metrics?: string;
 }

@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { pathnameOf, parseQuery, searchOf, type Query } from '../util/request-target.ts';
 
 const EMPTY_BODY = Buffer.alloc(0);
+const NO_PARAMS: Record<string, string> = Object.freeze(Object.create(null));
 const NOT_PARSED = Symbol('not parsed');
 
 /** Whether a Content-Type names JSON: `application/json` or a `+json` suffix (RFC 6839 §3.1). */
@@ -32,6 +33,8 @@ export class HttpRequest {
   readonly headers: IncomingHttpHeaders;
   /** The raw request body; empty when there is none. */
   readonly bytes: Buffer;
+  /** Path parameters of the matched route (`:id` → `params.id`, `*` → `params['*']`), percent-decoded; none without a route. */
+  params: Record<string, string> = NO_PARAMS;
   readonly #incoming: IncomingMessage;
   #query: Query | undefined;
   #body: string | undefined;
@@ -70,8 +73,8 @@ export class HttpRequest {
 
   /** The fields as a plain object (for `JSON.stringify(req)`). */
   toJSON(): Record<string, unknown> {
-    const { type, method, url, pathname, query, headers, body, remoteAddress } = this;
-    return { type, method, url, pathname, query, headers, body, remoteAddress };
+    const { type, method, url, pathname, params, query, headers, body, remoteAddress } = this;
+    return { type, method, url, pathname, params, query, headers, body, remoteAddress };
   }
 
   [inspect.custom](_depth: number, options: object): string {

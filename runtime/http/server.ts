@@ -16,6 +16,7 @@ import { describeListenError, sendServiceUnavailable } from './errors.ts';
 import { WebSocketUpgradeMessage } from './upgrade-offer.ts';
 import { closingAwareResponse } from './closing-response.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
+import { hasRoutesOrStatic, routedHandler, withFileResults, withRoutingOptions, type RoutedHandlerSpec } from './routed-handler.ts';
 import { MetricsEndpoint } from './metrics.ts';
 import type { ServerStats } from './stats.ts';
 import type { HttpRequest } from './request.ts';
@@ -24,8 +25,11 @@ import { pathnameOf } from '../util/request-target.ts';
 /** A Node-style listener, `(req, res) => …`, accepted so existing Node scripts keep working. */
 export type NodeRequestListener = (req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse) => void;
 
-/** A handler function, or an object with one per kind of traffic (`websocket` is read by the WebSocket server). */
-export type HandlerSpec = RequestHandler | NodeRequestListener | { request?: RequestHandler; websocket?: object };
+/**
+ * A handler function, or an object with one per kind of traffic (`websocket` is read by the
+ * WebSocket server; `routes` and `static` by routed-handler.ts).
+ */
+export type HandlerSpec = RequestHandler | NodeRequestListener | (RoutedHandlerSpec & { websocket?: object });
 
 /** Options of {@link Server.close}. */
 export interface CloseOptions {
@@ -81,7 +85,7 @@ export class Server extends EventEmitter {
         : nodeHttps.createServer({ handshakeTimeout: headersTimeout || undefined, ...tls, ...httpOptions });
     this.#limit = new ConnectionLimit(this.#node, this.#options.maxConnections, tls === undefined ? 'connection' : 'secureConnection');
     const metrics = this.#options.metrics === undefined ? undefined : new MetricsEndpoint(this.#options.metrics, () => this.stats());
-    const requestHandler = withMetrics(requestHandlerOf(handler), metrics);
+    const requestHandler = withMetrics(requestHandlerOf(withRoutingOptions(handler, options as RoutedHandlerSpec | undefined) as HandlerSpec), metrics);
     if (isNodeStyle(requestHandler)) {
       this.#node.on('request', this.#refusingPastLimit(requestHandler));
     } else {
@@ -267,17 +271,24 @@ export function createServer(first: HandlerSpec | ServerOptions, second?: Handle
 
 /**
  * `(handler, options)` from either order. The handler is a function or an object with `request` or
- * `websocket`; options have neither, so `({ tls }, { websocket })` reads unambiguously too.
+ * `websocket` (or only `routes`/`static`); options have neither, so `({ tls }, { websocket })` reads
+ * unambiguously too.
  */
 export function orderArguments(first: unknown, second: unknown): [HandlerSpec, ServerOptions | undefined] {
-  if (typeof second === 'function' || (isHandlerObject(second) && !isHandlerObject(first) && typeof first !== 'function')) {
+  if (typeof second === 'function' || (typeof first !== 'function' && handlerWeight(second) > handlerWeight(first))) {
     return [second as HandlerSpec, first as ServerOptions];
   }
   return [first as HandlerSpec, second as ServerOptions | undefined];
 }
 
-function isHandlerObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && ('request' in value || 'websocket' in value);
+/**
+ * How surely an object is the handler: 2 with `request` or `websocket` (never options), 1 with only
+ * `routes` or `static` (which options may carry too: `({ static }, { websocket })`), else 0.
+ */
+function handlerWeight(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  if ('request' in value || 'websocket' in value) return 2;
+  return 'routes' in value || 'static' in value ? 1 : 0;
 }
 
 /** `serve(port, handler, options?)`: createServer + listen (on `options.host` if given). */
@@ -286,13 +297,15 @@ export function serve(port: number | string, handler: HandlerSpec, options?: Ser
 }
 
 function requestHandlerOf(handler: HandlerSpec): RequestHandler | NodeRequestListener {
-  if (typeof handler === 'function') return handler;
+  if (typeof handler === 'function') return isNodeStyle(handler) ? handler : withFileResults(handler);
   if (typeof handler === 'object' && handler !== null) {
     const { request, websocket } = handler;
-    if (typeof request === 'function') return request;
-    if (request === undefined && websocket !== undefined) return answerNotFound;
+    if (request !== undefined && typeof request !== 'function') throw new TypeError(`http.createServer: handler.request must be a function`);
+    if (hasRoutesOrStatic(handler)) return routedHandler(handler);
+    if (typeof request === 'function') return withFileResults(request);
+    if (websocket !== undefined) return answerNotFound;
   }
-  throw new TypeError('http.createServer: the handler must be a function or an object { request(req), websocket: {…} }');
+  throw new TypeError('http.createServer: the handler must be a function or an object { request(req), routes, static, websocket: {…} }');
 }
 
 /** The handler, with the metrics path answered before it (when `options.metrics` is set). */

@@ -1,24 +1,22 @@
 // Topics of one WebSocket server (Bun and uWebSockets call them the same): which sockets subscribe to
-// what, and the fan-out of one message to a topic's subscribers. A message is framed once and the
-// same Buffer is written to every subscriber; subscribers that agreed on permessage-deflate get a
-// compressed frame, made once per agreed configuration (the server shares one deflater per
-// configuration, see WebSocketServer#negotiateDeflate).
-import { Opcode } from '../ws/protocol/constants.ts';
-import { encodeFrame, encodeTextFrame } from '../ws/protocol/frame-encoder.ts';
+// what, and the fan-out of one message to a topic's subscribers: framed once (see FanoutMessage),
+// the same bytes written to every subscriber.
+import type { EncodedMessage } from '../ws/protocol/frame-encoder.ts';
 import type { MessageCompressor } from '../ws/protocol/compressor.ts';
+import { FanoutMessage } from './fanout.ts';
 import { describeValue } from '../util/describe-value.ts';
 import { isBinaryData, viewBytes } from '../util/bytes.ts';
 
 /**
  * What topics need of a subscribed socket (a ServerWebSocket): its connection's agreed extensions
- * and a way to write an already encoded frame. An interface, so topics need not import the socket.
+ * and a way to write an already encoded message. An interface, so topics need not import the socket.
  */
 export interface Subscriber {
   readonly connection: {
     /** The agreed Sec-WebSocket-Extensions value, '' when none. */
     readonly extensions: string;
-    /** Writes the frame; its send result, 0 (SendResult.Dropped) when not written. */
-    sendEncoded(frame: Buffer): number;
+    /** Writes the message (`byteLength` bytes); its send result, 0 (SendResult.Dropped) when not written. */
+    sendEncoded(encoded: EncodedMessage, byteLength: number): number;
   };
 }
 
@@ -117,61 +115,17 @@ export class TopicRegistry {
   deliver(topic: string, payload: string | Uint8Array, isText: boolean, exclude: Subscriber | undefined): number {
     const subscribers = this.#subscribers.get(topic);
     if (subscribers === undefined) return 0;
-    const frames = new FanoutFrames(payload, isText, this.#deflaterFor);
+    const message = new FanoutMessage(payload, isText);
+    const deflaterFor = this.#deflaterFor;
     let written = 0;
     for (const ws of subscribers) {
       if (ws === exclude) continue;
       const connection = ws.connection;
-      if (connection.sendEncoded(frames.for(connection.extensions)) !== 0) written++;
+      const extension = connection.extensions;
+      const encoded = message.encodedFor(extension === '' ? undefined : deflaterFor(extension));
+      if (connection.sendEncoded(encoded, message.byteLength) !== 0) written++;
     }
     this.deliveries += written;
     return written;
-  }
-}
-
-/**
- * The frames of one published message, each encoded on first need: the plain frame, and one
- * compressed frame per deflater (extension value) among the subscribers.
- */
-class FanoutFrames {
-  readonly #payload: string | Uint8Array;
-  readonly #opcode: number;
-  readonly #deflaterFor: DeflaterLookup;
-  #plain: Buffer | undefined;
-  // Usually zero or one configuration: a short list beats a Map.
-  #extensions: string[] | undefined;
-  #compressed: Buffer[] | undefined;
-
-  constructor(payload: string | Uint8Array, isText: boolean, deflaterFor: DeflaterLookup) {
-    this.#payload = payload;
-    this.#opcode = isText ? Opcode.Text : Opcode.Binary;
-    this.#deflaterFor = deflaterFor;
-  }
-
-  /** The frame for a connection whose agreed extensions are `extension` ('' for none). */
-  for(extension: string): Buffer {
-    if (extension === '') return (this.#plain ??= this.#encodePlain());
-    const extensions = (this.#extensions ??= []);
-    const index = extensions.indexOf(extension);
-    if (index !== -1) return this.#compressed![index];
-    const frame = this.#encodeFor(extension);
-    extensions.push(extension);
-    (this.#compressed ??= []).push(frame);
-    return frame;
-  }
-
-  #encodePlain(): Buffer {
-    const payload = this.#payload;
-    if (typeof payload === 'string') return encodeTextFrame(payload, false);
-    return encodeFrame(this.#opcode, payload, true, false, false);
-  }
-
-  /** RFC 7692 §6: a compressed message is one frame with RSV1 set; small and huge ones go plain. */
-  #encodeFor(extension: string): Buffer {
-    const deflate = this.#deflaterFor(extension);
-    const payload = this.#payload;
-    if (deflate === undefined || !deflate.shouldCompress(payload.length)) return (this.#plain ??= this.#encodePlain());
-    const compressed = typeof payload === 'string' ? deflate.compressText(payload) : deflate.compress(payload);
-    return encodeFrame(this.#opcode, compressed, true, true, false);
   }
 }

@@ -1,6 +1,6 @@
 // The start-up fast path: a plain `krandog [--no-cache] script.js args...` is recognised here
 // without loading commander (it costs milliseconds on every start). Anything else (help,
-// version, watch, build, an unknown or malformed option) goes to the full program.
+// version, watch, build, test, an unknown or malformed option) goes to the full program.
 import { runOptions } from './options.ts';
 
 export interface PlainRun {
@@ -29,6 +29,6 @@ export function parsePlainRun(argv: readonly string[]): PlainRun | undefined {
     flags[flag.name] = flag.value;
   }
   const script = argv[index];
-  if (script === undefined || script === 'build') return undefined;
+  if (script === undefined || script === 'build' || script === 'test') return undefined;
   return { script, args: argv.slice(index + 1), cache: flags.cache ?? true };
 }

@@ -8,6 +8,8 @@ import {
   examples,
   runOptions,
   runUsage,
+  testOptions,
+  testUsage,
   type OptionSpec,
 } from './options.ts';
 
@@ -18,12 +20,14 @@ export function formatHelp(): string {
   const sections: Array<[string, ReadonlyArray<readonly [string, string]>]> = [
     ['Options:', optionRows(runOptions)],
     ['Build options:', optionRows(buildOptions)],
+    ['Test options:', optionRows(testOptions)],
     ['Environment variables:', environmentVariables.map((e) => [e.name, e.description] as const)],
     ['Examples:', examples.map((e) => [e.command, e.description] as const)],
   ];
   const lines = [
     `Usage: ${runUsage}`,
     `       ${buildUsage}`,
+    `       ${testUsage}`,
     '',
     'Bundles a JavaScript or TypeScript script with esbuild and runs it in this process, with',
     "krandog's runtime: the http module, serve, WebSocket and a small test runner.",

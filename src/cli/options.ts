@@ -6,7 +6,7 @@ export interface OptionSpec {
   flags: string;
   description: string;
   /** Which command the option belongs to. */
-  command: 'run' | 'build' | 'global';
+  command: 'run' | 'build' | 'test' | 'global';
   /** A flag the start-up fast path understands by itself, so a plain run never loads commander. */
   fastPath?: true;
   /** Commander reports a missing required option as a usage error. */
@@ -27,6 +27,17 @@ export const runOptions: readonly OptionSpec[] = [
 
 export const buildOptions: readonly OptionSpec[] = [
   { flags: '-o, --outfile <file>', description: 'where to write the standalone file (required)', command: 'build', required: true },
+];
+
+export const testOptions: readonly OptionSpec[] = [
+  { flags: '-j, --jobs <n>', description: 'run n test files at a time (default: one per core)', command: 'test' },
+  { flags: '--timeout <ms>', description: 'fail a test that takes longer (default 5000)', command: 'test' },
+  { flags: '-t, --test-name-pattern <regex>', description: 'run only the tests whose name matches', command: 'test' },
+  { flags: '--bail', description: 'stop at the first failure', command: 'test' },
+  { flags: '-w, --watch', description: 'rerun the test files whose inputs change', command: 'test' },
+  { flags: '--reporter <name>', description: 'default, tap or junit', command: 'test' },
+  { flags: '-o, --outfile <file>', description: "write the reporter's report there; stdout gets the default one", command: 'test' },
+  { flags: '--no-cache', description: 'bundle afresh; neither read nor write the bundle cache', command: 'test' },
 ];
 
 export interface EnvironmentSpec {
@@ -51,9 +62,11 @@ export const examples: readonly ExampleSpec[] = [
   { command: 'krandog --watch server.ts', description: 'rerun the script whenever one of its files changes' },
   { command: 'krandog --no-cache script.js', description: 'bundle again even if nothing changed' },
   { command: 'krandog --workers auto server.js', description: 'one server process per core, restarted if it crashes' },
+  { command: 'krandog test --reporter junit -o report.xml', description: 'run the *.test.js/.ts files, each in its own process' },
   { command: 'krandog build server.ts -o server.mjs', description: 'write one standalone file; run it with `node server.mjs`' },
 ];
 
 /** The run command's usage line; also the first line of the help. */
 export const runUsage = 'krandog [options] <script> [args...]';
 export const buildUsage = 'krandog build <script> --outfile <file>';
+export const testUsage = 'krandog test [options] [paths...]';

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { module } from '../builtins.ts';
 import { KrandogError, USAGE_EXIT_CODE } from '../errors.ts';
 import { formatHelp } from './help.ts';
-import { buildOptions, runOptions, type OptionSpec } from './options.ts';
+import { buildOptions, runOptions, testOptions, type OptionSpec } from './options.ts';
 import { runScript } from './run-command.ts';
 
 declare const KRANDOG_VERSION: string;
@@ -47,6 +47,13 @@ export async function createProgram(): Promise<Command> {
       await buildScript(script, flags.outfile);
     });
   addOptions(build, buildOptions);
+  const testing = configure(program.command('test'))
+    .argument('[paths...]', 'test files, folders or globs')
+    .action(async (paths: string[], flags: import('../test/command.ts').TestFlags) => {
+      const { testCommand } = await import('../test/command.ts');
+      await testCommand(paths, flags);
+    });
+  addOptions(testing, testOptions);
   return program;
 }
 

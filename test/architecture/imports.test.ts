@@ -68,6 +68,7 @@ const LAYERS: string[][] = [
   ['runtime/https/', 'runtime/test-runner.ts'],
   ['runtime/http/'],
   ['runtime/ws/server/', 'runtime/ws/client/'],
+  ['runtime/ws/transport/'],
   ['runtime/ws/connection.ts'],
   ['runtime/pubsub/', 'runtime/ws/extensions/'],
   ['runtime/ws/protocol/'],

@@ -89,6 +89,9 @@ describe('examples/websocket-chat-server.js (plain text clients)', () => {
     const page = await fetch(`${server.url}/`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await page.text()).toContain('new WebSocket(');
+    // From examples/websocket-chat.html, found next to the script (the cwd is the repository root).
+    expect(page.headers.get('etag')).toMatch(/^"/);
+    expect((await fetch(`${server.url}/`, { headers: { 'If-None-Match': page.headers.get('etag')! } })).status).toBe(304);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
 
     const ann = await openClient(`${server.ws}/chat?name=Ann`);

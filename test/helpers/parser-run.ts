@@ -1,6 +1,7 @@
 import { FrameParser, type FrameParserOptions } from '../../runtime/ws/protocol/frame-parser.ts';
 import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../../runtime/ws/protocol/constants.ts';
 import { ProtocolError } from '../../runtime/ws/protocol/errors.ts';
+import { decodeMessage } from '../../runtime/ws/protocol/message-decoder.ts';
 
 /**
  * What a FrameParser reported, in a form that compares with toEqual. Bytes are hex strings: deep
@@ -41,9 +42,13 @@ export class RecordingParser {
         maxFragments: options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,
       },
       {
-        onMessage: (data, isText, isCompressed) => {
-          if (isCompressed) {
-            this.#record({ compressed: (data as Buffer).toString('hex'), isText });
+        onMessage: (payload, isText, isCompressed, isCheckedText) => {
+          if (isCompressed) return this.#record({ compressed: payload.toString('hex'), isText });
+          // Decoded as a Connection does: invalid text fails like a parser error.
+          const data = decodeMessage(payload, isText, false, isCheckedText, undefined, Infinity);
+          if (data instanceof ProtocolError) {
+            this.parser.stop();
+            this.#onError(data);
           } else if (isText) {
             this.#record({ text: data as string });
           } else {
@@ -54,12 +59,7 @@ export class RecordingParser {
           this.#record({ control: opcode, payload: payload.toString('hex') });
           if (opcode === 0x8) this.#finished = true;
         },
-        onError: (error) => {
-          if (!(error instanceof ProtocolError)) throw new Error(`onError got a non-ProtocolError: ${error}`);
-          this.#record({ error: error.closeCode, code: error.code });
-          this.#finished = true;
-          this.errorAtByte = this.bytesFed;
-        },
+        onError: (error) => this.#onError(error),
       },
     );
     if (options.allowRsv1) this.parser.allowRsv1 = true;
@@ -68,6 +68,13 @@ export class RecordingParser {
   push(piece: Buffer): void {
     this.bytesFed += piece.length;
     this.parser.push(piece);
+  }
+
+  #onError(error: ProtocolError): void {
+    if (!(error instanceof ProtocolError)) throw new Error(`onError got a non-ProtocolError: ${error}`);
+    this.#record({ error: error.closeCode, code: error.code });
+    this.#finished = true;
+    this.errorAtByte = this.bytesFed;
   }
 
   #record(event: ParserEvent): void {

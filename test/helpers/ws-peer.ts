@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import net, { type Socket } from 'node:net';
-import { Connection, type ConnectionOptions } from '../../runtime/ws/connection.ts';
+import { SocketConnection as Connection, type SocketConnectionOptions as ConnectionOptions } from '../../runtime/ws/transport/socket-transport.ts';
 import { createDuplexPair } from './duplex-pair.ts';
 import { decodeFrames, type DecodedFrame } from './frames.ts';
 import { within } from './within.ts';

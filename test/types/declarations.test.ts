@@ -15,6 +15,8 @@ const projects = [
   'pubsub/types/tsconfig.wrong.json',
   'hardening/types/tsconfig.json',
   'hardening/types/tsconfig.wrong.json',
+  'http/types/tsconfig.json',
+  'http/types/tsconfig.wrong.json',
 ] as const;
 
 let results: Map<string, TscResult>;
@@ -91,5 +93,18 @@ describe('type declarations of the TLS server and the limits', () => {
     const { ok, output } = tsc('hardening/types/tsconfig.wrong.json');
     expect(ok).toBe(false);
     expect(errorLinesOfWrongTs(output)).toEqual([5, 6, 8, 9]);
+  });
+});
+
+describe('type declarations of routes, static folders and http.file()', () => {
+  it('type-check a route table (handlers, files, method tables), req.params typed from the path, static and file() results', () => {
+    expect(tsc('http/types/tsconfig.json')).toEqual(clean);
+  });
+
+  it('reject a string as a route, a non-string static, a number path, and params the route path does not have', () => {
+    const { ok, output } = tsc('http/types/tsconfig.wrong.json');
+    expect(ok).toBe(false);
+    expect(errorLinesOfWrongTs(output)).toEqual([4, 5, 6, 7, 8]);
+    expect(output).toContain("Property 'member' does not exist on type 'Readonly<{ team: string; }>'");
   });
 });

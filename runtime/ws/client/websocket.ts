@@ -21,7 +21,8 @@ import { ReconnectEvent, Reconnector, type Drop } from './reconnect.ts';
 import { SendQueue } from './send-queue.ts';
 import { isCloseReasonTooLong } from '../protocol/close-payload.ts';
 import { CloseCode, READY_STATE_CONSTANTS, ReadyState } from '../protocol/constants.ts';
-import { Connection, type ConnectionEvents } from '../connection.ts';
+import type { Connection, ConnectionEvents } from '../connection.ts';
+import { SocketConnection } from '../transport/socket-transport.ts';
 import { CloseEvent, ErrorEvent, exposeAsInterface, toUSVString } from './events.ts';
 import type { ExtensionOffer } from '../extensions/extension-header.ts';
 import { EXTENSION_NAME as DEFLATE_EXTENSION, acceptDeflateResponse, deflateOffer, type PerMessageDeflate } from '../extensions/permessage-deflate.ts';
@@ -261,7 +262,7 @@ export class WebSocket extends EventTarget {
       onClose: (code, reason, wasClean) => queueTask(() => this.#dispatchClose(code, reason, wasClean)),
     };
     // deferFailure: a bad frame fails the connection only after the message tasks queued before it.
-    const connection = new Connection(socket, { isServer: false, backpressureLimit: SEND_BUFFER_LIMIT, deflate, deferFailure: queueTask }, events);
+    const connection = new SocketConnection(socket, { isServer: false, backpressureLimit: SEND_BUFFER_LIMIT, deflate, deferFailure: queueTask }, events);
     this.#connection = connection;
     this.#sendQueue = new SendQueue(connection, (error) => {
       // A Blob that cannot be read cannot be sent: the standard's "cannot be sent" fails the connection.

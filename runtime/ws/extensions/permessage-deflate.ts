@@ -48,8 +48,6 @@ const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 /** Inflating with the largest window decodes whatever window the peer compressed with. */
 const INFLATE_OPTIONS: zlib.ZlibOptions = { windowBits: 15 };
 const sharedInflater = new SharedStream('inflate', INFLATE_OPTIONS);
-/** compressText encodes texts of up to a third of this many UTF-16 units here. */
-const textScratch = Buffer.allocUnsafe(48 * 1024);
 
 export interface DeflateOptions {
   /** Messages smaller than this many bytes are sent uncompressed (default 1024). */
@@ -78,8 +76,6 @@ export class PerMessageDeflate implements MessageCompressor {
   readonly maxCompressBytes: number;
   readonly #zlibOptions: { windowBits: number; level: number; memLevel: number; finishFlush: number };
   readonly #deflater: SharedStream;
-  #lastText: string | undefined;
-  #lastCompressed: Buffer | undefined;
   /** The peer's LZ77 window size when it takes over context; 0 when each message stands alone. */
   readonly #peerWindowBytes: number;
   /** The peer's context (takeover): this connection's own inflate stream, never reset. */
@@ -122,17 +118,6 @@ export class PerMessageDeflate implements MessageCompressor {
       output = deflateRawSync(payload, this.#zlibOptions);
     }
     return output.subarray(0, output.length - TAIL.length);
-  }
-
-  /** Compresses a text message; the same string sent again (a broadcast) is compressed once. */
-  compressText(text: string): Buffer {
-    if (text !== this.#lastText) {
-      // Short texts are encoded into a reused buffer: no copy of the string per message.
-      const bytes = text.length * 3 <= textScratch.length ? textScratch.subarray(0, textScratch.write(text)) : Buffer.from(text);
-      this.#lastCompressed = this.compress(bytes);
-      this.#lastText = text;
-    }
-    return this.#lastCompressed!;
   }
 
   /**

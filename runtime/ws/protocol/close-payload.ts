@@ -1,6 +1,6 @@
 import { CloseCode, MAX_CONTROL_PAYLOAD } from './constants.ts';
 import { ProtocolError } from './errors.ts';
-import { isValidUtf8 } from './utf8.ts';
+import { decodeText } from './message-decoder.ts';
 
 /** RFC 6455 §5.5: a close frame's reason fits in a control frame after the 2-byte code. */
 export const MAX_CLOSE_REASON_BYTES = MAX_CONTROL_PAYLOAD - 2;
@@ -34,11 +34,11 @@ export function parseClosePayload(payload: Uint8Array): ClosePayload {
   if (!isValidCloseCode(code)) {
     throw new ProtocolError('KRANDOG_WS_BAD_CLOSE_CODE', `invalid close code ${code}`);
   }
-  const reasonBytes = payload.subarray(2);
-  if (!isValidUtf8(reasonBytes)) {
+  const reason = decodeText(payload.subarray(2));
+  if (reason === undefined) {
     throw new ProtocolError('KRANDOG_WS_INVALID_UTF8', 'close reason is not valid UTF-8', CloseCode.InvalidPayload);
   }
-  return { code, reason: Buffer.from(reasonBytes.buffer, reasonBytes.byteOffset, reasonBytes.length).toString() };
+  return { code, reason };
 }
 
 /** The body of a close frame to send; no code means an empty body (which the peer reads as 1005). */

@@ -1,5 +1,6 @@
 import { Opcode } from './constants.ts';
 import { applyMask, nextMaskKey } from './mask.ts';
+import type { MessageCompressor } from './compressor.ts';
 
 // RFC 6455 §5.2 frame layout:
 //  0               1               2               3
@@ -95,4 +96,40 @@ export function encodeTextFrame(text: string, masked: boolean): Buffer {
   frame.write(text, start);
   if (maskKey) applyMask(frame, maskKey, 0, start, frame.length);
   return frame;
+}
+
+/** One message ready to write: a whole frame, or a header and its payload uncopied, written in order. */
+export type EncodedMessage = Buffer | [header: Buffer, payload: Uint8Array];
+
+/**
+ * One message as one frame, for either role: a client's is `masked`. With a `compressor` (agreed
+ * permessage-deflate) a message worth it is compressed, RSV1 set (RFC 7692 §6). An unmasked
+ * (server) payload over COPY_PAYLOAD_LIMIT is not copied: it goes by reference behind its header.
+ */
+export function encodeMessage(data: string | Uint8Array, isText: boolean, masked: boolean, compressor?: MessageCompressor): EncodedMessage {
+  const opcode = isText ? Opcode.Text : Opcode.Binary;
+  if (compressor !== undefined && compressor.shouldCompress(data.length)) {
+    return encodeFrame(opcode, compressor.compress(typeof data === 'string' ? Buffer.from(data) : data), true, true, masked);
+  }
+  if (typeof data === 'string') {
+    if (isText) return encodeTextFrame(data, masked);
+    data = Buffer.from(data);
+  }
+  if (!masked && data.length > COPY_PAYLOAD_LIMIT) return [encodeFrameHeader(opcode, data.length, true, false), data];
+  return encodeFrame(opcode, data, true, false, masked);
+}
+
+/** The size in bytes (UTF-8 for text) of `data`, sent as `encoded`: read off the frame when that is cheaper. */
+export function messageBytes(data: string | Uint8Array, encoded: EncodedMessage): number {
+  if (typeof data !== 'string') return data.length;
+  // An uncompressed text frame's header holds the length; otherwise count.
+  if (!Array.isArray(encoded) && (encoded[0] & 0x40) === 0) return declaredPayloadBytes(encoded);
+  return Buffer.byteLength(data);
+}
+
+/** The payload length a frame's header declares (RFC 6455 §5.2). */
+function declaredPayloadBytes(frame: Buffer): number {
+  const length = frame[1] & 0x7f;
+  if (length < 126) return length;
+  return length === 126 ? frame.readUInt16BE(2) : frame.readUIntBE(4, 6);
 }

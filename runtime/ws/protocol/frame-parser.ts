@@ -2,15 +2,15 @@ import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.ts';
 import { applyMask } from './mask.ts';
 import { MessageAssembler } from './message-assembler.ts';
 import { ProtocolError } from './errors.ts';
-import { invalidUtf8, isValidUtf8 } from './utf8.ts';
 
 /** What the parser reports; called synchronously from `push`. */
 export interface FrameParserEvents {
   /**
-   * A complete data message: text as a string, binary as a Buffer. When `isCompressed` (RSV1 under
-   * permessage-deflate), `data` is the raw compressed payload, still to be inflated and checked.
+   * A complete data message's payload, to decode (see decodeMessage): still compressed when
+   * `isCompressed` (RSV1 under permessage-deflate); `isCheckedText` when it is text the assembler
+   * already checked as UTF-8 while it arrived. Text bytes may be reused once the call returns.
    */
-  onMessage(data: string | Buffer, isText: boolean, isCompressed: boolean): void;
+  onMessage(payload: Buffer, isText: boolean, isCompressed: boolean, isCheckedText: boolean): void;
   /** A ping, pong or close frame; `payload` is at most 125 bytes and the caller's to keep. */
   onControl(opcode: number, payload: Buffer): void;
   /** The peer broke the protocol: the parser has stopped and ignores all further bytes. */
@@ -302,16 +302,13 @@ export class FrameParser {
     if (!this.#fin) return;
     if (this.#messageOpcode === NO_MESSAGE) {
       // Hot path: one whole frame, decoded without the assembler.
-      const payload = source.subarray(start, end);
-      if (opcode === Opcode.Binary || this.#rsv1) return this.#events.onMessage(payload, opcode === Opcode.Text, this.#rsv1);
-      if (!isValidUtf8(payload)) return this.#failWith(invalidUtf8());
-      return this.#events.onMessage(payload.toString(), true, false);
+      return this.#events.onMessage(source.subarray(start, end), opcode === Opcode.Text, this.#rsv1, false);
     }
     this.#messageOpcode = NO_MESSAGE;
     const assembler = this.#assembler!;
     const data = assembler.finish();
     if (data instanceof ProtocolError) this.#failWith(data);
-    else this.#events.onMessage(data, assembler.isText, assembler.isCompressed);
+    else this.#events.onMessage(data, assembler.isText, assembler.isCompressed, assembler.isText && !assembler.isCompressed);
   }
 
   #failWith(error: ProtocolError): void {

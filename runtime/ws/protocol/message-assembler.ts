@@ -88,17 +88,20 @@ export class MessageAssembler {
     return undefined;
   }
 
-  /** Ends the message: text as a string, else the bytes; invalid or truncated text is an error (1007). */
-  finish(): string | Buffer | ProtocolError {
+  /**
+   * Ends the message: its bytes; text that ends inside a code point is an error (1007). Text
+   * bytes stay valid until the next message (they become a string at once, see decodeMessage).
+   */
+  finish(): Buffer | ProtocolError {
     const buffer = this.#buffer;
     const length = this.#length;
     this.#length = 0;
-    if (buffer === null) return this.isText && !this.isCompressed ? '' : Buffer.alloc(0);
+    if (buffer === null) return Buffer.alloc(0);
     if (this.isText && !this.isCompressed) {
       if (!this.#validator.isComplete(length)) return invalidUtf8();
-      // The bytes became a string: the buffer can take the next message, unless it grew large.
+      // The bytes become a string: the buffer can take the next message, unless it grew large.
       if (buffer.length > REUSE_CAPACITY_LIMIT) this.#buffer = null;
-      return buffer.toString('utf8', 0, length);
+      return buffer.subarray(0, length);
     }
     // The bytes now belong to the receiver of the message: the next one starts a new buffer.
     this.#buffer = null;

@@ -5,7 +5,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseTarget } from '../../util/request-target.ts';
 import { CloseCode } from '../protocol/constants.ts';
-import type { ConnectionOptions } from '../connection.ts';
+import type { SocketConnectionOptions } from '../transport/socket-transport.ts';
 import {
   logHandlerError,
   reportHandlerError,
@@ -117,7 +117,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   readonly counters = new WebSocketCounters();
 
   readonly #options: ResolvedWebSocketOptions;
-  readonly #connectionOptions: ConnectionOptions;
+  readonly #connectionOptions: SocketConnectionOptions;
   readonly #onMessageRequest: ((req: WebSocketMessageRequest) => unknown) | undefined;
   readonly #hooks: WebSocketHooks;
   readonly #keepalive: KeepaliveSweep;

@@ -5,10 +5,12 @@ import { inspect } from 'node:util';
 import type { Query } from '../../util/request-target.ts';
 import { isCloseReasonTooLong, isValidCloseCode } from '../protocol/close-payload.ts';
 import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from '../protocol/constants.ts';
-import { Connection, type ConnectionEvents, type ConnectionOptions } from '../connection.ts';
+import type { ConnectionEvents } from '../connection.ts';
+import { SocketConnection, type SocketConnectionOptions } from '../transport/socket-transport.ts';
 import type { MessageCompressor } from '../protocol/compressor.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
 import { checkTopic, toPayload, type TopicRegistry } from '../../pubsub/topics.ts';
+import { FanoutMessage } from '../../pubsub/fanout.ts';
 import { describeValue } from '../../util/describe-value.ts';
 import { isBinaryData, viewBytes } from '../../util/bytes.ts';
 import { isThenable } from '../../util/thenable.ts';
@@ -76,7 +78,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   /** The subprotocol agreed in the handshake, '' when none. */
   readonly protocol: string;
 
-  readonly #connection: Connection;
+  readonly #connection: SocketConnection;
   readonly #host: ServerSocketHost;
   #closeListeners: CloseListener[] | null = null;
   // Keepalive bookkeeping (see keepalive.ts): time without input, and when the last ping went out.
@@ -84,8 +86,8 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   #pingSentAtMs = -1;
 
   /** Wraps an upgraded socket (the 101 already written); call `connection.start(head)` to read. */
-  constructor(socket: Socket, options: ConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
-    this.#connection = new Connection(socket, info.deflate === undefined ? options : { ...options, deflate: info.deflate }, this);
+  constructor(socket: Socket, options: SocketConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
+    this.#connection = new SocketConnection(socket, info.deflate === undefined ? options : { ...options, deflate: info.deflate }, this);
     this.#host = host;
     this.pathname = info.pathname;
     this.query = info.query;
@@ -116,7 +118,9 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
    * connection is not open and the message was dropped (Bun's three cases).
    */
   send(data: string | ArrayBuffer | ArrayBufferView): number {
-    const result = this.#connection.send(typeof data === 'string' || data instanceof Uint8Array ? data : toBytes(data, 'send'));
+    const connection = this.#connection;
+    const result =
+      typeof data === 'string' ? sendText(connection, data) : connection.send(data instanceof Uint8Array ? data : toBytes(data, 'send'));
     if (result !== 0) this.#host.counters.sends++;
     return result;
   }
@@ -258,7 +262,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   }
 
   /** @internal The connection, for the server (closeAll, broadcast). */
-  get connection(): Connection {
+  get connection(): SocketConnection {
     return this.#connection;
   }
 
@@ -271,6 +275,18 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
 // WHATWG-style constants on instances too (`ws.OPEN`), as scripts written for browsers expect.
 for (const [name, value] of Object.entries(READY_STATE_CONSTANTS)) {
   Object.defineProperty(ServerWebSocket.prototype, name, { value, enumerable: true });
+}
+
+/**
+ * The last string a server socket sent: a script's loop that sends one string to many sockets
+ * encodes it once (what server.publish does for a topic's subscribers).
+ */
+const lastSent = new FanoutMessage('', true);
+
+function sendText(connection: SocketConnection, text: string): number {
+  if (connection.readyState !== ReadyState.Open) return 0;
+  if (lastSent.payload !== text) lastSent.reset(text, true);
+  return connection.sendEncoded(lastSent.encodedFor(connection.compressor), lastSent.byteLength);
 }
 
 /** Binary data of any kind as bytes (a view, never a copy); a string as its UTF-8. */

@@ -10,7 +10,7 @@ import { nextMessages, openClient, RawClient, startInProcessServer, stopServers,
 
 vi.mock('../../../runtime/ws/protocol/frame-encoder.ts', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../../runtime/ws/protocol/frame-encoder.ts')>();
-  return { ...original, encodeFrame: vi.fn(original.encodeFrame), encodeTextFrame: vi.fn(original.encodeTextFrame) };
+  return { ...original, encodeMessage: vi.fn(original.encodeMessage) };
 });
 
 afterEach(async () => {
@@ -23,14 +23,12 @@ const DEFLATE = 15;
 const DEFLATE_SMALL_WINDOW = 10;
 
 /** Counts encoder and compressor calls made by `action`. */
-function countCalls(action: () => void): { encodeFrame: number; encodeTextFrame: number; compress: number } {
-  const encodeFrame = vi.mocked(encoder.encodeFrame);
-  const encodeTextFrame = vi.mocked(encoder.encodeTextFrame);
+function countCalls(action: () => void): { encodeMessage: number; compress: number } {
+  const encodeMessage = vi.mocked(encoder.encodeMessage);
   const compress = vi.spyOn(PerMessageDeflate.prototype, 'compress');
-  encodeFrame.mockClear();
-  encodeTextFrame.mockClear();
+  encodeMessage.mockClear();
   action();
-  const counts = { encodeFrame: encodeFrame.mock.calls.length, encodeTextFrame: encodeTextFrame.mock.calls.length, compress: compress.mock.calls.length };
+  const counts = { encodeMessage: encodeMessage.mock.calls.length, compress: compress.mock.calls.length };
   compress.mockRestore();
   return counts;
 }
@@ -62,15 +60,15 @@ describe('one publish to many subscribers', () => {
     const text = 'a message worth compressing '.repeat(100);
     const textCounts = countCalls(() => expect(server.publish('t', text)).toBe(text.length));
     // One text frame for the plain ones; one compression and one frame per deflate configuration.
-    expect(textCounts).toEqual({ encodeTextFrame: 1, compress: 2, encodeFrame: 2 });
+    expect(textCounts).toEqual({ encodeMessage: 3, compress: 2 });
 
     const bytes = Buffer.from(text);
     const binaryCounts = countCalls(() => server.publish('t', bytes));
-    expect(binaryCounts).toEqual({ encodeTextFrame: 0, compress: 2, encodeFrame: 3 });
+    expect(binaryCounts).toEqual({ encodeMessage: 3, compress: 2 });
 
     // Below the compression threshold every subscriber shares the one plain frame.
     const smallCounts = countCalls(() => server.publish('t', 'small'));
-    expect(smallCounts).toEqual({ encodeTextFrame: 1, compress: 0, encodeFrame: 0 });
+    expect(smallCounts).toEqual({ encodeMessage: 1, compress: 0 });
 
     for (const client of clients) {
       const messages = await nextMessages(client, 3);
@@ -80,6 +78,21 @@ describe('one publish to many subscribers', () => {
         [false, 'small'],
       ]);
     }
+  });
+
+  it('encodes a string that a send loop sends to many sockets once, and compresses it once per configuration', async () => {
+    const sockets: ServerWebSocket[] = [];
+    const { url } = await startInProcessServer({ websocket: { open: (ws: ServerWebSocket) => void sockets.push(ws) } }, { perMessageDeflate: true });
+    const clients: WebSocket[] = [];
+    for (let i = 0; i < 5; i++) clients.push(await openClient(url));
+    for (let i = 0; i < 5; i++) clients.push(await openClient(url, undefined, { perMessageDeflate: true }));
+    while (sockets.length < clients.length) await new Promise((resolve) => setImmediate(resolve));
+    const text = 'a message worth compressing '.repeat(100);
+    const counts = countCalls(() => {
+      for (const ws of sockets) expect(ws.send(text)).toBe(text.length);
+    });
+    expect(counts).toEqual({ encodeMessage: 2, compress: 1 });
+    for (const client of clients) expect((await nextMessages(client, 1))[0].data.toString()).toBe(text);
   });
 
   it('puts the same bytes on every plain wire, and RSV1-compressed frames on deflate wires', async () => {

@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Connection } from '../../../runtime/ws/connection.ts';
+import { SocketConnection as Connection } from '../../../runtime/ws/transport/socket-transport.ts';
 
 const MiB = 1024 * 1024;
 const cleanups: Array<() => void> = [];

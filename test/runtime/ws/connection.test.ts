@@ -1,7 +1,7 @@
 // Connection behaviour outside the Autobahn categories: bytes that came with the handshake,
 // local misuse, and what happens once the connection is closing or gone.
 import { describe, it, expect } from 'vitest';
-import { Connection } from '../../../runtime/ws/connection.ts';
+import { SocketConnection as Connection } from '../../../runtime/ws/transport/socket-transport.ts';
 import { createDuplexPair } from '../../helpers/duplex-pair.ts';
 import { buildFrames, close, decodeFrames, OP, ping, readClose, text } from '../../helpers/frames.ts';
 import { RawPeer, settle, type CloseRecord } from '../../helpers/ws-peer.ts';

@@ -11,7 +11,7 @@ describe('parsePlainRun (the start-up fast path)', () => {
     expect(parsePlainRun(['--no-cache', 'app.js', 'a'])).toEqual({ script: 'app.js', args: ['a'], cache: false });
   });
 
-  it.each([[[]], [['--help']], [['-v']], [['--watch', 'app.js']], [['--unknown', 'app.js']], [['build', 'app.js']], [['--no-cache']]])(
+  it.each([[[]], [['--help']], [['-v']], [['--watch', 'app.js']], [['--unknown', 'app.js']], [['build', 'app.js']], [['test', 'app.test.js']], [['--no-cache']]])(
     'leaves %j to the full program',
     (argv) => {
       expect(parsePlainRun(argv)).toBeUndefined();

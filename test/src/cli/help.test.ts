@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatHelp } from '../../../src/cli/help.ts';
-import { buildOptions, environmentVariables, examples, runOptions } from '../../../src/cli/options.ts';
+import { buildOptions, environmentVariables, examples, runOptions, testOptions } from '../../../src/cli/options.ts';
 
 describe('formatHelp', () => {
   const help = formatHelp();
@@ -9,13 +9,14 @@ describe('formatHelp', () => {
   it("follows node's shape: usage first, sections, the documentation last", () => {
     expect(lines[0]).toBe('Usage: krandog [options] <script> [args...]');
     expect(lines[1]).toBe('       krandog build <script> --outfile <file>');
+    expect(lines[2]).toBe('       krandog test [options] [paths...]');
     const titles = lines.filter((line) => /^[A-Z][\w ]+:$/.test(line));
-    expect(titles).toEqual(['Options:', 'Build options:', 'Environment variables:', 'Examples:']);
+    expect(titles).toEqual(['Options:', 'Build options:', 'Test options:', 'Environment variables:', 'Examples:']);
     expect(lines.at(-2)).toMatch(/^Documentation can be found in .*README\.md$/);
   });
 
   it('lists every row of the option table, each on one line with its description', () => {
-    const rows = [...runOptions, ...buildOptions].map((o) => [o.flags, o.description]);
+    const rows = [...runOptions, ...buildOptions, ...testOptions].map((o) => [o.flags, o.description]);
     rows.push(...environmentVariables.map((e) => [e.name, e.description]));
     rows.push(...examples.map((e) => [e.command, e.description]));
     for (const [left, right] of rows) {

@@ -4,10 +4,12 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 vi.mock('../../../src/cli/run-command.ts', () => ({ runScript: vi.fn(async () => {}) }));
 vi.mock('../../../src/cli/watch-command.ts', () => ({ watchScript: vi.fn(async () => {}) }));
 vi.mock('../../../src/cli/build-command.ts', () => ({ buildScript: vi.fn(async () => {}) }));
+vi.mock('../../../src/test/command.ts', () => ({ testCommand: vi.fn(async () => {}) }));
 
 const { runScript } = await import('../../../src/cli/run-command.ts');
 const { watchScript } = await import('../../../src/cli/watch-command.ts');
 const { buildScript } = await import('../../../src/cli/build-command.ts');
+const { testCommand } = await import('../../../src/test/command.ts');
 
 beforeAll(() => {
   // Defined by build.mjs in the real CLI.
@@ -51,7 +53,22 @@ describe('krandog program', () => {
     expect(buildScript).toHaveBeenLastCalledWith('app.ts', 'other.mjs');
   });
 
+  it('test takes paths and its own options', async () => {
+    await parse('test', 'a.test.js', 'test/', '--jobs', '2', '-t', 'adds', '--bail', '--reporter', 'junit', '-o', 'r.xml', '--no-cache');
+    expect(testCommand).toHaveBeenCalledWith(['a.test.js', 'test/'], {
+      jobs: '2',
+      testNamePattern: 'adds',
+      bail: true,
+      reporter: 'junit',
+      outfile: 'r.xml',
+      cache: false,
+    });
+    await parse('test');
+    expect(testCommand).toHaveBeenLastCalledWith([], { cache: true });
+  });
+
   it.each([
+    [['test', '--bogus'], "krandog: unknown option '--bogus' (see krandog --help)\n"],
     [['--bogus', 'app.js'], "krandog: unknown option '--bogus' (see krandog --help)\n"],
     [[], "krandog: missing required argument 'script' (see krandog --help)\n"],
     [['build', 'app.js', '--outfile'], "krandog: option '-o, --outfile <file>' argument missing (see krandog --help)\n"],

@@ -3,7 +3,7 @@
 // CloseEvent / ErrorEvent classes. Each expectation cites what the standard (or WebIDL) says.
 import { Blob } from 'node:buffer';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Connection } from '../../../../runtime/ws/connection.ts';
+import { SocketConnection as Connection } from '../../../../runtime/ws/transport/socket-transport.ts';
 import { CloseEvent, ErrorEvent } from '../../../../runtime/ws/client/events.ts';
 import { closed, messages, next, openClient, record, startPeer, stopPeers, WebSocket } from '../../../helpers/ws-client.ts';
 import { startRawServer, stopRawServers } from '../../../helpers/raw-ws-server.ts';

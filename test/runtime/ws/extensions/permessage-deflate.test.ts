@@ -2,6 +2,7 @@ import { deflateRawSync, inflateRawSync, constants } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { PerMessageDeflate } from '../../../../runtime/ws/extensions/permessage-deflate.ts';
 import { ProtocolError } from '../../../../runtime/ws/protocol/errors.ts';
+import { FanoutMessage } from '../../../../runtime/pubsub/fanout.ts';
 
 const MiB = 1024 * 1024;
 
@@ -46,9 +47,10 @@ describe('PerMessageDeflate', () => {
     );
   });
 
-  it('compresses a repeated string once (broadcast)', () => {
-    const text = 'broadcast '.repeat(200);
-    expect(deflate.compressText(text)).toBe(deflate.compressText(text));
+  it('compresses a message for many connections once (FanoutMessage, the one encode-once cache)', () => {
+    const message = new FanoutMessage('broadcast '.repeat(200), true);
+    expect(message.encodedFor(deflate)).toBe(message.encodedFor(deflate));
+    expect(message.encodedFor(undefined)).not.toBe(message.encodedFor(deflate));
   });
 });
 

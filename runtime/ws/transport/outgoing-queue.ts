@@ -1,5 +1,5 @@
 // The bytes a connection wrote that wait behind the socket's own buffer. The connection hands
-// them to the socket a slice at a time (see Connection#feed), so the socket's 'drain' events show
+// them to the socket a slice at a time (see SocketConnection#feed), so the socket's 'drain' events show
 // how fast the peer takes them; one write of everything would say nothing until the last byte left.
 
 /** A FIFO of byte chunks; `take` returns views, never copies. */

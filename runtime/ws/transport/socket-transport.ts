@@ -1,0 +1,267 @@
+// A Connection over a net.Socket (TCP or TLS): the socket is the connection's byte sink. All socket
+// I/O lives here: the listeners, corking until the next tick, feeding the socket a slice at a
+// time, backpressure and the stall timer, and the close timer.
+import type { Socket } from 'node:net';
+import { CloseCode, ReadyState } from '../protocol/constants.ts';
+import { Connection, type ConnectionEvents, type ConnectionOptions } from '../connection.ts';
+import { OutgoingQueue } from './outgoing-queue.ts';
+
+export interface TransportOptions {
+  /** How long to wait for the peer's half of the close handshake. */
+  closeTimeoutMs?: number;
+  /**
+   * Bytes that may wait for the peer (written, not yet taken by the kernel) before send() reports
+   * backpressure; a peer that holds back more than this and takes none of it for `stallTimeoutMs`
+   * is too slow: close with 1008.
+   */
+  backpressureLimit?: number;
+  stallTimeoutMs?: number;
+}
+
+export type SocketConnectionOptions = ConnectionOptions & TransportOptions;
+
+const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+const DEFAULT_BACKPRESSURE_LIMIT = 16 * 1024 * 1024;
+const DEFAULT_STALL_TIMEOUT_MS = 2_000;
+
+/**
+ * The socket's own buffer holds about this much; the rest waits in the connection's queue. Each
+ * 'drain' then means the kernel took a slice, which is how a peer that reads is told from one
+ * that stopped (one write of everything would show nothing until its last byte left).
+ */
+const SOCKET_SLICE_BYTES = 256 * 1024;
+
+const kConnection = Symbol('krandog.connection');
+type SocketWithConnection = Socket & { [kConnection]: SocketConnection };
+
+/**
+ * Connections that wrote since this tick began. Their sockets stay corked until the next tick, so
+ * everything a tick sends to one peer (replies to a whole read, a burst of broadcasts) leaves in a
+ * single writev instead of one system call per frame.
+ */
+let corkedConnections: SocketConnection[] = [];
+
+/** One WebSocket connection over a socket whose handshake is done. */
+export class SocketConnection extends Connection {
+  readonly socket: Socket;
+  readonly #closeTimeoutMs: number;
+  readonly #backpressureLimit: number;
+  readonly #stallTimeoutMs: number;
+
+  /** Armed once the closing handshake started: it also marks that (see #watchBacklog). */
+  #closeTimer: NodeJS.Timeout | undefined;
+  #awaitingDrain = false;
+  #isCorked = false;
+  /** What waits behind the socket's buffer (see SOCKET_SLICE_BYTES); created on first need. */
+  #queue: OutgoingQueue | undefined;
+  /** endOutput() was asked for while bytes still wait in #queue: TCP ends once they are handed over. */
+  #endQueued = false;
+  /** This side's FIN was asked for (socket.end()): nothing more may be written. */
+  #ended = false;
+  /** Runs while more than the backpressure limit waits (see #watchBacklog). */
+  #stallTimer: NodeJS.Timeout | undefined;
+  /** When the kernel last took bytes (the socket's last 'drain'), while #stallTimer runs. */
+  #lastProgressMs = 0;
+
+  constructor(socket: Socket, options: SocketConnectionOptions, events: ConnectionEvents) {
+    super(options, events);
+    this.socket = socket;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.#backpressureLimit = options.backpressureLimit ?? DEFAULT_BACKPRESSURE_LIMIT;
+    this.#stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  }
+
+  /** Starts reading; `head` holds bytes that arrived with the handshake (they are the first frames). */
+  start(head?: Buffer): void {
+    const socket = this.socket as SocketWithConnection;
+    // Listeners are shared functions that find the connection on the socket: no closures per
+    // connection, which matters for the memory of many idle connections.
+    socket[kConnection] = this;
+    socket.setNoDelay(true);
+    socket.on('data', SocketConnection.#onSocketData);
+    socket.on('close', SocketConnection.#onSocketClose);
+    socket.on('error', SocketConnection.#onSocketError);
+    socket.on('end', SocketConnection.#onSocketEnd);
+    socket.on('drain', SocketConnection.#onSocketDrain);
+    if (head !== undefined && head.length > 0) this.receive(head);
+  }
+
+  /** Bytes written and not yet handed to the kernel: the peer has not taken them. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength + (this.#queue?.length ?? 0);
+  }
+
+  /**
+   * Writes bytes behind everything written before; false when the socket can take no more. Nothing
+   * here judges the peer: what this tick writes has not even been offered to the kernel yet (the
+   * socket is corked until the next tick). #watchBacklog judges it afterwards, over time.
+   */
+  protected writeBytes(bytes: Uint8Array): boolean {
+    const socket = this.socket;
+    if (socket.destroyed || this.#endQueued || this.#ended) return false;
+    if (!this.#isCorked) this.#corkUntilNextTick();
+    const queue = this.#queue;
+    if ((queue === undefined || queue.length === 0) && socket.writableLength + bytes.length <= SOCKET_SLICE_BYTES) {
+      socket.write(bytes);
+    } else {
+      (this.#queue ??= new OutgoingQueue()).push(bytes);
+      this.#feed();
+    }
+    return true;
+  }
+
+  protected hasBackpressure(): boolean {
+    if (!this.#isOverLimit()) return false;
+    if (!this.#awaitingDrain) {
+      this.#awaitingDrain = true;
+      if (this.#queue === undefined || this.#queue.length === 0) this.#notifyWhenFlushed();
+    }
+    return true;
+  }
+
+  /** Ends TCP once everything written has been handed to the socket. */
+  protected endOutput(): void {
+    if (this.#queue === undefined || this.#queue.length === 0) this.#endNow();
+    else this.#endQueued = true;
+  }
+
+  protected isOutputEnded(): boolean {
+    return this.socket.writableEnded || this.#endQueued;
+  }
+
+  protected dropTransport(): void {
+    this.socket.destroy();
+  }
+
+  /** If the other side never finishes, `closeTimeoutMs` later the socket is destroyed (code 1006). */
+  protected closingStarted(): void {
+    if (this.#closeTimer !== undefined || this.readyState === ReadyState.Closed) return;
+    this.#closeTimer = setTimeout(destroySocket, this.#closeTimeoutMs, this.socket);
+    this.#closeTimer.unref();
+  }
+
+  /** Hands queued bytes to the socket until it holds SOCKET_SLICE_BYTES; the rest waits for its 'drain'. */
+  #feed(): void {
+    const queue = this.#queue!;
+    const socket = this.socket;
+    // Ended by Node itself (a client socket after the server's FIN): what waits can no longer leave.
+    if (socket.writableEnded && !this.#ended) queue.clear();
+    if (queue.length > 0 && socket.writableLength < SOCKET_SLICE_BYTES) {
+      socket.cork();
+      while (queue.length > 0 && socket.writableLength < SOCKET_SLICE_BYTES) socket.write(queue.take(SOCKET_SLICE_BYTES - socket.writableLength));
+      socket.uncork();
+      if (queue.length === 0 && this.#awaitingDrain) this.#notifyWhenFlushed();
+    }
+    if (queue.length === 0 && this.#endQueued && !this.#ended) this.#endNow();
+  }
+
+  #endNow(): void {
+    this.#ended = true;
+    this.socket.end();
+  }
+
+  /** Whether more than the backpressure limit waits; cheap while nothing waits behind the socket. */
+  #isOverLimit(): boolean {
+    // Without a queue the socket holds at most SOCKET_SLICE_BYTES (see writeBytes and #feed).
+    const queue = this.#queue;
+    if ((queue === undefined || queue.length === 0) && this.#backpressureLimit >= SOCKET_SLICE_BYTES) return false;
+    return this.bufferedAmount > this.#backpressureLimit;
+  }
+
+  /**
+   * Makes sure #onFlushed runs once the socket's buffer is empty: its 'drain' comes only after a
+   * write it refused, so otherwise an empty write's callback marks the end.
+   */
+  #notifyWhenFlushed(): void {
+    if (!this.socket.writableNeedDrain) this.socket.write(EMPTY, () => this.#onFlushed());
+  }
+
+  /** The socket's buffer may be empty: the `drain` a send() that returned Backpressure waits for. */
+  #onFlushed(): void {
+    if (!this.#awaitingDrain || this.bufferedAmount > 0) return;
+    this.#awaitingDrain = false;
+    this.drained();
+  }
+
+  /**
+   * After a tick's bytes were offered to the kernel. A peer may hold back more than the limit (a
+   * burst, a large message, a slow network) as long as the kernel keeps taking bytes for it; one
+   * that takes none for stallTimeoutMs stopped reading, and must not make us buffer without bound.
+   * Seconds, not milliseconds: the kernel reports room only once about half its send buffer is
+   * free (MiBs on a fast link). The closing handshake is exempt: the close timer bounds it.
+   */
+  #watchBacklog(): void {
+    if (this.#stallTimer !== undefined || this.#closeTimer !== undefined || !this.#isOverLimit()) return;
+    this.#lastProgressMs = Date.now();
+    this.#armStallTimer(this.#stallTimeoutMs);
+  }
+
+  #armStallTimer(ms: number): void {
+    this.#stallTimer = setTimeout(SocketConnection.#checkStall, ms, this);
+    this.#stallTimer.unref();
+  }
+
+  static #checkStall(connection: SocketConnection): void {
+    connection.#stallTimer = undefined;
+    if (connection.readyState === ReadyState.Closed || connection.#closeTimer !== undefined) return;
+    if (!connection.#isOverLimit()) return;
+    const stalledMs = Date.now() - connection.#lastProgressMs;
+    if (stalledMs < connection.#stallTimeoutMs) return connection.#armStallTimer(connection.#stallTimeoutMs - stalledMs);
+    connection.failTransport(CloseCode.PolicyViolation, new Error('peer is not reading: over the backpressure limit'));
+    connection.socket.destroy();
+  }
+
+  #corkUntilNextTick(): void {
+    this.#isCorked = true;
+    this.socket.cork();
+    if (corkedConnections.length === 0) process.nextTick(SocketConnection.#uncorkAll);
+    corkedConnections.push(this);
+  }
+
+  static #uncorkAll(): void {
+    const connections = corkedConnections;
+    corkedConnections = [];
+    for (const connection of connections) {
+      connection.#isCorked = false;
+      connection.socket.uncork();
+      connection.#watchBacklog();
+    }
+  }
+
+  // Socket listeners, shared by all connections (`this` is the socket).
+
+  static #onSocketData(this: SocketWithConnection, chunk: Buffer): void {
+    this[kConnection].receive(chunk);
+  }
+
+  static #onSocketEnd(this: SocketWithConnection): void {
+    this[kConnection].receiveEnd();
+  }
+
+  static #onSocketDrain(this: SocketWithConnection): void {
+    // The kernel took everything the socket held: progress (see #watchBacklog).
+    const connection = this[kConnection];
+    connection.#lastProgressMs = Date.now();
+    if (connection.#queue !== undefined) connection.#feed();
+    connection.#onFlushed();
+  }
+
+  static #onSocketError(this: SocketWithConnection, error: Error): void {
+    // ECONNRESET and friends end this connection only; 'close' follows.
+    this[kConnection].transportError(error);
+  }
+
+  static #onSocketClose(this: SocketWithConnection): void {
+    const connection = this[kConnection];
+    clearTimeout(connection.#closeTimer);
+    clearTimeout(connection.#stallTimer);
+    connection.#queue?.clear();
+    connection.transportClosed();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}
