@@ -1,20 +1,53 @@
-import { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import zlib, { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CloseCode } from '../protocol/constants.ts';
 import { type ExtensionOffer, formatExtension } from './extension-header.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { MessageCompressor } from '../protocol/compressor.ts';
+import { isSupported as canKeepStreams, OutputTooLargeError, RawZlibStream } from './zlib-engine.ts';
 
 // permessage-deflate (RFC 7692), built for memory: krandog compresses every message on its own (no
-// context takeover), which any peer can decode whatever it agreed to, and holds no zlib state
-// between messages: one-shot synchronous zlib calls, which also keep message order with no queue.
-// The server asks its peers to do the same (§7.1.1 lets it add both *_no_context_takeover
-// parameters unasked), so an idle server connection costs nothing extra. The client offers what
-// browsers offer; a server that keeps its context (takes it over) is decoded by inflating each
-// message with the previous window as a preset dictionary: 32 KiB of history, not a zlib stream.
+// context takeover), which any peer can decode whatever it agreed to, and holds no zlib state per
+// connection: one zlib stream per configuration in the process, reset after each message, serves
+// every connection (synchronous calls, which also keep message order with no queue). The server
+// asks its peers to do the same (§7.1.1 lets it add both *_no_context_takeover parameters unasked),
+// so an idle server connection costs nothing extra. The client offers what browsers offer; only a
+// server that keeps its context (takes it over) gets an inflate stream of its own connection, kept
+// between messages.
 
 export const EXTENSION_NAME = 'permessage-deflate';
+
+/** One zlib stream shared by every connection of a configuration; replaced when bad data broke it. */
+class SharedStream {
+  readonly #kind: 'deflate' | 'inflate';
+  readonly #options: zlib.ZlibOptions;
+  #stream: RawZlibStream | undefined;
+
+  constructor(kind: 'deflate' | 'inflate', options: zlib.ZlibOptions) {
+    this.#kind = kind;
+    this.#options = options;
+  }
+
+  get(): RawZlibStream {
+    if (this.#stream === undefined || this.#stream.broken) this.#stream = new RawZlibStream(this.#kind, this.#options);
+    return this.#stream;
+  }
+}
+
+/** The process's deflate streams, by configuration. */
+const sharedDeflaters = new Map<string, SharedStream>();
+
+function sharedDeflater(options: zlib.ZlibOptions): SharedStream {
+  const key = `${options.windowBits} ${options.level} ${options.memLevel}`;
+  let shared = sharedDeflaters.get(key);
+  if (shared === undefined) sharedDeflaters.set(key, (shared = new SharedStream('deflate', options)));
+  return shared;
+}
+
 /** RFC 7692 §7.2.1: the tail every sync-flushed message ends with, removed on the wire. */
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+/** Inflating with the largest window decodes whatever window the peer compressed with. */
+const INFLATE_OPTIONS: zlib.ZlibOptions = { windowBits: 15 };
+const sharedInflater = new SharedStream('inflate', INFLATE_OPTIONS);
 
 export interface DeflateOptions {
   /** Messages smaller than this many bytes are sent uncompressed (default 1024). */
@@ -42,9 +75,12 @@ export class PerMessageDeflate implements MessageCompressor {
   readonly threshold: number;
   readonly maxCompressBytes: number;
   readonly #zlibOptions: { windowBits: number; level: number; memLevel: number; finishFlush: number };
+  readonly #deflater: SharedStream;
   /** The peer's LZ77 window size when it takes over context; 0 when each message stands alone. */
   readonly #peerWindowBytes: number;
-  /** The end of everything inflated so far, as long as the peer's window (context takeover). */
+  /** The peer's context (takeover): this connection's own inflate stream, never reset. */
+  #peerContext: RawZlibStream | undefined;
+  /** Without kept streams (see zlib-engine.ts): the end of what was inflated, as a dictionary. */
   #history: Buffer | undefined;
 
   constructor(extension: string, windowBits: number, options: DeflateOptions = {}, peerContextWindowBits = 0) {
@@ -60,6 +96,7 @@ export class PerMessageDeflate implements MessageCompressor {
       memLevel: options.memLevel ?? 8,
       finishFlush: zlibConstants.Z_SYNC_FLUSH,
     };
+    this.#deflater = sharedDeflater(this.#zlibOptions);
   }
 
   /** Whether a message of `size` bytes (or UTF-16 units, for text) is worth compressing. */
@@ -69,7 +106,17 @@ export class PerMessageDeflate implements MessageCompressor {
 
   /** The compressed payload of one message, without the 00 00 ff ff tail. */
   compress(payload: Uint8Array): Buffer {
-    const output = deflateRawSync(payload, this.#zlibOptions);
+    let output: Buffer;
+    if (canKeepStreams) {
+      const stream = this.#deflater.get();
+      try {
+        output = stream.process([payload]);
+      } finally {
+        if (!stream.broken) stream.reset();
+      }
+    } else {
+      output = deflateRawSync(payload, this.#zlibOptions);
+    }
     return output.subarray(0, output.length - TAIL.length);
   }
 
@@ -78,6 +125,22 @@ export class PerMessageDeflate implements MessageCompressor {
    * compression bomb fails with 1009 without ever holding more than that.
    */
   decompress(payload: Buffer, maxPayload: number): Buffer {
+    if (!canKeepStreams) return this.#decompressOneShot(payload, maxPayload);
+    const takeover = this.#peerWindowBytes > 0;
+    const stream = takeover ? (this.#peerContext ??= new RawZlibStream('inflate', INFLATE_OPTIONS)) : sharedInflater.get();
+    try {
+      return stream.process([payload, TAIL], maxPayload);
+    } catch (error) {
+      if (error instanceof OutputTooLargeError) {
+        throw new ProtocolError('KRANDOG_WS_MESSAGE_TOO_BIG', `inflated message over ${maxPayload} bytes`, CloseCode.MessageTooBig);
+      }
+      throw new ProtocolError('KRANDOG_WS_BAD_COMPRESSION', 'compressed message is not valid DEFLATE data', CloseCode.InvalidPayload);
+    } finally {
+      if (!takeover && !stream.broken) stream.reset();
+    }
+  }
+
+  #decompressOneShot(payload: Buffer, maxPayload: number): Buffer {
     const input = Buffer.allocUnsafe(payload.length + TAIL.length);
     payload.copy(input);
     TAIL.copy(input, payload.length);

@@ -8,7 +8,7 @@ export interface MessageCompressor {
   readonly extension: string;
   /** Whether a message of `size` bytes (or UTF-16 units, for text) is worth compressing. */
   shouldCompress(size: number): boolean;
-  /** The compressed payload of one message. */
+  /** The compressed payload of one message (`payload` is not kept: it may be a reused buffer). */
   compress(payload: Uint8Array): Buffer;
   /** Inflates one received message; a ProtocolError (1009) past `maxPayload` bytes, (1007) for bad data. */
   decompress(payload: Buffer, maxPayload: number): Buffer;

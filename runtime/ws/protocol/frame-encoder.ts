@@ -98,6 +98,15 @@ export function encodeTextFrame(text: string, masked: boolean): Buffer {
   return frame;
 }
 
+/** Text to compress is encoded here when it fits: the compressor reads it and keeps nothing. */
+const textScratch = Buffer.allocUnsafe(64 * 1024);
+
+/** A text's UTF-8 bytes, in textScratch (valid until the next call) when it fits. */
+function textBytes(text: string): Buffer {
+  if (text.length * 3 > textScratch.length) return Buffer.from(text);
+  return textScratch.subarray(0, textScratch.write(text));
+}
+
 /** One message ready to write: a whole frame, or a header and its payload uncopied, written in order. */
 export type EncodedMessage = Buffer | [header: Buffer, payload: Uint8Array];
 
@@ -109,7 +118,7 @@ export type EncodedMessage = Buffer | [header: Buffer, payload: Uint8Array];
 export function encodeMessage(data: string | Uint8Array, isText: boolean, masked: boolean, compressor?: MessageCompressor): EncodedMessage {
   const opcode = isText ? Opcode.Text : Opcode.Binary;
   if (compressor !== undefined && compressor.shouldCompress(data.length)) {
-    return encodeFrame(opcode, compressor.compress(typeof data === 'string' ? Buffer.from(data) : data), true, true, masked);
+    return encodeFrame(opcode, compressor.compress(typeof data === 'string' ? textBytes(data) : data), true, true, masked);
   }
   if (typeof data === 'string') {
     if (isText) return encodeTextFrame(data, masked);

@@ -2,7 +2,8 @@
 // masking that round-trips, encodeTextFrame's short-string shortcut, and the word-at-a-time
 // applyMask against a plain byte loop at every alignment.
 import { describe, it, expect } from 'vitest';
-import { encodeFrame, encodeFrameHeader, encodeTextFrame } from '../../../../runtime/ws/protocol/frame-encoder.ts';
+import { encodeFrame, encodeFrameHeader, encodeMessage, encodeTextFrame } from '../../../../runtime/ws/protocol/frame-encoder.ts';
+import { PerMessageDeflate } from '../../../../runtime/ws/extensions/permessage-deflate.ts';
 import { applyMask, nextMaskKey } from '../../../../runtime/ws/protocol/mask.ts';
 import { createRng } from '../../../helpers/chunks.ts';
 import { buildFrame, decodeFrames, maskNaively, OP } from '../../../helpers/frames.ts';
@@ -193,4 +194,19 @@ describe('Connection.send puts well-formed frames on the wire in both roles', ()
       }
     });
   }
+});
+
+describe('encodeMessage with a compressor', () => {
+  // Text is encoded into a reused buffer before compressing when it fits (up to 64 KiB / 3 units),
+  // from a fresh Buffer beyond: both must inflate back to the same text, multibyte included.
+  it('compresses text of every size class back to the same text, one message after another', () => {
+    const compressor = new PerMessageDeflate('permessage-deflate', 15, { threshold: 0 });
+    const texts = ['', 'héllo wörld ✓ '.repeat(100), 'x'.repeat(21_845), 'y'.repeat(21_846), '😀 '.repeat(30_000), 'short again'];
+    for (const text of texts) {
+      const frame = encodeMessage(text, true, false, compressor) as Buffer;
+      const [decoded] = decodeFrames(frame).frames;
+      expect(decoded!.rsv).toBe(0b100);
+      expect(compressor.decompress(Buffer.from(decoded!.payload), 16 * 1024 * 1024).toString()).toBe(text);
+    }
+  });
 });
