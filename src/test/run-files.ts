@@ -5,17 +5,11 @@ import { path } from '../builtins.ts';
 import { prepareBundle } from '../bundle/prepare.ts';
 import { isBundleError, isKrandogError } from '../errors.ts';
 import { fileFailed, type FileResult, type RunSummary } from './results.ts';
-import { runTestFile } from './run-file.ts';
+import { runTestFile, type FileRunOptions } from './run-file.ts';
 
-export interface RunFilesOptions {
+/** What every file's run takes (the signal and the event listener are this module's), and the pool's own. */
+export interface RunFilesOptions extends Omit<FileRunOptions, 'signal' | 'onEvent'> {
   jobs: number;
-  timeout: number;
-  fileTimeout: number;
-  pattern: string | undefined;
-  bail: boolean;
-  cache: boolean;
-  argv0: string;
-  cwd: string;
   /** Each file's result, in the order of `files`, as soon as it and those before it are known. */
   onFile: (result: FileResult) => void;
 }
