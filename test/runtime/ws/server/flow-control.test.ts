@@ -104,6 +104,32 @@ describe('sequentialMessages', () => {
     client.close();
   });
 
+  it('waits for a function handler (the seed style) too', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const seen: number[] = [];
+    const done = deferred<void>();
+    const { url } = await startInProcessServer(
+      async (req: { type: string; data: Buffer }) => {
+        if (req.type !== 'websocket') return { body: 'ok' };
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        seen.push(req.data.readUInt32BE(0));
+        await sleep(1);
+        inFlight--;
+        if (seen.length === 100) done.resolve();
+        return undefined;
+      },
+      { sequentialMessages: true },
+    );
+    const client = await openClient(url);
+    for (let index = 0; index < 100; index++) client.send(numbered(index, 64));
+    await within(done.promise, 20_000, `the server handled ${seen.length} of 100 messages`);
+    expect(maxInFlight).toBe(1);
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, index) => index));
+    client.close();
+  });
+
   it('goes on after a handler rejects (the error is logged), and after a synchronous handler', async () => {
     const seen: number[] = [];
     const done = deferred<void>();
@@ -133,6 +159,7 @@ describe('sequentialMessages', () => {
   it('keeps ws.pause() in force while a handler is awaited, and the other way round', async () => {
     const seen: number[] = [];
     let pausedSocket: ServerWebSocket | undefined;
+    const first = deferred<void>();
     const handlerDone = deferred<void>();
     const finish = deferred<void>();
     const all = deferred<void>();
@@ -145,6 +172,7 @@ describe('sequentialMessages', () => {
             if (index === 0) {
               ws.pause();
               pausedSocket = ws;
+              first.resolve();
               await finish.promise;
               handlerDone.resolve();
             }
@@ -156,7 +184,7 @@ describe('sequentialMessages', () => {
     );
     const client = await openClient(url);
     for (let index = 0; index < 10; index++) client.send(numbered(index, 16));
-    await within(new Promise<void>((resolve) => { const poll = setInterval(() => pausedSocket && (clearInterval(poll), resolve()), 5); }), 10_000, 'message 0 never came');
+    await within(first.promise, 10_000, 'message 0 never came');
     // resume() while the handler is still awaited: the handler's promise still holds the input.
     pausedSocket!.resume();
     await sleep(50);
