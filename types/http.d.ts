@@ -137,6 +137,15 @@ declare module 'http' {
     terminate(): void;
     /** Sends a ping of at most 125 bytes. */
     ping(data?: string | ArrayBuffer | ArrayBufferView): void;
+    /**
+     * Inbound flow control: delivers no more messages of this connection and stops reading its
+     * socket until `resume()`, so TCP holds a fast sender back. Messages already read wait, in order.
+     */
+    pause(): void;
+    /** Delivers what waited, in order, and reads the socket again. */
+    resume(): void;
+    /** True from `pause()` until `resume()`. */
+    readonly isPaused: boolean;
     /** Subscribes to a topic: `publish` to it reaches this socket. No effect when already subscribed or closed. */
     subscribe(topic: string): void;
     /** Leaves a topic; no effect when not subscribed. A closed socket leaves its topics by itself. */
@@ -260,6 +269,11 @@ declare module 'http' {
     closeTimeout?: number;
     /** Subprotocols the server speaks; the first one the client offers from this list is chosen. */
     protocols?: readonly string[];
+    /**
+     * Deliver a WebSocket's next message only once the handler's promise for the previous one settled:
+     * one message at a time per connection, in order, and a fast sender held back by TCP. Default false.
+     */
+    sequentialMessages?: boolean;
     /** Browser origins allowed to open WebSockets (others get 403); requests without an Origin header pass. */
     allowOrigins?: readonly string[] | ((origin: string) => boolean);
     /**

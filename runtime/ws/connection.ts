@@ -93,6 +93,14 @@ export abstract class Connection {
   /** The received Close's code and reason (CloseExchanged), or the failure's (Failing, Failed). */
   #closeCode: number = CloseCode.Abnormal;
   #closeReason = '';
+  /** pause() was called and resume() not yet: no event is delivered, the transport stops reading. */
+  #paused = false;
+  /** Bytes read but not parsed because of a pause, in order; undefined when none. */
+  #held: Buffer[] | undefined;
+  /** The peer's FIN came while paused: it follows the held bytes. */
+  #endHeld = false;
+  /** The parser is inside `push`: resume() then only clears the flag, the running read goes on. */
+  #parsing = false;
 
   constructor(options: ConnectionOptions, events: ConnectionEvents) {
     this.#events = events;
@@ -125,6 +133,10 @@ export abstract class Connection {
   protected abstract isOutputEnded(): boolean;
   /** Drops the transport at once; `transportClosed` follows. */
   protected abstract dropTransport(): void;
+  /** Stop reading, so the peer's sends fill the kernel's buffers and TCP pushes back (see pause()). */
+  protected pauseInput(): void {}
+  /** Read again after pauseInput(). */
+  protected resumeInput(): void {}
   /** The closing handshake started (Close sent, or the connection failed): bound how long it may take. */
   protected abstract closingStarted(): void;
 
@@ -199,6 +211,48 @@ export abstract class Connection {
     this.#state = this.#state === CloseState.Failing ? CloseState.Failed : CloseState.CloseSent;
     this.#sendClose(code, reason);
     this.closingStarted();
+    // The peer's Close must be read for the handshake to finish (messages are no longer delivered).
+    this.resume();
+  }
+
+  /** Whether pause() holds the input (no message, ping or close is read until resume()). */
+  get isPaused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Inbound flow control: no more messages (or control frames) are delivered until resume(), and
+   * the transport stops reading, so a peer that keeps sending fills the TCP window and is held
+   * back. Called from a message handler, the messages behind it in the same read wait too.
+   * Does nothing once the closing handshake started (its frames must be read).
+   */
+  pause(): void {
+    if (this.#paused || this.#state !== CloseState.Open) return;
+    this.#paused = true;
+    this.#parser.paused = true;
+    this.pauseInput();
+  }
+
+  /** Delivers what waited (until a handler pauses again), then reads from the transport again. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#parser.paused = false;
+    // Resumed by a handler inside the read that paused: that read goes on with the rest.
+    if (this.#parsing) return this.resumeInput();
+    const held = this.#held;
+    while (held !== undefined && held.length > 0) {
+      const chunk = held.shift()!;
+      const read = this.#parse(chunk);
+      if (read < chunk.length) held.unshift(chunk.subarray(read));
+      if (this.#paused) return;
+    }
+    this.#held = undefined;
+    if (this.#endHeld) {
+      this.#endHeld = false;
+      this.receiveEnd();
+    }
+    if (this.#state !== CloseState.Closed) this.resumeInput();
   }
 
   /** Drops the transport at once, without a closing handshake (code 1006). */
@@ -215,11 +269,30 @@ export abstract class Connection {
   /** Bytes from the peer. */
   protected receive(chunk: Buffer): void {
     this.hasActivity = true;
-    this.#parser.push(chunk);
+    if (this.#paused) {
+      (this.#held ??= []).push(chunk);
+      return;
+    }
+    const read = this.#parse(chunk);
+    // A handler paused: the rest of the chunk waits for resume().
+    if (read < chunk.length) (this.#held ??= []).push(chunk.subarray(read));
+  }
+
+  #parse(chunk: Buffer): number {
+    this.#parsing = true;
+    try {
+      return this.#parser.push(chunk);
+    } finally {
+      this.#parsing = false;
+    }
   }
 
   /** The peer finished sending (TCP FIN). Without its Close frame that is an abnormal end (1006). */
   protected receiveEnd(): void {
+    if (this.#paused) {
+      this.#endHeld = true;
+      return;
+    }
     const state = this.#state;
     if (state === CloseState.Open) this.#state = CloseState.Dropped;
     else if (state === CloseState.Failing) this.#state = CloseState.Failed;
@@ -237,6 +310,9 @@ export abstract class Connection {
     if (state === CloseState.Closed) return;
     this.#state = CloseState.Closed;
     this.#parser.stop();
+    this.#held = undefined;
+    this.#paused = false;
+    this.#endHeld = false;
     const hasCode = state === CloseState.CloseExchanged || state === CloseState.Failed || state === CloseState.Failing;
     this.#events.onClose(hasCode ? this.#closeCode : CloseCode.Abnormal, hasCode ? this.#closeReason : '', state === CloseState.CloseExchanged);
   }

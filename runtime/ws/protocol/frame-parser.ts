@@ -48,6 +48,11 @@ const NO_MESSAGE = Opcode.Continuation;
 export class FrameParser {
   /** RSV1 means "compressed" once permessage-deflate has been negotiated (RFC 7692 §6). */
   allowRsv1 = false;
+  /**
+   * Set (by an event handler, or between reads) to stop `push` after the current frame step: the
+   * events of the frame being read have fired, nothing after them is read (see `push`).
+   */
+  paused = false;
 
   readonly #events: FrameParserEvents;
   readonly #isServer: boolean;
@@ -94,19 +99,25 @@ export class FrameParser {
     this.#state = State.Stopped;
   }
 
-  /** Feeds bytes from the socket. Events fire synchronously; a protocol error stops the parser. */
-  push(chunk: Buffer): void {
+  /**
+   * Feeds bytes from the socket. Events fire synchronously; a protocol error stops the parser.
+   * Returns how many bytes were read: fewer than the chunk's length only when `paused` was set,
+   * and the caller pushes the rest (`chunk.subarray(returned)`) again once it clears `paused`.
+   * The parser's state is whole between steps, so it may stop anywhere, even inside a frame.
+   */
+  push(chunk: Buffer): number {
     const end = chunk.length;
     let offset = 0;
-    while (offset < end) {
+    while (offset < end && !this.paused) {
       if (this.#state === State.Header) {
         offset = this.#readHeader(chunk, offset, end);
       } else if (this.#state === State.Payload) {
         offset = this.#readPayload(chunk, offset, end);
       } else {
-        return;
+        return end;
       }
     }
+    return offset;
   }
 
   /** Reads a header, straight from the chunk when it is all there, else via the scratch buffer. */

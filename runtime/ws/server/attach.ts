@@ -299,7 +299,10 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
         onMessageRequest !== undefined
           ? onMessageRequest(messageRequest(ws, data))
           : this.#hooks.message?.(ws, data, messageRequest(ws, data));
-      if (result !== undefined && isThenable(result)) result.then(undefined, reportHandlerError.message);
+      if (result !== undefined && isThenable(result)) {
+        if (this.#options.sequentialMessages) ws.awaitHandler(result, reportHandlerError.message);
+        else result.then(undefined, reportHandlerError.message);
+      }
     } catch (error) {
       reportHandlerError.message(error);
     }

@@ -37,6 +37,14 @@ export interface WebSocketServerOptions {
    */
   perMessageDeflate?: boolean | DeflateOptions;
   /**
+   * Deliver a connection's next message only once the handler's promise for the previous one
+   * settled (resolved or rejected): an async handler then sees one message at a time per
+   * connection, in order, and the socket is not read meanwhile, so TCP slows a fast sender.
+   * A handler that returns no promise is not waited for. Default false (handlers run as messages
+   * arrive, as in Bun and ws).
+   */
+  sequentialMessages?: boolean;
+  /**
    * Where publish goes beyond this process: a `redis://host:port` URL (or `{ url, channel }`) for
    * Redis pub/sub, `false` for this process only. Default: the KRANDOG_PUBSUB environment variable,
    * else the cluster primary under `krandog --workers`, else this process only.
@@ -57,6 +65,7 @@ export interface ResolvedWebSocketOptions {
   readonly protocols: readonly string[] | undefined;
   readonly allowOrigins: AllowOrigins | undefined;
   readonly perMessageDeflate: DeflateOptions | false;
+  readonly sequentialMessages: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -103,6 +112,7 @@ export function resolveWebSocketOptions(options: WebSocketServerOptions | undefi
     protocols,
     allowOrigins,
     perMessageDeflate: readDeflateOptions(given.perMessageDeflate),
+    sequentialMessages: readBoolean(given.sequentialMessages, 'sequentialMessages'),
   };
 }
 
@@ -119,6 +129,12 @@ function readDeflateOptions(value: WebSocketServerOptions['perMessageDeflate']):
       throw new TypeError(`http.createServer: options.perMessageDeflate.${name} must be an integer from ${low} to ${high}`);
     }
   }
+  return value;
+}
+
+function readBoolean(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new TypeError(`http.createServer: options.${name} must be a boolean, got ${describeValue(value)}`);
   return value;
 }
 

@@ -84,6 +84,10 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   // Keepalive bookkeeping (see keepalive.ts): time without input, and when the last ping went out.
   #quietMs = 0;
   #pingSentAtMs = -1;
+  // Inbound flow control: the script's ws.pause(), and the wait for an async handler (the
+  // `sequentialMessages` option). The connection reads while neither holds it.
+  #pausedByScript = false;
+  #awaitingHandler = false;
 
   /** Wraps an upgraded socket (the 101 already written); call `connection.start(head)` to read. */
   constructor(socket: Socket, options: SocketConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
@@ -141,6 +145,42 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   /** Drops the connection at once, without a closing handshake (the close code is 1006). */
   terminate(): void {
     this.#connection.terminate();
+  }
+
+  /**
+   * Stops delivering this connection's messages, and reading its socket, until resume(): the
+   * peer's further messages wait in its own send buffer and TCP holds it back. Messages that came
+   * in the same read as the current one wait too; nothing is lost or reordered. Does nothing once
+   * the connection is closing.
+   */
+  pause(): void {
+    this.#pausedByScript = true;
+    this.#connection.pause();
+  }
+
+  /** Delivers what waited, in order, and reads the socket again (unless an async handler is still awaited). */
+  resume(): void {
+    this.#pausedByScript = false;
+    if (!this.#awaitingHandler) this.#connection.resume();
+  }
+
+  /** Whether ws.pause() holds the connection (true from pause() until resume()). */
+  get isPaused(): boolean {
+    return this.#pausedByScript;
+  }
+
+  /** @internal `sequentialMessages`: no next message until the handler's promise for this one settles. */
+  awaitHandler(result: PromiseLike<unknown>, report: (error: unknown) => void): void {
+    this.#awaitingHandler = true;
+    this.#connection.pause();
+    const release = (): void => {
+      this.#awaitingHandler = false;
+      if (!this.#pausedByScript) this.#connection.resume();
+    };
+    result.then(release, (error: unknown) => {
+      report(error);
+      release();
+    });
   }
 
   /** Sends a ping (payload up to 125 bytes); the peer's pong counts as activity for the idle timeout. */
@@ -234,7 +274,9 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   sweepKeepalive(policy: KeepalivePolicy, tickMs: number): void {
     const connection = this.#connection;
     if (connection.readyState !== ReadyState.Open) return;
-    if (connection.hasActivity) {
+    // A paused connection reads nothing, so its silence says nothing about the peer: keepalive
+    // waits, and counts afresh from resume().
+    if (connection.hasActivity || connection.isPaused) {
       connection.hasActivity = false;
       this.#quietMs = 0;
       this.#pingSentAtMs = -1;
@@ -267,8 +309,8 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   }
 
   [inspect.custom](_depth: number, options: object): string {
-    const { readyState, protocol, remoteAddress, pathname, bufferedAmount, data } = this;
-    return 'ServerWebSocket ' + inspect({ readyState, protocol, remoteAddress, pathname, bufferedAmount, data }, options);
+    const { readyState, protocol, remoteAddress, pathname, bufferedAmount, isPaused, data } = this;
+    return 'ServerWebSocket ' + inspect({ readyState, protocol, remoteAddress, pathname, bufferedAmount, isPaused, data }, options);
   }
 }
 

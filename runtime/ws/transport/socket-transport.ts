@@ -83,6 +83,8 @@ export class SocketConnection extends Connection {
     socket.on('error', SocketConnection.#onSocketError);
     socket.on('end', SocketConnection.#onSocketEnd);
     socket.on('drain', SocketConnection.#onSocketDrain);
+    // Paused before reading began (by an `open` hook): the 'data' listener must not start the flow.
+    if (this.isPaused) socket.pause();
     if (head !== undefined && head.length > 0) this.receive(head);
   }
 
@@ -131,6 +133,18 @@ export class SocketConnection extends Connection {
 
   protected dropTransport(): void {
     this.socket.destroy();
+  }
+
+  /**
+   * The socket stops emitting 'data'; Node reads on until its buffer holds highWaterMark bytes,
+   * then stops reading, the kernel's receive buffer fills and TCP's window holds the peer back.
+   */
+  protected pauseInput(): void {
+    this.socket.pause();
+  }
+
+  protected resumeInput(): void {
+    this.socket.resume();
   }
 
   /** If the other side never finishes, `closeTimeoutMs` later the socket is destroyed (code 1006). */

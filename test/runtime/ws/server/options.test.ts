@@ -4,7 +4,7 @@ import { WEBSOCKET_DEFAULTS, resolveWebSocketOptions } from '../../../../runtime
 
 describe('resolveWebSocketOptions', () => {
   it('fills in the documented defaults', () => {
-    expect(resolveWebSocketOptions(undefined)).toEqual({ ...WEBSOCKET_DEFAULTS, protocols: undefined, allowOrigins: undefined, perMessageDeflate: false });
+    expect(resolveWebSocketOptions(undefined)).toEqual({ ...WEBSOCKET_DEFAULTS, protocols: undefined, allowOrigins: undefined, perMessageDeflate: false, sequentialMessages: false });
     expect(WEBSOCKET_DEFAULTS).toEqual({
       maxPayload: 16 * 1024 * 1024,
       maxFragments: 131_072,
