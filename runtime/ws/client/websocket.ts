@@ -215,29 +215,24 @@ export class WebSocket extends EventTarget {
     this.#sendQueue!.close(closeCode ?? (closeReason === '' ? undefined : CloseCode.Normal), closeReason);
   }
 
-  get onopen(): EventHandler {
-    return this.#getHandler('open');
-  }
-  set onopen(value: EventHandler) {
-    this.#setHandler('open', value);
-  }
-  get onmessage(): EventHandler {
-    return this.#getHandler('message');
-  }
-  set onmessage(value: EventHandler) {
-    this.#setHandler('message', value);
-  }
-  get onerror(): EventHandler {
-    return this.#getHandler('error');
-  }
-  set onerror(value: EventHandler) {
-    this.#setHandler('error', value);
-  }
-  get onclose(): EventHandler {
-    return this.#getHandler('close');
-  }
-  set onclose(value: EventHandler) {
-    this.#setHandler('close', value);
+  declare onopen: EventHandler;
+  declare onmessage: EventHandler;
+  declare onerror: EventHandler;
+  declare onclose: EventHandler;
+
+  static {
+    // The event handler attributes, one accessor pair each on the prototype (as class accessors are).
+    for (const type of ['open', 'message', 'error', 'close']) {
+      Object.defineProperty(this.prototype, `on${type}`, {
+        get(this: WebSocket): EventHandler {
+          return this.#getHandler(type);
+        },
+        set(this: WebSocket, value: EventHandler) {
+          this.#setHandler(type, value);
+        },
+        configurable: true,
+      });
+    }
   }
 
   #onUpgrade(response: IncomingMessage, socket: Socket, head: Buffer): void {
