@@ -15,6 +15,7 @@ import { RequestDispatcher, type RequestHandler } from './dispatch.ts';
 import { describeListenError, sendServiceUnavailable } from './errors.ts';
 import { WebSocketUpgradeMessage } from './upgrade-offer.ts';
 import { closingAwareResponse } from './closing-response.ts';
+import { createHttp2Server } from './h2-server.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
 import { hasRoutesOrStatic, routedHandler, withFileResults, withRoutingOptions, type RoutedHandlerSpec } from './routed-handler.ts';
 import { MetricsEndpoint } from './metrics.ts';
@@ -82,7 +83,9 @@ export class Server extends EventEmitter {
     this.#node =
       tls === undefined
         ? nodeHttp.createServer(httpOptions)
-        : nodeHttps.createServer({ handshakeTimeout: headersTimeout || undefined, ...tls, ...httpOptions });
+        : this.#options.http2
+          ? createHttp2Server(tls, httpOptions)
+          : nodeHttps.createServer({ handshakeTimeout: headersTimeout || undefined, ...tls, ...httpOptions });
     this.#limit = new ConnectionLimit(this.#node, this.#options.maxConnections, tls === undefined ? 'connection' : 'secureConnection');
     const metrics = this.#options.metrics === undefined ? undefined : new MetricsEndpoint(this.#options.metrics, () => this.stats());
     const requestHandler = withMetrics(requestHandlerOf(withRoutingOptions(handler, options as RoutedHandlerSpec | undefined) as HandlerSpec), metrics);

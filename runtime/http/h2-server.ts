@@ -1,0 +1,61 @@
+// `options.http2` with `options.tls`: one TLS port that speaks HTTP/2 (ALPN h2) and HTTP/1.1 (ALPN
+// http/1.1 or none), with SETTINGS_ENABLE_CONNECT_PROTOCOL so that WebSockets can open over h2
+// streams (RFC 8441). HTTP/1.1 connections go through node:http's own code (Node's `allowHTTP1`),
+// so they keep the parser, timeouts and 'upgrade' event of the HTTPS server; h2 requests reach the
+// same 'request' listener as Http2ServerRequest/Http2ServerResponse (the compat API, same shape).
+import http2 from 'node:http2';
+import type nodeHttp from 'node:http';
+import type { Socket } from 'node:net';
+import type { TlsOptions } from 'node:tls';
+
+/** The node:http options the HTTPS server takes that matter for its HTTP/1.1 connections. */
+export interface Http1Options {
+  IncomingMessage: typeof nodeHttp.IncomingMessage;
+  ServerResponse: new (request: nodeHttp.IncomingMessage) => nodeHttp.ServerResponse;
+  headersTimeout: number;
+  maxHeaderSize: number;
+}
+
+/**
+ * An Http2SecureServer dressed as the node:http Server that runtime/http/server.ts drives:
+ * closeIdleConnections() also sends GOAWAY to every h2 session (their open streams finish first),
+ * and closeAllConnections() destroys every connection.
+ */
+export function createHttp2Server(tls: TlsOptions, http1: Http1Options): nodeHttp.Server {
+  const server = http2.createSecureServer({
+    handshakeTimeout: http1.headersTimeout || undefined,
+    ...tls,
+    allowHTTP1: true,
+    settings: { enableConnectProtocol: true },
+    maxSendHeaderBlockLength: http1.maxHeaderSize,
+    Http1IncomingMessage: http1.IncomingMessage,
+    Http1ServerResponse: http1.ServerResponse,
+  } as http2.SecureServerOptions);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<Socket>();
+  server.on('session', (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+    // A peer's protocol error ends its session only.
+    session.on('error', () => session.destroy());
+  });
+  server.on('secureConnection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const closeSessions = (): void => {
+    for (const session of sessions) if (!session.closed) session.close();
+  };
+  const close = server.close.bind(server);
+  return Object.assign(server, {
+    close(callback?: (error?: Error) => void) {
+      close(callback);
+      closeSessions();
+      return server;
+    },
+    closeIdleConnections: closeSessions,
+    closeAllConnections() {
+      for (const socket of sockets) socket.destroy();
+    },
+  }) as unknown as nodeHttp.Server;
+}

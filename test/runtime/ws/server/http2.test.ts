@@ -1,0 +1,251 @@
+// WebSocket over HTTP/2 (RFC 8441) with `{ tls, http2: true }`: Node's own http2 client opens
+// extended CONNECT streams and speaks masked frames on them (test/helpers/frames.ts); plain GETs
+// over h2, HTTPS/1.1 requests and a wss:// `ws` client reach the same server.
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http2 from 'node:http2';
+import nodeHttps from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createServer, type HandlerSpec, type Server } from '../../../../runtime/http/server.ts';
+import { buildFrame, OP } from '../../../helpers/frames.ts';
+import { within } from '../../../helpers/within.ts';
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+let dir: string;
+let key: Buffer;
+let cert: Buffer;
+
+beforeAll(() => {
+  if (!hasOpenssl) return;
+  dir = mkdtempSync(path.join(tmpdir(), 'krandog-h2-'));
+  const keyFile = path.join(dir, 'key.pem');
+  const certFile = path.join(dir, 'cert.pem');
+  const result = spawnSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=krandog h2 test',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile,
+  ]);
+  if (result.status !== 0) throw new Error(`openssl failed: ${result.stderr}`);
+  key = readFileSync(keyFile);
+  cert = readFileSync(certFile);
+});
+
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+let server: Server | undefined;
+const sessions: http2.ClientHttp2Session[] = [];
+
+afterEach(async () => {
+  for (const session of sessions.splice(0)) session.destroy();
+  await server?.close({ force: true });
+  server = undefined;
+});
+
+async function listen(handler: HandlerSpec): Promise<number> {
+  server = createServer(handler, { tls: { key, cert }, http2: true, quiet: true });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server.port!;
+}
+
+async function connect(port: number): Promise<http2.ClientHttp2Session> {
+  const session = http2.connect(`https://127.0.0.1:${port}`, { ca: cert, servername: 'localhost' });
+  sessions.push(session);
+  session.on('error', () => {});
+  const [settings] = (await within(once(session, 'remoteSettings'), 5_000, 'remote SETTINGS')) as [http2.Settings];
+  expect(settings.enableConnectProtocol).toBe(true);
+  return session;
+}
+
+/** Reads server frames (unmasked) off a stream. */
+class FrameReader {
+  #buffer = Buffer.alloc(0);
+  #waiters: (() => void)[] = [];
+  ended = false;
+  constructor(stream: http2.ClientHttp2Stream) {
+    stream.on('data', (chunk: Buffer) => {
+      this.#buffer = Buffer.concat([this.#buffer, chunk]);
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    stream.on('end', () => {
+      this.ended = true;
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+  }
+  async next(): Promise<{ opcode: number; fin: boolean; payload: Buffer }> {
+    for (;;) {
+      const frame = this.#take();
+      if (frame !== undefined) return frame;
+      if (this.ended) throw new Error('stream ended');
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+  #take(): { opcode: number; fin: boolean; payload: Buffer } | undefined {
+    const b = this.#buffer;
+    if (b.length < 2) return undefined;
+    let length = b[1] & 0x7f;
+    let offset = 2;
+    if (length === 126) {
+      if (b.length < 4) return undefined;
+      length = b.readUInt16BE(2);
+      offset = 4;
+    } else if (length === 127) {
+      if (b.length < 10) return undefined;
+      length = Number(b.readBigUInt64BE(2));
+      offset = 10;
+    }
+    if (b.length < offset + length) return undefined;
+    this.#buffer = b.subarray(offset + length);
+    return { opcode: b[0] & 0x0f, fin: (b[0] & 0x80) !== 0, payload: b.subarray(offset, offset + length) };
+  }
+}
+
+async function openWebSocket(session: http2.ClientHttp2Session, extra: http2.OutgoingHttpHeaders = {}) {
+  const stream = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':path': '/chat?room=1', 'sec-websocket-version': '13', ...extra });
+  const reader = new FrameReader(stream);
+  const [headers] = (await within(once(stream, 'response'), 5_000, 'CONNECT response')) as [http2.IncomingHttpHeaders];
+  return { stream, reader, headers };
+}
+
+const text = (payload: string, fin = true, opcode: number = OP.text) => buildFrame({ opcode, payload, fin, mask: true });
+
+describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
+  it('answers an extended CONNECT with 200 and echoes through the same handler and ws object', async () => {
+    const seen: unknown[] = [];
+    const port = await listen({
+      websocket: {
+        open(ws: { pathname: string; query: unknown }) {
+          seen.push(['open', ws.pathname, ws.query]);
+        },
+        message(ws: { send(data: unknown): number }, data: unknown) {
+          ws.send(data);
+        },
+      },
+    });
+    const session = await connect(port);
+    const { stream, reader, headers } = await openWebSocket(session);
+    expect(headers[':status']).toBe(200);
+    expect(headers['sec-websocket-accept']).toBeUndefined();
+    stream.write(text('hello over h2'));
+    const frame = await within(reader.next(), 5_000, 'echo');
+    expect(frame).toMatchObject({ opcode: OP.text, fin: true });
+    expect(frame.payload.toString()).toBe('hello over h2');
+    expect(seen).toEqual([['open', '/chat', { room: '1' }]]);
+  });
+
+  it('reassembles a fragmented message', async () => {
+    const port = await listen({ websocket: { message: (ws: { send(d: unknown): number }, data: unknown) => void ws.send(data) } });
+    const { stream, reader } = await openWebSocket(await connect(port));
+    stream.write(text('frag', false));
+    stream.write(text('men', false, OP.cont));
+    stream.write(text('ted', true, OP.cont));
+    const frame = await within(reader.next(), 5_000, 'echo');
+    expect(frame.payload.toString()).toBe('fragmented');
+  });
+
+  it('runs the close handshake and ends the stream', async () => {
+    let closed: unknown;
+    const port = await listen({
+      websocket: {
+        message() {},
+        close(_ws: unknown, code: number, reason: string) {
+          closed = [code, reason];
+        },
+      },
+    });
+    const { stream, reader } = await openWebSocket(await connect(port));
+    const payload = Buffer.concat([Buffer.from([0x0f, 0xa0]), Buffer.from('bye')]); // 4000
+    stream.write(buildFrame({ opcode: OP.close, payload, mask: true }));
+    const frame = await within(reader.next(), 5_000, 'close echo');
+    expect(frame.opcode).toBe(OP.close);
+    expect(frame.payload.readUInt16BE(0)).toBe(4000);
+    stream.end();
+    await within(once(stream, 'close'), 5_000, 'stream close');
+    await within(
+      (async () => {
+        while (closed === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+      })(),
+      5_000,
+      'close hook',
+    );
+    expect(closed).toEqual([4000, 'bye']);
+  });
+
+  it('delivers many messages both ways with flow control on the stream', async () => {
+    const count = 2_000;
+    const big = 'x'.repeat(16 * 1024);
+    const port = await listen({ websocket: { message: (ws: { send(d: unknown): number }, data: unknown) => void ws.send(data) } });
+    const { stream, reader } = await openWebSocket(await connect(port));
+    const writes = (async () => {
+      for (let i = 0; i < count; i++) {
+        if (!stream.write(text(`${i}:${big}`))) await once(stream, 'drain');
+      }
+    })();
+    for (let i = 0; i < count; i++) {
+      const frame = await within(reader.next(), 10_000, `echo ${i}`);
+      expect(frame.payload.subarray(0, 12).toString().split(':')[0]).toBe(String(i));
+    }
+    await writes;
+  });
+
+  it('negotiates a subprotocol and refuses a wrong version with 426', async () => {
+    const port = await listen({ websocket: { message() {} } as object });
+    server!.close({ force: true });
+    server = createServer({ websocket: { message() {} } }, { tls: { key, cert }, http2: true, quiet: true, protocols: ['chat'] });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const session = await connect(server.port!);
+    const { headers } = await openWebSocket(session, { 'sec-websocket-protocol': 'other, chat' });
+    expect(headers[':status']).toBe(200);
+    expect(headers['sec-websocket-protocol']).toBe('chat');
+    const refused = await openWebSocket(session, { 'sec-websocket-version': '8' });
+    expect(refused.headers[':status']).toBe(426);
+    expect(refused.headers['sec-websocket-version']).toBe('13');
+    void port;
+  });
+
+  it('serves plain GETs over h2, HTTPS/1.1 requests and a wss:// ws client on the same port', async () => {
+    const port = await listen({
+      request: (req: { method: string; pathname: string; headers: Record<string, unknown> }) => ({ body: `${req.method} ${req.pathname} ${String(req.headers['x-test'])}` }),
+      websocket: { message: (ws: { send(d: unknown): number }, data: unknown) => void ws.send(data) },
+    });
+    const session = await connect(port);
+    const get = session.request({ ':method': 'GET', ':path': '/hello?x=1', 'x-test': 'h2' });
+    get.setEncoding('utf8');
+    let body = '';
+    get.on('data', (chunk: string) => (body += chunk));
+    const [headers] = (await within(once(get, 'response'), 5_000, 'GET response')) as [http2.IncomingHttpHeaders];
+    await within(once(get, 'end'), 5_000, 'GET body');
+    expect(headers[':status']).toBe(200);
+    expect(body).toBe('GET /hello h2');
+
+    const http1 = await within(
+      new Promise<string>((resolve, reject) => {
+        nodeHttps
+          .get({ host: '127.0.0.1', port, path: '/one', ca: cert, servername: 'localhost', headers: { 'x-test': 'h1' } }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve(`${res.httpVersion} ${text}`));
+          })
+          .on('error', reject);
+      }),
+      5_000,
+      'https/1.1 GET',
+    );
+    expect(http1).toBe('1.1 GET /one h1');
+
+    const ws = new WebSocket(`wss://localhost:${port}/`, { ca: cert });
+    await within(once(ws, 'open'), 5_000, 'wss open');
+    ws.send('over http/1.1');
+    const [data] = await within(once(ws, 'message'), 5_000, 'wss echo');
+    expect(String(data)).toBe('over http/1.1');
+    ws.close();
+    await within(once(ws, 'close'), 5_000, 'wss close');
+  });
+});
