@@ -1,6 +1,7 @@
 // The request object a handler receives.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { inspect } from 'node:util';
+import { withoutPseudoHeaders } from './h2-headers.ts';
 import { pathnameOf, parseQuery, searchOf, type Query } from '../util/request-target.ts';
 
 const EMPTY_BODY = Buffer.alloc(0);
@@ -44,7 +45,7 @@ export class HttpRequest {
     this.method = incoming.method!;
     this.url = incoming.url!;
     this.pathname = pathnameOf(this.url);
-    this.headers = incoming.headers;
+    this.headers = incoming.httpVersionMajor === 2 ? withoutPseudoHeaders(incoming.headers) : incoming.headers;
     this.bytes = bytes;
     this.#incoming = incoming;
   }

@@ -18,6 +18,7 @@ import {
   type WebSocketMessageRequest,
 } from './hooks.ts';
 import { selectProtocol, validateExtendedConnect, validateUpgradeRequest, type RejectedUpgrade, type ValidUpgrade } from './handshake.ts';
+import { withoutPseudoHeaders } from '../../http/h2-headers.ts';
 import { SocketHandshake, StreamHandshake, type PendingHandshake } from './pending-handshake.ts';
 import { parseExtensions } from '../extensions/extension-header.ts';
 import { KeepaliveSweep } from './keepalive.ts';
@@ -204,10 +205,12 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     }
 
     const { pathname, query } = parseTarget(url);
+    // What handlers see: HTTP/2's pseudo-headers are not headers.
+    const viewHeaders = method === 'CONNECT' ? withoutPseudoHeaders(headers) : headers;
     const info: UpgradeInfo = {
       pathname,
       query,
-      headers,
+      headers: viewHeaders,
       remoteAddress: displayAddress(socket?.remoteAddress),
       protocol: selectProtocol(check.offeredProtocols, this.#options.protocols) ?? '',
       deflate,
@@ -221,7 +224,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       url,
       pathname,
       query,
-      headers,
+      headers: viewHeaders,
       remoteAddress: info.remoteAddress,
       protocols: check.offeredProtocols,
     };

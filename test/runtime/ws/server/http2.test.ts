@@ -8,6 +8,7 @@ import http2 from 'node:http2';
 import nodeHttps from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createServer, type HandlerSpec, type Server } from '../../../../runtime/http/server.ts';
@@ -77,7 +78,7 @@ class FrameReader {
       for (const wake of this.#waiters.splice(0)) wake();
     });
   }
-  async next(): Promise<{ opcode: number; fin: boolean; payload: Buffer }> {
+  async next(): Promise<{ opcode: number; fin: boolean; rsv1: boolean; payload: Buffer }> {
     for (;;) {
       const frame = this.#take();
       if (frame !== undefined) return frame;
@@ -85,7 +86,7 @@ class FrameReader {
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }
-  #take(): { opcode: number; fin: boolean; payload: Buffer } | undefined {
+  #take(): { opcode: number; fin: boolean; rsv1: boolean; payload: Buffer } | undefined {
     const b = this.#buffer;
     if (b.length < 2) return undefined;
     let length = b[1] & 0x7f;
@@ -101,7 +102,7 @@ class FrameReader {
     }
     if (b.length < offset + length) return undefined;
     this.#buffer = b.subarray(offset + length);
-    return { opcode: b[0] & 0x0f, fin: (b[0] & 0x80) !== 0, payload: b.subarray(offset, offset + length) };
+    return { opcode: b[0] & 0x0f, fin: (b[0] & 0x80) !== 0, rsv1: (b[0] & 0x40) !== 0, payload: b.subarray(offset, offset + length) };
   }
 }
 
@@ -248,4 +249,108 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
     ws.close();
     await within(once(ws, 'close'), 5_000, 'wss close');
   });
+
+  it('reads request bodies over h2 (without Content-Length) and refuses too large ones with 413', async () => {
+    server = createServer((req: { body: string }) => ({ body: `got ${req.body}` }), { tls: { key, cert }, http2: true, quiet: true, maxBodySize: 10 });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const session = await connect(server.port!);
+    const post = async (body: string) => {
+      const stream = session.request({ ':method': 'POST', ':path': '/' });
+      let text = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (text += chunk));
+      stream.end(body);
+      const [headers] = (await within(once(stream, 'response'), 5_000, 'POST response')) as [http2.IncomingHttpHeaders];
+      await within(once(stream, 'close'), 5_000, 'POST close');
+      return [headers[':status'], text];
+    };
+    expect(await post('hi')).toEqual([200, 'got hi']);
+    const [status] = await post('x'.repeat(100));
+    expect(status).toBe(413);
+  });
+
+  it('shows handlers headers without pseudo-headers, with host from :authority', async () => {
+    let wsHeaders: Record<string, unknown> | undefined;
+    const port = await listen({
+      request: (req: { headers: Record<string, unknown> }) => ({ body: JSON.stringify(req.headers) }),
+      websocket: {
+        open(ws: { headers: Record<string, unknown> }) {
+          wsHeaders = ws.headers;
+        },
+        message() {},
+      },
+    });
+    const session = await connect(port);
+    const get = session.request({ ':method': 'GET', ':path': '/', 'x-test': '1' });
+    let body = '';
+    get.setEncoding('utf8');
+    get.on('data', (chunk: string) => (body += chunk));
+    await within(once(get, 'end'), 5_000, 'GET body');
+    const headers = JSON.parse(body) as Record<string, unknown>;
+    expect(Object.keys(headers).filter((name) => name.startsWith(':'))).toEqual([]);
+    expect(headers.host).toMatch(new RegExp(`:${port}$`));
+    expect(headers['x-test']).toBe('1');
+    const { headers: response } = await openWebSocket(session, { 'x-test': '2' });
+    expect(response[':status']).toBe(200);
+    expect(Object.keys(wsHeaders!).filter((name) => name.startsWith(':'))).toEqual([]);
+    expect(wsHeaders!['x-test']).toBe('2');
+  });
+
+  it('runs the upgrade hook: a refusal is the stream\'s status, an acceptance carries data', async () => {
+    const port = await listen({
+      websocket: {
+        upgrade: (req: { pathname: string; method: string }) => (req.pathname === '/no' ? { status: 403, body: 'nope' } : { data: req.method }),
+        message(ws: { data: unknown; send(d: unknown): number }) {
+          ws.send(String(ws.data));
+        },
+      },
+    });
+    const session = await connect(port);
+    const refused = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':path': '/no', 'sec-websocket-version': '13' });
+    let body = '';
+    refused.setEncoding('utf8');
+    refused.on('data', (chunk: string) => (body += chunk));
+    const [headers] = (await within(once(refused, 'response'), 5_000, 'refusal')) as [http2.IncomingHttpHeaders];
+    await within(once(refused, 'end'), 5_000, 'refusal body');
+    expect([headers[':status'], body]).toEqual([403, 'nope']);
+    const { stream, reader } = await openWebSocket(session);
+    stream.write(text('which method?'));
+    expect((await within(reader.next(), 5_000, 'reply')).payload.toString()).toBe('CONNECT');
+  });
+
+  it('agrees on permessage-deflate over h2 as over HTTP/1.1', async () => {
+    server = createServer(
+      { websocket: { message: (ws: { send(d: unknown): number }, data: unknown) => void ws.send(data) } },
+      { tls: { key, cert }, http2: true, quiet: true, perMessageDeflate: true },
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const session = await connect(server.port!);
+    const { stream, reader, headers } = await openWebSocket(session, { 'sec-websocket-extensions': 'permessage-deflate; client_no_context_takeover; server_no_context_takeover' });
+    expect(String(headers['sec-websocket-extensions'])).toMatch(/^permessage-deflate/);
+    const message = 'compress me '.repeat(200); // above the 1 KiB threshold: the echo is compressed too
+    const deflated = zlib.deflateRawSync(Buffer.from(message), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    stream.write(buildFrame({ opcode: OP.text, rsv: 4, payload: deflated.subarray(0, deflated.length - 4), mask: true }));
+    const frame = await within(reader.next(), 5_000, 'echo');
+    expect(frame.rsv1).toBe(true);
+    const inflated = zlib.inflateRawSync(Buffer.concat([frame.payload, Buffer.from([0x00, 0x00, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    expect(inflated.toString()).toBe(message);
+  });
+
+  it('server.close() sends 1001 on h2 WebSockets and settles', async () => {
+    const port = await listen({ websocket: { message() {} } });
+    const { stream, reader } = await openWebSocket(await connect(port));
+    const closing = server!.close();
+    const frame = await within(reader.next(), 5_000, 'close 1001');
+    expect([frame.opcode, frame.payload.readUInt16BE(0)]).toEqual([OP.close, 1001]);
+    stream.end(buildFrame({ opcode: OP.close, payload: frame.payload.subarray(0, 2), mask: true }));
+    await within(closing, 5_000, 'server.close()');
+    server = undefined;
+  });
+
+  it('needs tls', () => {
+    expect(() => createServer(() => ({}), { http2: true })).toThrow(/options\.http2 needs options\.tls/);
+  });
 });
+
