@@ -26,6 +26,8 @@ export class StreamConnection extends Connection {
   #awaitingDrain = false;
   #bytesRead = 0;
   #bytesWritten = 0;
+  /** Bytes the peer had taken (written minus waiting) when the stall timer was armed. */
+  #takenAtArm = 0;
 
   constructor(stream: Duplex, options: SocketConnectionOptions, events: ConnectionEvents) {
     super(options, events);
@@ -67,11 +69,19 @@ export class StreamConnection extends Connection {
     if (this.stream.writableLength <= this.#backpressureLimit) return false;
     this.#awaitingDrain = true;
     // A peer that takes nothing for stallTimeoutMs stopped reading (its flow-control window stays shut).
-    if (this.#stallTimer === undefined && this.#closeTimer === undefined) {
-      this.#stallTimer = setTimeout(StreamConnection.#onStall, this.#stallTimeoutMs, this);
-      this.#stallTimer.unref();
-    }
+    if (this.#stallTimer === undefined && this.#closeTimer === undefined) this.#armStallTimer();
     return true;
+  }
+
+  /** What the peer has taken so far: it only grows, and grows only while the peer reads. */
+  #taken(): number {
+    return this.#bytesWritten - this.stream.writableLength;
+  }
+
+  #armStallTimer(): void {
+    this.#takenAtArm = this.#taken();
+    this.#stallTimer = setTimeout(StreamConnection.#onStall, this.#stallTimeoutMs, this);
+    this.#stallTimer.unref();
   }
 
   protected endOutput(): void {
@@ -97,6 +107,8 @@ export class StreamConnection extends Connection {
   static #onStall(connection: StreamConnection): void {
     connection.#stallTimer = undefined;
     if (connection.readyState === ReadyState.Closed || connection.stream.writableLength <= connection.#backpressureLimit) return;
+    // Slow but reading: look again later.
+    if (connection.#taken() > connection.#takenAtArm) return connection.#armStallTimer();
     connection.failTransport(CloseCode.PolicyViolation, new Error('peer is not reading: over the backpressure limit'));
     connection.stream.destroy();
   }

@@ -352,5 +352,53 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
   it('needs tls', () => {
     expect(() => createServer(() => ({}), { http2: true })).toThrow(/options\.http2 needs options\.tls/);
   });
+
+  it('reports backpressure while the peer does not read, then drain once it does', async () => {
+    const chunk = 'y'.repeat(16 * 1024);
+    const results: number[] = [];
+    let drained = false;
+    let sent = 0;
+    server = createServer(
+      {
+        websocket: {
+          message(ws: { send(d: unknown): number }) {
+            // Until send() says the limit is passed (bounded: 4 MiB).
+            for (let i = 0; i < 256; i++) {
+              const result = ws.send(chunk);
+              results.push(result);
+              sent++;
+              if (result === -1) break;
+            }
+          },
+          drain() {
+            drained = true;
+          },
+        },
+      },
+      { tls: { key, cert }, http2: true, quiet: true, backpressureLimit: 256 * 1024 },
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { stream, reader } = await openWebSocket(await connect(server.port!));
+    stream.pause();
+    stream.write(text('go'));
+    await within(
+      (async () => {
+        while (!results.includes(-1)) await new Promise((resolve) => setTimeout(resolve, 10));
+      })(),
+      5_000,
+      'send() returning -1',
+    );
+    expect(drained).toBe(false);
+    stream.resume();
+    for (let i = 0; i < sent; i++) expect((await within(reader.next(), 5_000, `message ${i}`)).payload.length).toBe(chunk.length);
+    await within(
+      (async () => {
+        while (!drained) await new Promise((resolve) => setTimeout(resolve, 10));
+      })(),
+      5_000,
+      'drain hook',
+    );
+  });
 });
 
