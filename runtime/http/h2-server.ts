@@ -17,9 +17,10 @@ export interface Http1Options {
 }
 
 /**
- * An Http2SecureServer dressed as the node:http Server that runtime/http/server.ts drives:
- * closeIdleConnections() also sends GOAWAY to every h2 session (their open streams finish first),
- * and closeAllConnections() destroys every connection.
+ * An Http2SecureServer dressed as the node:http Server that runtime/http/server.ts drives: close()
+ * and closeIdleConnections() send GOAWAY to every h2 session (their open streams finish first) and
+ * close idle HTTP/1.1 connections, as node:http's close() does; closeAllConnections() destroys every
+ * connection.
  */
 export function createHttp2Server(tls: TlsOptions, http1: Http1Options): nodeHttp.Server {
   const server = http2.createSecureServer({
@@ -43,19 +44,30 @@ export function createHttp2Server(tls: TlsOptions, http1: Http1Options): nodeHtt
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  const closeSessions = (): void => {
+  const closeIdle = (): void => {
     for (const session of sessions) if (!session.closed) session.close();
+    for (const socket of sockets) if (isIdleHttp1(socket)) socket.destroy();
   };
   const close = server.close.bind(server);
   return Object.assign(server, {
     close(callback?: (error?: Error) => void) {
       close(callback);
-      closeSessions();
+      closeIdle();
       return server;
     },
-    closeIdleConnections: closeSessions,
+    closeIdleConnections: closeIdle,
     closeAllConnections() {
       for (const socket of sockets) socket.destroy();
     },
   }) as unknown as nodeHttp.Server;
+}
+
+type Http1Socket = Socket & { alpnProtocol?: string | false; parser?: unknown; _httpMessage?: unknown };
+
+/**
+ * An HTTP/1.1 connection between requests: Node's parser still on it (an upgraded WebSocket has
+ * none) and no response in progress (Node attaches the one being written as `_httpMessage`).
+ */
+function isIdleHttp1(socket: Http1Socket): boolean {
+  return socket.alpnProtocol !== 'h2' && socket.parser != null && socket._httpMessage == null;
 }

@@ -400,5 +400,30 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
       'drain hook',
     );
   });
+
+  it('server.close() closes idle HTTPS/1.1 keep-alive connections at once and sends 1001 to wss:// ones', async () => {
+    server = createServer(
+      { request: () => ({ body: 'x' }), websocket: { message() {} } },
+      { tls: { key, cert }, http2: true, quiet: true, shutdownTimeout: 60_000 },
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = server.port!;
+    const agent = new nodeHttps.Agent({ keepAlive: true, ca: cert, servername: 'localhost' });
+    await within(
+      new Promise((resolve) => nodeHttps.get({ host: '127.0.0.1', port, agent }, (res) => res.resume().on('end', resolve))),
+      5_000,
+      'keep-alive GET',
+    );
+    const ws = new WebSocket(`wss://localhost:${port}/`, { ca: cert });
+    await within(once(ws, 'open'), 5_000, 'wss open');
+    const closed = once(ws, 'close');
+    // Well before shutdownTimeout: nothing is left waiting for it.
+    await within(server.close(), 5_000, 'server.close()');
+    const [code] = (await within(closed, 5_000, 'wss close')) as [number];
+    expect(code).toBe(1001);
+    server = undefined;
+    agent.destroy();
+  });
 });
 
