@@ -13,6 +13,7 @@ export interface Http1Options {
   IncomingMessage: typeof nodeHttp.IncomingMessage;
   ServerResponse: new (request: nodeHttp.IncomingMessage) => nodeHttp.ServerResponse;
   headersTimeout: number;
+  keepAliveTimeout: number;
   maxHeaderSize: number;
 }
 
@@ -32,6 +33,9 @@ export function createHttp2Server(tls: TlsOptions, http1: Http1Options): nodeHtt
     Http1IncomingMessage: http1.IncomingMessage,
     Http1ServerResponse: http1.ServerResponse,
   } as http2.SecureServerOptions);
+  // node:http reads it off the server for each HTTP/1.1 connection. Its headersTimeout and
+  // requestTimeout need node:http's own connection tracking, which an h2 server lacks (README).
+  (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = http1.keepAliveTimeout;
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<Socket>();
   server.on('session', (session: http2.ServerHttp2Session) => {
