@@ -425,5 +425,42 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
     server = undefined;
     agent.destroy();
   });
+
+  it('closes a WebSocket whose peer stops reading with 1008, and only that stream', async () => {
+    const chunk = 'z'.repeat(64 * 1024);
+    let closeCode: number | undefined;
+    server = createServer(
+      {
+        websocket: {
+          message(ws: { send(d: unknown): number }, data: unknown) {
+            if (String(data) !== 'flood') return void ws.send(data);
+            for (let i = 0; i < 64 && ws.send(chunk) !== -1; i++);
+          },
+          close(_ws: unknown, code: number) {
+            closeCode ??= code;
+          },
+        },
+      },
+      { tls: { key, cert }, http2: true, quiet: true, backpressureLimit: 256 * 1024 },
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const session = await connect(server.port!);
+    const stalled = await openWebSocket(session);
+    stalled.stream.pause(); // never reads again: its flow-control window stays shut
+    stalled.stream.write(text('flood'));
+    await within(
+      (async () => {
+        while (closeCode === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+      })(),
+      10_000,
+      'the stalled WebSocket closed',
+    );
+    expect(closeCode).toBe(1008);
+    // The connection and its other streams go on.
+    const other = await openWebSocket(session);
+    other.stream.write(text('still here'));
+    expect((await within(other.reader.next(), 5_000, 'echo on another stream')).payload.toString()).toBe('still here');
+  });
 });
 
