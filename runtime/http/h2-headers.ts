@@ -3,6 +3,9 @@
 // (RFC 9113 §8.3) and a handler that forwards or lists headers must not meet them. `:authority`
 // stands for Host (RFC 9113 §8.3.1), so it becomes `host` when the client sent none.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Http2Session } from 'node:http2';
+import { socketOfSession } from './h2-server.ts';
 
 /** The headers of an h2 request without its pseudo-headers; `host` from `:authority`. */
 export function withoutPseudoHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
@@ -22,6 +25,17 @@ export function withoutPseudoHeaders(headers: IncomingHttpHeaders): IncomingHttp
 export function mayHaveH2Body(incoming: object): boolean {
   const stream = (incoming as { stream?: { endAfterHeaders?: boolean } }).stream;
   return stream !== undefined && stream.endAfterHeaders === false;
+}
+
+/** The TLS socket a request came on: an h2 request's `socket` is a stand-in object, not the socket. */
+export function connectionSocketOf(incoming: { socket: Socket }): Socket {
+  const session = (incoming as { stream?: { session?: Http2Session } }).stream?.session;
+  return (session === undefined ? undefined : socketOfSession(session)) ?? incoming.socket;
+}
+
+/** Sends GOAWAY on the h2 connection of a request (`Connection: close` means nothing in h2). */
+export function closeH2Connection(incoming: object): void {
+  (incoming as { stream?: { session?: { close(): void } } }).stream?.session?.close();
 }
 
 /** Whether a request came over HTTP/2. */

@@ -8,6 +8,16 @@ import type nodeHttp from 'node:http';
 import type { Socket } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 
+const sessionSockets = new WeakMap<http2.Http2Session, Socket>();
+
+/**
+ * The TLS socket of an h2 session. `session.socket` is a stand-in (a Proxy), which the connection
+ * limit, keyed by the accepted socket, would not know.
+ */
+export function socketOfSession(session: http2.Http2Session): Socket | undefined {
+  return sessionSockets.get(session);
+}
+
 /** The node:http options the HTTPS server takes that matter for its HTTP/1.1 connections. */
 export interface Http1Options {
   IncomingMessage: typeof nodeHttp.IncomingMessage;
@@ -38,7 +48,15 @@ export function createHttp2Server(tls: TlsOptions, http1: Http1Options): nodeHtt
   (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = http1.keepAliveTimeout;
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<Socket>();
+  // Node makes the session inside its own 'secureConnection' listener: seen first here, the socket
+  // is the one the 'session' event that follows belongs to.
+  let accepted: Socket | undefined;
+  server.prependListener('secureConnection', (socket: Socket) => {
+    accepted = socket;
+  });
   server.on('session', (session: http2.ServerHttp2Session) => {
+    if (accepted !== undefined) sessionSockets.set(session, accepted);
+    accepted = undefined;
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
     // A peer's protocol error ends its session only.

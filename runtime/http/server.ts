@@ -16,6 +16,7 @@ import { describeListenError, sendServiceUnavailable } from './errors.ts';
 import { WebSocketUpgradeMessage } from './upgrade-offer.ts';
 import { closingAwareResponse } from './closing-response.ts';
 import { createHttp2Server } from './h2-server.ts';
+import { closeH2Connection, connectionSocketOf } from './h2-headers.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
 import { hasRoutesOrStatic, routedHandler, withFileResults, withRoutingOptions, type RoutedHandlerSpec } from './routed-handler.ts';
 import { MetricsEndpoint } from './metrics.ts';
@@ -105,8 +106,9 @@ export class Server extends EventEmitter {
     const limit = this.#limit;
     return (req, res) => {
       this.#requests++;
-      if (limit.refuses(req.socket)) sendServiceUnavailable(res, 'too many connections');
-      else listener(req, res);
+      if (!limit.refuses(connectionSocketOf(req))) return listener(req, res);
+      sendServiceUnavailable(res, 'too many connections');
+      closeH2Connection(req);
     };
   }
 

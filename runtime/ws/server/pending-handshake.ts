@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { ServerHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import { STATUS_CODES } from 'node:http';
 import { rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
+import { socketOfSession } from '../../http/h2-server.ts';
 import type { ServerWebSocket } from './server-socket.ts';
 
 type HeaderRecord = Record<string, string | readonly string[]>;
@@ -64,7 +65,8 @@ export class StreamHandshake implements PendingHandshake {
   }
 
   get socket(): Socket {
-    return this.stream.session!.socket as Socket;
+    const session = this.stream.session!;
+    return socketOfSession(session) ?? (session.socket as Socket);
   }
 
   get isGone(): boolean {

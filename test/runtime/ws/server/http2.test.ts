@@ -462,5 +462,28 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
     other.stream.write(text('still here'));
     expect((await within(other.reader.next(), 5_000, 'echo on another stream')).payload.toString()).toBe('still here');
   });
+
+  it('answers 503 to h2 requests and WebSockets of a connection past maxConnections', async () => {
+    server = createServer(
+      { request: () => ({ body: 'x' }), websocket: { message() {} } },
+      { tls: { key, cert }, http2: true, quiet: true, maxConnections: 1 },
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const first = await connect(server.port!);
+    const ok = first.request({ ':path': '/' });
+    ok.resume();
+    const [okHeaders] = (await within(once(ok, 'response'), 5_000, 'first connection')) as [http2.IncomingHttpHeaders];
+    expect(okHeaders[':status']).toBe(200);
+    const second = await connect(server.port!);
+    const refusedWs = await openWebSocket(second);
+    expect(refusedWs.headers[':status']).toBe(503);
+    const refused = second.request({ ':path': '/' });
+    refused.resume();
+    refused.on('error', () => {});
+    const [headers] = (await within(once(refused, 'response'), 5_000, 'second connection')) as [http2.IncomingHttpHeaders];
+    expect(headers[':status']).toBe(503);
+    await within(once(second, 'close'), 5_000, 'GOAWAY closes the second connection');
+  });
 });
 
