@@ -485,5 +485,21 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
     expect(headers[':status']).toBe(503);
     await within(once(second, 'close'), 5_000, 'GOAWAY closes the second connection');
   });
+
+  it('gives a Node-style (req, res) listener the h2 compat objects', async () => {
+    server = createServer(
+      (req: { httpVersion: string; url: string }, res: { end(body: string): void }) => res.end(`${req.httpVersion} ${req.url}`),
+      { tls: { key, cert }, http2: true, quiet: true },
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const session = await connect(server.port!);
+    const get = session.request({ ':path': '/node?x=1' });
+    let body = '';
+    get.setEncoding('utf8');
+    get.on('data', (chunk: string) => (body += chunk));
+    await within(once(get, 'end'), 5_000, 'GET body');
+    expect(body).toBe('2.0 /node?x=1');
+  });
 });
 
