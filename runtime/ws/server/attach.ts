@@ -168,8 +168,8 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     // (a reset mid-handshake) must end only this socket, not the process.
     socket.on('error', destroyOnError);
     afterEarlierResponses(socket, () =>
-      this.#answerUpgrade(request.method ?? 'GET', request.url ?? '/', request.headers, new SocketHandshake(socket, head), (check) =>
-        validateUpgradeRequest(request, check),
+      this.#answerUpgrade(request.method ?? 'GET', request.url ?? '/', request.headers, new SocketHandshake(socket, head), (allowOrigins) =>
+        validateUpgradeRequest(request, allowOrigins),
       ),
     );
   }
@@ -211,7 +211,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       pathname,
       query,
       headers: viewHeaders,
-      remoteAddress: displayAddress(socket?.remoteAddress),
+      remoteAddress: displayAddress(socket.remoteAddress),
       protocol: selectProtocol(check.offeredProtocols, this.#options.protocols) ?? '',
       deflate,
     };

@@ -7,6 +7,8 @@ import { STATUS_CODES } from 'node:http';
 import { rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
 import { socketOfSession } from '../../http/h2-server.ts';
 import type { ServerWebSocket } from './server-socket.ts';
+import type { SocketConnection } from '../transport/socket-transport.ts';
+import type { StreamConnection } from '../transport/stream-transport.ts';
 
 type HeaderRecord = Record<string, string | readonly string[]>;
 
@@ -51,7 +53,7 @@ export class SocketHandshake implements PendingHandshake {
   start(ws: ServerWebSocket): void {
     // Bytes that came in the same read as the request are the first frames (RFC 6455 §4.2.2 lets
     // a client send frames right after its handshake).
-    (ws.connection as { start(head?: Buffer): void }).start(this.#head);
+    (ws.connection as SocketConnection).start(this.#head);
     this.socket.uncork();
   }
 }
@@ -96,7 +98,7 @@ export class StreamHandshake implements PendingHandshake {
   }
 
   start(ws: ServerWebSocket): void {
-    (ws.connection as { start(): void }).start();
+    (ws.connection as StreamConnection).start();
   }
 }
 
