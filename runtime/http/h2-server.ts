@@ -9,6 +9,12 @@ import type { Socket } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 
 const sessionSockets = new WeakMap<http2.Http2Session, Socket>();
+const http2Servers = new WeakSet<object>();
+
+/** Whether `server` was made by createHttp2Server (its CONNECT streams may be WebSockets). */
+export function isHttp2Server(server: object): boolean {
+  return http2Servers.has(server);
+}
 
 /**
  * The TLS socket of an h2 session. `session.socket` is a stand-in (a Proxy), which the connection
@@ -46,6 +52,7 @@ export function createHttp2Server(tls: TlsOptions, http1: Http1Options): nodeHtt
   // node:http reads it off the server for each HTTP/1.1 connection. Its headersTimeout and
   // requestTimeout need node:http's own connection tracking, which an h2 server lacks (README).
   (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = http1.keepAliveTimeout;
+  http2Servers.add(server);
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<Socket>();
   // Node makes the session inside its own 'secureConnection' listener: seen first here, the socket

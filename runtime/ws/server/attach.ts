@@ -19,6 +19,7 @@ import {
 } from './hooks.ts';
 import { selectProtocol, validateExtendedConnect, validateUpgradeRequest, type RejectedUpgrade, type ValidUpgrade } from './handshake.ts';
 import { withoutPseudoHeaders } from '../../http/h2-headers.ts';
+import { isHttp2Server } from '../../http/h2-server.ts';
 import { SocketHandshake, StreamHandshake, type PendingHandshake } from './pending-handshake.ts';
 import { parseExtensions } from '../extensions/extension-header.ts';
 import { KeepaliveSweep } from './keepalive.ts';
@@ -110,7 +111,7 @@ export function attachWebSockets(
   // An HTTP/2 server (options.http2): WebSockets open as extended CONNECT streams (RFC 8441).
   // Node's compat layer hands h2 CONNECT streams to 'connect' listeners (else answers 405); an
   // HTTP/1.1 CONNECT comes there too, with its socket, which is closed as Node would without one.
-  server.on('connect', (request: IncomingMessage | Http2ServerRequest, socket: Socket | unknown) => {
+  if (isHttp2Server(server)) server.on('connect', (request: IncomingMessage | Http2ServerRequest, socket: Socket | unknown) => {
     if ('stream' in request) webSocketServer.handleExtendedConnect(request.stream, request.headers);
     else (socket as Socket).destroy();
   });
