@@ -7,22 +7,7 @@ import http2 from 'node:http2';
 import type nodeHttp from 'node:http';
 import type { Socket } from 'node:net';
 import type { TlsOptions } from 'node:tls';
-
-const sessionSockets = new WeakMap<http2.Http2Session, Socket>();
-const http2Servers = new WeakSet<object>();
-
-/** Whether `server` was made by createHttp2Server (its CONNECT streams may be WebSockets). */
-export function isHttp2Server(server: object): boolean {
-  return http2Servers.has(server);
-}
-
-/**
- * The TLS socket of an h2 session. `session.socket` is a stand-in (a Proxy), which the connection
- * limit, keyed by the accepted socket, would not know.
- */
-export function socketOfSession(session: http2.Http2Session): Socket | undefined {
-  return sessionSockets.get(session);
-}
+import { markHttp2Server, recordSessionSocket } from '../util/h2-sessions.ts';
 
 /** The node:http options the HTTPS server takes that matter for its HTTP/1.1 connections. */
 export interface Http1Options {
@@ -52,7 +37,7 @@ export function createHttp2Server(tls: TlsOptions, http1: Http1Options): nodeHtt
   // node:http reads it off the server for each HTTP/1.1 connection. Its headersTimeout and
   // requestTimeout need node:http's own connection tracking, which an h2 server lacks (README).
   (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = http1.keepAliveTimeout;
-  http2Servers.add(server);
+  markHttp2Server(server);
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<Socket>();
   // Node makes the session inside its own 'secureConnection' listener: seen first here, the socket
@@ -62,7 +47,7 @@ export function createHttp2Server(tls: TlsOptions, http1: Http1Options): nodeHtt
     accepted = socket;
   });
   server.on('session', (session: http2.ServerHttp2Session) => {
-    if (accepted !== undefined) sessionSockets.set(session, accepted);
+    if (accepted !== undefined) recordSessionSocket(session, accepted);
     accepted = undefined;
     sessions.add(session);
     session.once('close', () => sessions.delete(session));

@@ -1,7 +1,7 @@
 // The request object a handler receives.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { inspect } from 'node:util';
-import { withoutPseudoHeaders } from './h2-headers.ts';
+import { withoutPseudoHeaders } from '../util/h2-headers.ts';
 import { pathnameOf, parseQuery, searchOf, type Query } from '../util/request-target.ts';
 
 const EMPTY_BODY = Buffer.alloc(0);

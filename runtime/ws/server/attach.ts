@@ -18,8 +18,8 @@ import {
   type WebSocketMessageRequest,
 } from './hooks.ts';
 import { selectProtocol, validateExtendedConnect, validateUpgradeRequest, type RejectedUpgrade, type ValidUpgrade } from './handshake.ts';
-import { withoutPseudoHeaders } from '../../http/h2-headers.ts';
-import { isHttp2Server } from '../../http/h2-server.ts';
+import { withoutPseudoHeaders } from '../../util/h2-headers.ts';
+import { isHttp2Server } from '../../util/h2-sessions.ts';
 import { SocketHandshake, StreamHandshake, type PendingHandshake } from './pending-handshake.ts';
 import { parseExtensions } from '../extensions/extension-header.ts';
 import { KeepaliveSweep } from './keepalive.ts';

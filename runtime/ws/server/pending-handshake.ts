@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { ServerHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import { STATUS_CODES } from 'node:http';
 import { rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
-import { socketOfSession } from '../../http/h2-server.ts';
+import { socketOfSession } from '../../util/h2-sessions.ts';
 import type { ServerWebSocket } from './server-socket.ts';
 import type { SocketConnection } from '../transport/socket-transport.ts';
 import type { StreamConnection } from '../transport/stream-transport.ts';
