@@ -69,7 +69,9 @@ export async function pipeStreamBody(res: ServerResponse, head: StreamHead, body
   let finished = false;
   let headWritten = false;
   const writeHead = (): void => {
-    res.writeHead(head.status, head.reason, head.headers);
+    // HTTP/2 has no reason phrase (RFC 9113 §8.3.2): Node warns when given one.
+    if (res.req.httpVersionMajor === 2) res.writeHead(head.status, head.headers);
+    else res.writeHead(head.status, head.reason, head.headers);
     headWritten = true;
   };
   const onClose = (): void => {

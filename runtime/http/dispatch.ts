@@ -6,6 +6,7 @@ import { HttpRequest, type RequestSource } from './request.ts';
 import { announcedBodyLength, readBody, TOO_LARGE } from './request-body.ts';
 import { InvalidResponseError, sendResult } from './response.ts';
 import { offersWebSocket } from './upgrade-offer.ts';
+import { isH2Request, mayHaveH2Body } from './h2-headers.ts';
 import { isThenable } from '../util/thenable.ts';
 
 /** A handler: gets the request, returns (or resolves to) the response. */
@@ -42,7 +43,8 @@ export class RequestDispatcher {
       sendErrorResponse(res, 400, 'Bad Request', 'WebSocket handshake without "Connection: Upgrade"', true);
       return;
     }
-    const length = announcedBodyLength(incoming.headers);
+    let length = announcedBodyLength(incoming.headers);
+    if (length === 0 && isH2Request(incoming) && mayHaveH2Body(incoming)) length = -1;
     if (length === 0) {
       this.#answer(incoming, res, undefined);
     } else if (length > this.#maxBodySize) {

@@ -16,7 +16,9 @@ export function sendErrorResponse(res: ServerResponse, status: number, reason: s
   // it: its reason phrase (so ours is explicit) and, for 204/304, Node's "no body" flag, which
   // would send our Content-Length without the body and hang the client.
   (res as unknown as { _hasBody: boolean })._hasBody = res.req.method !== 'HEAD';
-  res.writeHead(status, reason, headers).end(body);
+  // HTTP/2 has no reason phrase (RFC 9113 §8.3.2): Node warns when given one.
+  if (res.req.httpVersionMajor === 2) res.writeHead(status, headers).end(body);
+  else res.writeHead(status, reason, headers).end(body);
 }
 
 /** 500 for a handler that threw, rejected, or returned something that cannot be sent. */

@@ -35,6 +35,11 @@ export interface ServerOptions extends WebSocketServerOptions {
   shutdownTimeout?: number;
   /** Serve HTTPS and wss:// with these TLS options (`{ key, cert }` at least). */
   tls?: ServerTlsOptions;
+  /**
+   * With `tls`: also speak HTTP/2 on the same port (ALPN `h2`; HTTP/1.1 is still served), and accept
+   * WebSockets over HTTP/2 streams (RFC 8441 extended CONNECT). Default false.
+   */
+  http2?: boolean;
   /** The handler object's `routes`, given here instead (routed-handler.ts moves them there). */
   routes?: unknown;
   /** The handler object's `static` folder, given here instead. */
@@ -57,6 +62,8 @@ export interface ResolvedOptions {
   readonly shutdownTimeout: number;
   /** undefined for plain HTTP. */
   readonly tls: ServerTlsOptions | undefined;
+  /** HTTP/2 next to HTTP/1.1 on the TLS port (only with `tls`). */
+  readonly http2: boolean;
   /** The metrics path; undefined for none. */
   readonly metrics: string | undefined;
 }
@@ -100,6 +107,7 @@ export function resolveOptions(options: ServerOptions | undefined): ResolvedOpti
     maxConnections: readCount(given, 'maxConnections', DEFAULT_MAX_CONNECTIONS, describeValue) || Infinity,
     shutdownTimeout: readCount(given, 'shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS, describeValue),
     tls: readTls(given.tls),
+    http2: readHttp2(given.http2, given.tls),
     metrics: readMetricsPath(given.metrics),
   };
 }
@@ -127,4 +135,11 @@ function checkingIntervalFor(headersTimeout: number, requestTimeout: number): nu
   const shortest = Math.min(headersTimeout || Infinity, requestTimeout || Infinity);
   if (shortest === Infinity) return 30_000;
   return Math.min(2_000, Math.max(50, Math.floor(shortest / 10)));
+}
+
+function readHttp2(http2: unknown, tls: unknown): boolean {
+  if (http2 === undefined || http2 === false) return false;
+  if (http2 !== true) throw new TypeError(`http.createServer: options.http2 must be a boolean, got ${describeValue(http2)}`);
+  if (tls === undefined) throw new TypeError('http.createServer: options.http2 needs options.tls (browsers speak HTTP/2 only over TLS)');
+  return true;
 }

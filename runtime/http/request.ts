@@ -1,6 +1,7 @@
 // The request object a handler receives.
 import type { IncomingHttpHeaders } from 'node:http';
 import { inspect } from 'node:util';
+import { withoutPseudoHeaders } from '../util/h2-headers.ts';
 import { pathnameOf, parseQuery, searchOf, type Query } from '../util/request-target.ts';
 
 /** What a request is read from: node:http's IncomingMessage, or the lean path's stand-in for it. */
@@ -9,6 +10,8 @@ export interface RequestSource {
   readonly url?: string;
   readonly headers: IncomingHttpHeaders;
   readonly socket: { readonly remoteAddress?: string };
+  /** 2 for an HTTP/2 request (its headers carry pseudo-headers, removed here). */
+  readonly httpVersionMajor?: number;
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
@@ -52,7 +55,7 @@ export class HttpRequest {
     this.method = incoming.method!;
     this.url = incoming.url!;
     this.pathname = pathnameOf(this.url);
-    this.headers = incoming.headers;
+    this.headers = incoming.httpVersionMajor === 2 ? withoutPseudoHeaders(incoming.headers) : incoming.headers;
     this.bytes = bytes;
     this.#incoming = incoming;
   }

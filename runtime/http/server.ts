@@ -16,6 +16,8 @@ import { describeListenError, sendServiceUnavailable } from './errors.ts';
 import { WebSocketUpgradeMessage } from './upgrade-offer.ts';
 import { closingAwareResponse } from './closing-response.ts';
 import { leanPathWanted, useLeanPath } from './lean-connection.ts';
+import { createHttp2Server } from './h2-server.ts';
+import { closeH2Connection, connectionSocketOf } from './h2-headers.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
 import { hasRoutesOrStatic, routedHandler, withFileResults, withRoutingOptions, type RoutedHandlerSpec } from './routed-handler.ts';
 import { MetricsEndpoint } from './metrics.ts';
@@ -84,7 +86,9 @@ export class Server extends EventEmitter {
     this.#node =
       tls === undefined
         ? nodeHttp.createServer(httpOptions)
-        : nodeHttps.createServer({ handshakeTimeout: headersTimeout || undefined, ...tls, ...httpOptions });
+        : this.#options.http2
+          ? createHttp2Server(tls, httpOptions)
+          : nodeHttps.createServer({ handshakeTimeout: headersTimeout || undefined, ...tls, ...httpOptions });
     this.#limit = new ConnectionLimit(this.#node, this.#options.maxConnections, tls === undefined ? 'connection' : 'secureConnection');
     const metrics = this.#options.metrics === undefined ? undefined : new MetricsEndpoint(this.#options.metrics, () => this.stats());
     const requestHandler = withMetrics(requestHandlerOf(withRoutingOptions(handler, options as RoutedHandlerSpec | undefined) as HandlerSpec), metrics);
@@ -115,8 +119,9 @@ export class Server extends EventEmitter {
     const limit = this.#limit;
     return (req, res) => {
       this.#requests++;
-      if (limit.refuses(req.socket)) sendServiceUnavailable(res, 'too many connections');
-      else listener(req, res);
+      if (!limit.refuses(connectionSocketOf(req))) return listener(req, res);
+      sendServiceUnavailable(res, 'too many connections');
+      closeH2Connection(req);
     };
   }
 

@@ -1,7 +1,8 @@
 // The WebSocket server of one krandog http server: answers Node's 'upgrade' events, keeps the set of
 // open connections, hands their messages and lifecycle to the script's handler, and closes them all
 // when the http server closes. runtime/http/server.ts calls attachWebSockets() once per server.
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
+import type { Http2ServerRequest, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { parseTarget } from '../../util/request-target.ts';
 import { CloseCode } from '../protocol/constants.ts';
@@ -16,7 +17,10 @@ import {
   type WebSocketHooks,
   type WebSocketMessageRequest,
 } from './hooks.ts';
-import { selectProtocol, validateUpgradeRequest } from './handshake.ts';
+import { selectProtocol, validateExtendedConnect, validateUpgradeRequest, type RejectedUpgrade, type ValidUpgrade } from './handshake.ts';
+import { withoutPseudoHeaders } from '../../util/h2-headers.ts';
+import { isHttp2Server } from '../../util/h2-sessions.ts';
+import { SocketHandshake, StreamHandshake, type PendingHandshake } from './pending-handshake.ts';
 import { parseExtensions } from '../extensions/extension-header.ts';
 import { KeepaliveSweep } from './keepalive.ts';
 import { acceptDeflateOffer, type PerMessageDeflate } from '../extensions/permessage-deflate.ts';
@@ -25,7 +29,7 @@ import { resolveBackplane, type BackplaneConfig } from '../../pubsub/backplane.t
 import { backplaneOpener, PubSubHub, WatchedTopicRegistry, type PubSubStatus } from '../../pubsub/hub.ts';
 import { checkTopic, toPayload, type TopicRegistry } from '../../pubsub/topics.ts';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './options.ts';
-import { afterEarlierResponses, decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
+import { afterEarlierResponses, decideUpgrade, destroyOnError } from './upgrade.ts';
 import { settleWithin } from './settle-within.ts';
 import { isThenable } from '../../util/thenable.ts';
 import { WebSocketCounters, type PubSubStats, type WebSocketStats } from './stats.ts';
@@ -104,6 +108,13 @@ export function attachWebSockets(
   if (webSocketHandler === undefined) return WITHOUT_WEBSOCKETS;
   const webSocketServer = new WebSocketServer(webSocketHandler, resolved, backplane, admits);
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => webSocketServer.handleUpgrade(request, socket, head));
+  // An HTTP/2 server (options.http2): WebSockets open as extended CONNECT streams (RFC 8441).
+  // Node's compat layer hands h2 CONNECT streams to 'connect' listeners (else answers 405); an
+  // HTTP/1.1 CONNECT comes there too, with its socket, which is closed as Node would without one.
+  if (isHttp2Server(server)) server.on('connect', (request: IncomingMessage | Http2ServerRequest, socket: Socket | unknown) => {
+    if ('stream' in request) webSocketServer.handleExtendedConnect(request.stream, request.headers);
+    else (socket as Socket).destroy();
+  });
   return webSocketServer;
 }
 
@@ -157,42 +168,64 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     // Node removed its own listeners from the socket: until the connection takes over, an error
     // (a reset mid-handshake) must end only this socket, not the process.
     socket.on('error', destroyOnError);
-    afterEarlierResponses(socket, () => this.#answerUpgrade(request, socket, head));
+    afterEarlierResponses(socket, () =>
+      this.#answerUpgrade(request.method ?? 'GET', request.url ?? '/', request.headers, new SocketHandshake(socket, head), (allowOrigins) =>
+        validateUpgradeRequest(request, allowOrigins),
+      ),
+    );
   }
 
-  #answerUpgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
-    if (this.#closing !== undefined) return rejectUpgrade(socket, 503, 'server is shutting down');
-    if (!this.#admits(socket)) return rejectUpgrade(socket, 503, 'too many connections', RETRY_SOON);
-    const check = validateUpgradeRequest(request, this.#options.allowOrigins);
-    if (!check.ok) return rejectUpgrade(socket, check.status, check.message, check.headers);
+  /** An extended CONNECT on an HTTP/2 stream (RFC 8441 §4): the same checks and hooks as an upgrade. */
+  handleExtendedConnect(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    // Until the connection takes over, a reset of the stream ends only the stream.
+    stream.on('error', destroyOnError);
+    const path = headers[':path'];
+    this.#answerUpgrade('CONNECT', typeof path === 'string' ? path : '/', headers, new StreamHandshake(stream), (allowOrigins) =>
+      validateExtendedConnect(headers, allowOrigins),
+    );
+  }
+
+  #answerUpgrade(
+    method: string,
+    url: string,
+    headers: IncomingHttpHeaders,
+    reply: PendingHandshake,
+    validate: (allowOrigins: ResolvedWebSocketOptions['allowOrigins']) => ValidUpgrade | RejectedUpgrade,
+  ): void {
+    const socket = reply.socket;
+    if (this.#closing !== undefined) return reply.refuse(503, 'server is shutting down');
+    if (!this.#admits(socket)) return reply.refuse(503, 'too many connections', RETRY_SOON);
+    const check = validate(this.#options.allowOrigins);
+    if (!check.ok) return reply.refuse(check.status, check.message, check.headers);
 
     let deflate: PerMessageDeflate | undefined;
     try {
-      deflate = this.#negotiateDeflate(request.headers['sec-websocket-extensions']);
+      deflate = this.#negotiateDeflate(headers['sec-websocket-extensions'] as string | undefined);
     } catch (error) {
-      return rejectUpgrade(socket, 400, `malformed Sec-WebSocket-Extensions header: ${(error as Error).message}`);
+      return reply.refuse(400, `malformed Sec-WebSocket-Extensions header: ${(error as Error).message}`);
     }
 
-    const url = request.url ?? '/';
     const { pathname, query } = parseTarget(url);
+    // What handlers see: HTTP/2's pseudo-headers are not headers.
+    const viewHeaders = method === 'CONNECT' ? withoutPseudoHeaders(headers) : headers;
     const info: UpgradeInfo = {
       pathname,
       query,
-      headers: request.headers,
+      headers: viewHeaders,
       remoteAddress: displayAddress(socket.remoteAddress),
       protocol: selectProtocol(check.offeredProtocols, this.#options.protocols) ?? '',
       deflate,
     };
     const upgradeHook = this.#hooks.upgrade;
-    if (upgradeHook === undefined) return this.#accept(socket, head, check.key, info, undefined, '');
+    if (upgradeHook === undefined) return this.#accept(reply, check.key, info, undefined, '');
 
     const upgradeRequest: UpgradeRequest = {
       type: 'upgrade',
-      method: request.method ?? 'GET',
+      method,
       url,
       pathname,
       query,
-      headers: request.headers,
+      headers: viewHeaders,
       remoteAddress: info.remoteAddress,
       protocols: check.offeredProtocols,
     };
@@ -203,19 +236,19 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       // Looking for `then` runs the script's code (a getter, a Proxy trap), which may throw.
       if (isThenable(verdict)) pending = Promise.resolve(verdict);
     } catch (error) {
-      return this.#failUpgrade(socket, error);
+      return this.#failUpgrade(reply, error);
     }
-    if (pending === undefined) return this.#settleUpgrade(socket, head, check.key, info, check.offeredProtocols, verdict as UpgradeVerdict);
+    if (pending === undefined) return this.#settleUpgrade(reply, check.key, info, check.offeredProtocols, verdict as UpgradeVerdict);
     // The socket is paused (Node leaves it so): frames the client sends meanwhile wait in it. The
     // headers timeout no longer covers it: a hook that never settles is answered 503 in its place.
     settleWithin(
       pending,
       this.#options.upgradeTimeout,
-      (settled) => this.#settleUpgrade(socket, head, check.key, info, check.offeredProtocols, settled),
-      (error) => this.#failUpgrade(socket, error),
+      (settled) => this.#settleUpgrade(reply, check.key, info, check.offeredProtocols, settled),
+      (error) => this.#failUpgrade(reply, error),
       () => {
         console.error(`krandog: WebSocket upgrade hook did not settle within ${this.#options.upgradeTimeout} ms; answered 503 (${upgradeRequest.method} ${url})`);
-        rejectUpgrade(socket, 503, 'Service Unavailable', RETRY_SOON);
+        reply.refuse(503, 'Service Unavailable', RETRY_SOON);
       },
     );
   }
@@ -329,18 +362,18 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     ws.emitClose(code, reason, wasClean, reportHandlerError.close);
   }
 
-  #settleUpgrade(socket: Socket, head: Buffer, key: string, info: UpgradeInfo, offered: readonly string[], verdict: UpgradeVerdict): void {
-    if (socket.destroyed) return;
-    if (this.#closing !== undefined) return rejectUpgrade(socket, 503, 'server is shutting down');
+  #settleUpgrade(reply: PendingHandshake, key: string, info: UpgradeInfo, offered: readonly string[], verdict: UpgradeVerdict): void {
+    if (reply.isGone) return;
+    if (this.#closing !== undefined) return reply.refuse(503, 'server is shutting down');
     let decision;
     try {
       decision = decideUpgrade(verdict, offered, info.protocol === '' ? undefined : info.protocol);
     } catch (error) {
-      return this.#failUpgrade(socket, error);
+      return this.#failUpgrade(reply, error);
     }
-    if (!decision.accept) return rejectUpgrade(socket, decision.status, decision.body, decision.headers);
+    if (!decision.accept) return reply.refuse(decision.status, decision.body, decision.headers);
     info.protocol = decision.protocol ?? '';
-    this.#accept(socket, head, key, info, decision.data, decision.headerLines);
+    this.#accept(reply, key, info, decision.data, decision.headerLines);
   }
 
   /**
@@ -360,27 +393,22 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     return shared;
   }
 
-  #failUpgrade(socket: Socket, error: unknown): void {
+  #failUpgrade(reply: PendingHandshake, error: unknown): void {
     logHandlerError('upgrade', error);
-    rejectUpgrade(socket, 500, 'Internal Server Error');
+    reply.refuse(500, 'Internal Server Error');
   }
 
-  #accept(socket: Socket, head: Buffer, key: string, info: UpgradeInfo, data: unknown, headerLines: string): void {
-    // The 101, whatever `open` sends and the answers to frames in `head` leave in one write.
-    socket.cork();
-    writeSwitchingProtocols(socket, key, info.protocol === '' ? undefined : info.protocol, headerLines, info.deflate?.extension);
-    const ws = new ServerWebSocket(socket, this.#connectionOptions, this, info);
+  #accept(reply: PendingHandshake, key: string, info: UpgradeInfo, data: unknown, headerLines: string): void {
+    const transport = reply.accept(key, info.protocol === '' ? undefined : info.protocol, headerLines, info.deflate?.extension);
+    const ws = new ServerWebSocket(transport, this.#connectionOptions, this, info);
     if (data !== undefined) ws.data = data;
     this.sockets.add(ws);
     this.counters.opened++;
     this.#keepalive.start();
-    socket.removeListener('error', destroyOnError);
+    transport.removeListener('error', destroyOnError);
     const open = this.#hooks.open;
     if (open !== undefined) this.#callHook('open', () => open.call(this.#hooks, ws));
-    // Bytes that came in the same read as the request are the first frames (RFC 6455 §4.2.2 lets
-    // a client send frames right after its handshake).
-    ws.connection.start(head);
-    socket.uncork();
+    reply.start(ws);
   }
 
   /** Runs a lifecycle hook; what it throws or rejects with is logged and the server carries on. */

@@ -53,6 +53,22 @@ export function validateUpgradeRequest(request: UpgradeRequestHead, allowOrigins
   if (typeof key !== 'string' || !KEY_PATTERN.test(key.trim())) {
     return reject(400, 'Sec-WebSocket-Key must be 16 bytes in base64');
   }
+  return checkVersionProtocolsOrigin(headers, allowOrigins, key.trim());
+}
+
+/**
+ * Checks a WebSocket opening over an HTTP/2 stream (RFC 8441 §4, §5): an extended CONNECT with
+ * `:protocol` websocket. There is no Sec-WebSocket-Key (the stream is the proof of intent): `key`
+ * is ''. Version, subprotocols and Origin are checked as for HTTP/1.1.
+ */
+export function validateExtendedConnect(headers: IncomingHttpHeaders, allowOrigins?: AllowOrigins): ValidUpgrade | RejectedUpgrade {
+  if (headers[':method'] !== 'CONNECT') return reject(400, 'WebSocket over HTTP/2 must use CONNECT');
+  if (headers[':protocol'] !== 'websocket') return reject(400, ':protocol must be "websocket"');
+  return checkVersionProtocolsOrigin(headers, allowOrigins, '');
+}
+
+/** What both openings check the same way: the version, the subprotocol list and the Origin. */
+function checkVersionProtocolsOrigin(headers: IncomingHttpHeaders, allowOrigins: AllowOrigins | undefined, key: string): ValidUpgrade | RejectedUpgrade {
   const version = headers['sec-websocket-version'];
   if (typeof version !== 'string' || version.trim() !== '13') {
     return { ok: false, status: 426, message: 'only WebSocket version 13 is supported', headers: { 'Sec-WebSocket-Version': '13' } };
@@ -64,7 +80,7 @@ export function validateUpgradeRequest(request: UpgradeRequestHead, allowOrigins
   if (allowOrigins !== undefined && origin !== undefined && (typeof origin !== 'string' || !isOriginAllowed(origin, allowOrigins))) {
     return reject(403, 'origin not allowed');
   }
-  return { ok: true, key: key.trim(), offeredProtocols };
+  return { ok: true, key, offeredProtocols };
 }
 
 /**

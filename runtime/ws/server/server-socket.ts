@@ -1,12 +1,14 @@
 // The `ws` object a script sees for each accepted WebSocket connection.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { inspect } from 'node:util';
 import type { Query } from '../../util/request-target.ts';
 import { isCloseReasonTooLong, isValidCloseCode } from '../protocol/close-payload.ts';
 import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from '../protocol/constants.ts';
 import type { ConnectionEvents } from '../connection.ts';
 import { SocketConnection, type SocketConnectionOptions } from '../transport/socket-transport.ts';
+import { StreamConnection } from '../transport/stream-transport.ts';
 import type { MessageCompressor } from '../protocol/compressor.ts';
 import { KeepaliveAction, nextKeepaliveAction, type KeepalivePolicy, type KeepaliveSubject } from './keepalive.ts';
 import { checkTopic, toPayload, type TopicRegistry } from '../../pubsub/topics.ts';
@@ -78,7 +80,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   /** The subprotocol agreed in the handshake, '' when none. */
   readonly protocol: string;
 
-  readonly #connection: SocketConnection;
+  readonly #connection: SocketConnection | StreamConnection;
   readonly #host: ServerSocketHost;
   #closeListeners: CloseListener[] | null = null;
   // Keepalive bookkeeping (see keepalive.ts): time without input, and when the last ping went out.
@@ -89,9 +91,14 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   #pausedByScript = false;
   #awaitingHandler = false;
 
-  /** Wraps an upgraded socket (the 101 already written); call `connection.start(head)` to read. */
-  constructor(socket: Socket, options: SocketConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
-    this.#connection = new SocketConnection(socket, info.deflate === undefined ? options : { ...options, deflate: info.deflate }, this);
+  /**
+   * Wraps an upgraded socket (the 101 already written) or an HTTP/2 stream (its 200 sent, RFC 8441);
+   * call `connection.start(head)` to read.
+   */
+  constructor(transport: Socket | Duplex, options: SocketConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
+    const connectionOptions = info.deflate === undefined ? options : { ...options, deflate: info.deflate };
+    this.#connection =
+      transport instanceof Socket ? new SocketConnection(transport, connectionOptions, this) : new StreamConnection(transport, connectionOptions, this);
     this.#host = host;
     this.pathname = info.pathname;
     this.query = info.query;
@@ -299,12 +306,13 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
 
   /** @internal Bytes read from and written to the socket so far (the handshake included). */
   get wireBytes(): { read: number; written: number } {
-    const socket = this.#connection.socket;
-    return { read: socket.bytesRead, written: socket.bytesWritten };
+    const connection = this.#connection;
+    if (connection instanceof StreamConnection) return connection.wireBytes;
+    return { read: connection.socket.bytesRead, written: connection.socket.bytesWritten };
   }
 
   /** @internal The connection, for the server (closeAll, broadcast). */
-  get connection(): SocketConnection {
+  get connection(): SocketConnection | StreamConnection {
     return this.#connection;
   }
 
@@ -325,7 +333,7 @@ for (const [name, value] of Object.entries(READY_STATE_CONSTANTS)) {
  */
 const lastSent = new FanoutMessage('', true);
 
-function sendText(connection: SocketConnection, text: string): number {
+function sendText(connection: SocketConnection | StreamConnection, text: string): number {
   if (connection.readyState !== ReadyState.Open) return 0;
   if (lastSent.payload !== text) lastSent.reset(text, true);
   return connection.sendEncoded(lastSent.encodedFor(connection.compressor), lastSent.byteLength);
