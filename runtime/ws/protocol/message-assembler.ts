@@ -1,5 +1,5 @@
 import { CloseCode, Opcode } from './constants.ts';
-import { applyMask } from './mask.ts';
+import { copyMasked } from './mask.ts';
 import { ProtocolError } from './errors.ts';
 import { Utf8StreamValidator, invalidUtf8 } from './utf8.ts';
 
@@ -79,8 +79,8 @@ export class MessageAssembler {
       this.#grow(needed, needed + frameRemainder, isFinalFrame);
     }
     const buffer = this.#buffer!;
-    buffer.set(source.subarray(start, end), this.#length);
-    if (mask !== null) applyMask(buffer, mask, maskOffset, this.#length, needed);
+    if (mask !== null) copyMasked(source, start, end, buffer, this.#length, mask, maskOffset);
+    else buffer.set(source.subarray(start, end), this.#length);
     this.#length = needed;
     if (this.isText && !this.isCompressed && !this.#validator.validate(buffer, needed)) {
       return invalidUtf8();
