@@ -1,0 +1,115 @@
+// Masking through WebAssembly SIMD (simd-mask.ts) against a naive byte loop: every length 0..300
+// (the SIMD path starts at 256 bytes and works in 64-byte steps), lengths around its 64 KiB
+// blocks, every mask offset, misaligned views and views into Node's shared Buffer pool; and
+// copyMasked, which copies and unmasks in one pass, leaving every byte outside its target alone.
+import { describe, expect, it } from 'vitest';
+import { applyMask, applyWordMask, copyMasked } from '../../../../runtime/ws/protocol/mask.ts';
+import { hasSimdMask, simdMaskInto } from '../../../../runtime/ws/protocol/simd-mask.ts';
+import { createRng } from '../../../helpers/chunks.ts';
+import { maskNaively } from '../../../helpers/frames.ts';
+
+const KEY = Uint8Array.of(0x01, 0x80, 0x7f, 0xff);
+const BLOCK = 64 * 1024;
+
+function randomBytes(length: number, seed: number): Buffer {
+  const rng = createRng(seed);
+  const bytes = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) bytes[i] = Math.floor(rng() * 256);
+  return bytes;
+}
+
+/** A copy of `source` in a view that starts `alignment` bytes into a larger ArrayBuffer. */
+function misalignedCopy(source: Uint8Array, alignment: number): Uint8Array {
+  const backing = new Uint8Array(source.length + alignment + 16);
+  const view = backing.subarray(alignment, alignment + source.length);
+  view.set(source);
+  return view;
+}
+
+describe('WebAssembly SIMD masking', () => {
+  it('is available on the Node versions krandog supports (so the tests below exercise it)', () => {
+    expect(hasSimdMask).toBe(true);
+  });
+
+  it('agrees with a byte loop for every length 0..300, mask offset 0..7 and view alignment 0..15', () => {
+    const source = randomBytes(300, 1);
+    for (let length = 0; length <= 300; length++) {
+      for (let maskOffset = 0; maskOffset < 8; maskOffset++) {
+        const expected = maskNaively(source.subarray(0, length), KEY, maskOffset);
+        for (let alignment = 0; alignment < 16; alignment++) {
+          const viaApply = misalignedCopy(source.subarray(0, length), alignment);
+          applyMask(viaApply, KEY, maskOffset, 0, length);
+          const viaSimd = misalignedCopy(source.subarray(0, length), alignment);
+          simdMaskInto(viaSimd, 0, length, viaSimd, 0, KEY, maskOffset);
+          if (!expected.equals(viaApply) || !expected.equals(viaSimd)) {
+            throw new Error(`mismatch: length ${length}, maskOffset ${maskOffset}, alignment ${alignment}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('agrees with a byte loop around its 64 KiB blocks and on 1 MiB, from every start within a word', () => {
+    const lengths = [BLOCK - 65, BLOCK - 1, BLOCK, BLOCK + 1, BLOCK + 63, 2 * BLOCK - 1, 2 * BLOCK, 2 * BLOCK + 5, 1024 * 1024 + 3];
+    const source = randomBytes(lengths.at(-1)! + 8, 2);
+    for (const length of lengths) {
+      for (let start = 0; start < 4; start++) {
+        for (let maskOffset = 0; maskOffset < 4; maskOffset++) {
+          const buffer = misalignedCopy(source.subarray(0, start + length), 3);
+          applyMask(buffer, KEY, maskOffset, start, start + length);
+          const expected = Buffer.concat([source.subarray(0, start), maskNaively(source.subarray(start, start + length), KEY, maskOffset)]);
+          if (!expected.equals(buffer)) throw new Error(`mismatch: length ${length}, start ${start}, maskOffset ${maskOffset}`);
+        }
+      }
+    }
+  });
+
+  it('agrees with the JavaScript word path on random ranges of views into the shared Buffer pool', () => {
+    const rng = createRng(3);
+    for (let round = 0; round < 200; round++) {
+      // Small Buffer.from results share Node's 8 KiB pool, at whatever offset the pool is at.
+      const length = 1 + Math.floor(rng() * 2000);
+      const pooled = Buffer.from(randomBytes(length, round));
+      const reference = Buffer.from(pooled);
+      const start = Math.floor(rng() * length);
+      const end = start + Math.floor(rng() * (length - start + 1));
+      const maskOffset = Math.floor(rng() * 8);
+      applyMask(pooled, KEY, maskOffset, start, end);
+      applyWordMask(reference, KEY, maskOffset, start, end);
+      expect(pooled.equals(reference), `round ${round}: byteOffset ${pooled.byteOffset}, ${start}..${end}`).toBe(true);
+    }
+  });
+
+  it('round-trips: masking twice restores the bytes', () => {
+    const data = randomBytes(300_000, 4);
+    const buffer = Buffer.from(data);
+    applyMask(buffer, KEY, 1, 7, buffer.length);
+    expect(buffer.equals(data)).toBe(false);
+    applyMask(buffer, KEY, 1, 7, buffer.length);
+    expect(buffer.equals(data)).toBe(true);
+  });
+});
+
+describe('copyMasked', () => {
+  it('writes the unmasked range into the target at any offset and touches nothing else', () => {
+    const source = randomBytes(BLOCK + 300, 5);
+    const lengths = [0, 1, 63, 64, 255, 256, 257, 300, BLOCK - 1, BLOCK, BLOCK + 17];
+    for (const length of lengths) {
+      for (let start = 0; start < 4; start++) {
+        for (let targetOffset = 0; targetOffset < 5; targetOffset++) {
+          for (let maskOffset = 0; maskOffset < 4; maskOffset++) {
+            const target = misalignedCopy(Buffer.alloc(length + 10, 0xee), targetOffset & 3);
+            copyMasked(source, start, start + length, target, targetOffset, KEY, maskOffset);
+            const expected = Buffer.alloc(length + 10, 0xee);
+            maskNaively(source.subarray(start, start + length), KEY, maskOffset).copy(expected, targetOffset);
+            if (!expected.equals(target)) {
+              throw new Error(`mismatch: length ${length}, start ${start}, target ${targetOffset}, maskOffset ${maskOffset}`);
+            }
+          }
+        }
+      }
+    }
+    // The source is read, never written.
+    expect(source.equals(randomBytes(BLOCK + 300, 5))).toBe(true);
+  });
+});
