@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { hasSimdMask, simdMaskInto } from './simd-mask.ts';
+import { simdMaskInto } from './simd-mask.ts';
 
 const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -31,7 +31,7 @@ function wordsOf(arrayBuffer: ArrayBufferLike): Int32Array {
  * middle of the buffer, with only the unaligned edges byte by byte.
  */
 export function applyMask(buffer: Uint8Array, mask: Uint8Array, maskOffset: number, start: number, end: number): void {
-  if (hasSimdMask && end - start >= SIMD_PATH_MIN_BYTES) return simdMaskInto(buffer, start, end, buffer, start, mask, maskOffset);
+  if (end - start >= SIMD_PATH_MIN_BYTES && simdMaskInto(buffer, start, end, buffer, start, mask, maskOffset)) return;
   applyWordMask(buffer, mask, maskOffset, start, end);
 }
 
@@ -48,9 +48,7 @@ export function copyMasked(
   mask: Uint8Array,
   maskOffset: number,
 ): void {
-  if (hasSimdMask && end - start >= SIMD_PATH_MIN_BYTES) {
-    return simdMaskInto(source, start, end, target, targetOffset, mask, maskOffset);
-  }
+  if (end - start >= SIMD_PATH_MIN_BYTES && simdMaskInto(source, start, end, target, targetOffset, mask, maskOffset)) return;
   target.set(source.subarray(start, end), targetOffset);
   applyWordMask(target, mask, maskOffset, targetOffset, targetOffset + (end - start));
 }

@@ -51,8 +51,11 @@ interface SimdMasker {
   xor(at: number, end: number, mask: number): void;
 }
 
-/** The instantiated module, or null where WebAssembly SIMD is unavailable (e.g. `--jitless`). */
-const masker: SimdMasker | null = instantiate();
+/**
+ * The instantiated module: undefined until first needed (a script that never masks a large payload
+ * pays nothing at start-up), null where WebAssembly SIMD is unavailable (e.g. `node --jitless`).
+ */
+let masker: SimdMasker | null | undefined;
 
 function instantiate(): SimdMasker | null {
   try {
@@ -69,12 +72,14 @@ function instantiate(): SimdMasker | null {
 }
 
 /** Whether the SIMD path is available in this process. */
-export const hasSimdMask = masker !== null;
+export function hasSimdMask(): boolean {
+  return (masker ??= instantiate()) !== null;
+}
 
 /**
  * Writes `source[start, end)` XOR the mask into `target` from `targetOffset` (which may be the same
  * place in the same buffer: masking in place). `maskOffset` is how many payload bytes of the frame
- * came before `start`. Only call when `hasSimdMask`.
+ * came before `start`. False, having done nothing, where WebAssembly SIMD is unavailable.
  */
 export function simdMaskInto(
   source: Uint8Array,
@@ -84,8 +89,10 @@ export function simdMaskInto(
   targetOffset: number,
   mask: Uint8Array,
   maskOffset: number,
-): void {
-  const { memory, xor } = masker!;
+): boolean {
+  const simd = (masker ??= instantiate());
+  if (simd === null) return false;
+  const { memory, xor } = simd;
   const m = maskOffset & 3;
   // WebAssembly is little-endian: the first byte of the payload is the word's low byte.
   const word = mask[m] | (mask[(m + 1) & 3] << 8) | (mask[(m + 2) & 3] << 16) | (mask[(m + 3) & 3] << 24);
@@ -97,4 +104,5 @@ export function simdMaskInto(
     xor(0, length, word);
     target.set(memory.subarray(0, length), targetOffset + (at - start));
   }
+  return true;
 }
