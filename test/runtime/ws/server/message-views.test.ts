@@ -73,9 +73,9 @@ describe('socket reads and message views', () => {
 
     const expected: Buffer[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      // Three whole frames in one write: each lies wholly inside one read (one of 300 bytes, past
+      // Three whole frames in one write: each lies wholly inside one read (one of 3000 bytes, past
       // the SIMD threshold, and two small ones on the word path).
-      const payloads = [Buffer.alloc(300, round * 3), Buffer.alloc(40, round * 3 + 1), Buffer.alloc(7, round * 3 + 2)];
+      const payloads = [Buffer.alloc(3000, round * 3), Buffer.alloc(40, round * 3 + 1), Buffer.alloc(7, round * 3 + 2)];
       expected.push(...payloads);
       raw.write(Buffer.concat(payloads.map((payload) => buildFrame({ opcode: OP.binary, payload, mask: true }))));
       await arrived.reach(() => kept.length, expected.length);
