@@ -1,5 +1,5 @@
-// Codec microbenchmarks: frames/s parsed and encoded by krandog's own frame codec, for 16 B, 1 KiB
-// and 64 KiB payloads, masked and unmasked. No sockets: this is the CPU cost of the codec alone.
+// Codec microbenchmarks: frames/s parsed and encoded by krandog's own frame codec, for 16 B, 1 KiB,
+// 64 KiB and 1 MiB payloads (the last assembled from 64 KiB reads), masked and unmasked. No sockets: this is the CPU cost of the codec alone.
 //
 //   npm run bench:codec            (or: npm run bench -- --codec; add --quick for a smoke run)
 //
@@ -15,7 +15,7 @@ import { formatNumber } from './report.mjs';
 import { summarize } from './stats.mjs';
 import { encodeClientFrame } from './wire.mjs';
 
-const SIZES = [16, 1024, 64 * 1024];
+const SIZES = [16, 1024, 64 * 1024, 1024 * 1024];
 /** Bytes of frames per parsed stream; split into socket-sized reads like a real connection. */
 const STREAM_BYTES = 4 * 1024 * 1024;
 const READ_BYTES = 64 * 1024;
@@ -129,7 +129,7 @@ export async function runCodecBench({ quick = false } = {}) {
         rate(bench.iteration, bench.framesPerIteration, ms);
         const summary = summarize(Array.from({ length: runs }, () => rate(bench.iteration, bench.framesPerIteration, ms)));
         const problem = bench.check();
-        const sizeLabel = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
+        const sizeLabel = size >= 1024 * 1024 ? `${size / 1024 / 1024} MiB` : size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
         console.error(`${bench.label}, ${sizeLabel}: ${formatNumber(summary.median)} frames/s${problem ? ` (${problem})` : ''}`);
         rows.push([
           bench.label,
