@@ -82,10 +82,12 @@ export abstract class Connection {
   /** Set on every read; a keepalive sweep clears it to find connections that went quiet. */
   hasActivity = true;
 
-  readonly #parser: FrameParser;
+  /** Created on the first bytes: an idle connection that never sent a frame costs no parser. */
+  #parser: FrameParser | undefined;
   readonly #events: ConnectionEvents;
   readonly #isServer: boolean;
   readonly #maxPayload: number;
+  readonly #maxFragments: number;
   readonly #deflate: MessageCompressor | undefined;
   readonly #deferFailure: ((fail: () => void) => void) | undefined;
 
@@ -100,15 +102,7 @@ export abstract class Connection {
     this.#maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.#deflate = options.deflate;
     this.#deferFailure = options.deferFailure;
-    this.#parser = new FrameParser(
-      {
-        isServer: options.isServer,
-        maxPayload: this.#maxPayload,
-        maxFragments: options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,
-      },
-      this,
-    );
-    this.#parser.allowRsv1 = this.#deflate !== undefined;
+    this.#maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
   }
 
   // The byte sink: what a transport implements.
@@ -215,7 +209,16 @@ export abstract class Connection {
   /** Bytes from the peer. */
   protected receive(chunk: Buffer): void {
     this.hasActivity = true;
-    this.#parser.push(chunk);
+    (this.#parser ?? this.#createParser())?.push(chunk);
+  }
+
+  /** The parser for the first bytes; none once the connection stopped reading (failed or closed). */
+  #createParser(): FrameParser | undefined {
+    const state = this.#state;
+    if (state === CloseState.Failing || state === CloseState.Failed || state === CloseState.Closed) return undefined;
+    const parser = new FrameParser({ isServer: this.#isServer, maxPayload: this.#maxPayload, maxFragments: this.#maxFragments }, this);
+    parser.allowRsv1 = this.#deflate !== undefined;
+    return (this.#parser = parser);
   }
 
   /** The peer finished sending (TCP FIN). Without its Close frame that is an abnormal end (1006). */
@@ -236,7 +239,7 @@ export abstract class Connection {
     const state = this.#state;
     if (state === CloseState.Closed) return;
     this.#state = CloseState.Closed;
-    this.#parser.stop();
+    this.#parser?.stop();
     const hasCode = state === CloseState.CloseExchanged || state === CloseState.Failed || state === CloseState.Failing;
     this.#events.onClose(hasCode ? this.#closeCode : CloseCode.Abnormal, hasCode ? this.#closeReason : '', state === CloseState.CloseExchanged);
   }
@@ -301,7 +304,7 @@ export abstract class Connection {
     const state = this.#state;
     if (state === CloseState.Failing || state === CloseState.Failed || state === CloseState.Closed) return;
     this.#state = state === CloseState.Open ? CloseState.Failing : CloseState.Failed;
-    this.#parser.stop();
+    this.#parser?.stop();
     this.#closeCode = code;
     this.#closeReason = error.message;
     this.#events.onError?.(error);

@@ -3,7 +3,7 @@
 // when the http server closes. runtime/http/server.ts calls attachWebSockets() once per server.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseTarget } from '../../util/request-target.ts';
+import { parseQuery, pathnameOf, searchOf } from '../../util/request-target.ts';
 import { CloseCode } from '../protocol/constants.ts';
 import type { SocketConnectionOptions } from '../transport/socket-transport.ts';
 import {
@@ -174,10 +174,11 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     }
 
     const url = request.url ?? '/';
-    const { pathname, query } = parseTarget(url);
+    const pathname = pathnameOf(url);
+    const search = searchOf(url);
     const info: UpgradeInfo = {
       pathname,
-      query,
+      query: search,
       headers: request.headers,
       remoteAddress: displayAddress(socket.remoteAddress),
       protocol: selectProtocol(check.offeredProtocols, this.#options.protocols) ?? '',
@@ -185,6 +186,8 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     };
     const upgradeHook = this.#hooks.upgrade;
     if (upgradeHook === undefined) return this.#accept(socket, head, check.key, info, undefined, '');
+    // The hook reads the query now: the socket keeps the same object.
+    const query = (info.query = parseQuery(search));
 
     const upgradeRequest: UpgradeRequest = {
       type: 'upgrade',

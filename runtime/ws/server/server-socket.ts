@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
-import type { Query } from '../../util/request-target.ts';
+import { parseQuery, type Query } from '../../util/request-target.ts';
 import { isCloseReasonTooLong, isValidCloseCode } from '../protocol/close-payload.ts';
 import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from '../protocol/constants.ts';
 import type { ConnectionEvents } from '../connection.ts';
@@ -43,7 +43,8 @@ export type CloseListener = ((event: ServerCloseEvent) => unknown) | { handleEve
 /** What the upgrade request left for the connection: only what handlers read, never the IncomingMessage. */
 export interface UpgradeInfo {
   pathname: string;
-  query: Query;
+  /** The parsed query, or the query string (without `?`) to parse when a handler first reads it. */
+  query: Query | string;
   headers: IncomingHttpHeaders;
   remoteAddress: string;
   protocol: string;
@@ -69,8 +70,6 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   onclose: ((event: ServerCloseEvent) => unknown) | null = null;
   /** The path of the upgrade request (`/chat`), not percent-decoded. */
   readonly pathname: string;
-  /** The query string of the upgrade request, parsed (see the http request's `query`). */
-  readonly query: Query;
   /** The upgrade request's headers, lower-case names. */
   readonly headers: IncomingHttpHeaders;
   /** The peer's IP address. */
@@ -80,6 +79,8 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
 
   readonly #connection: SocketConnection;
   readonly #host: ServerSocketHost;
+  /** The parsed query, or its string until first read: most connections never read it (memory). */
+  #query: Query | string;
   #closeListeners: CloseListener[] | null = null;
   // Keepalive bookkeeping (see keepalive.ts): time without input, and when the last ping went out.
   #quietMs = 0;
@@ -90,10 +91,16 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
     this.#connection = new SocketConnection(socket, info.deflate === undefined ? options : { ...options, deflate: info.deflate }, this);
     this.#host = host;
     this.pathname = info.pathname;
-    this.query = info.query;
+    this.#query = info.query;
     this.headers = info.headers;
     this.remoteAddress = info.remoteAddress;
     this.protocol = info.protocol;
+  }
+
+  /** The query string of the upgrade request, parsed (see the http request's `query`). */
+  get query(): Query {
+    const query = this.#query;
+    return typeof query === 'string' ? (this.#query = parseQuery(query)) : query;
   }
 
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
