@@ -27,6 +27,7 @@ import { checkTopic, toPayload, type TopicRegistry } from '../../pubsub/topics.t
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './options.ts';
 import { afterEarlierResponses, decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
 import { settleWithin } from './settle-within.ts';
+import { packHeaders } from './packed-headers.ts';
 import { isThenable } from '../../util/thenable.ts';
 import { WebSocketCounters, type PubSubStats, type WebSocketStats } from './stats.ts';
 
@@ -185,8 +186,12 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       deflate,
     };
     const upgradeHook = this.#hooks.upgrade;
-    if (upgradeHook === undefined) return this.#accept(socket, head, check.key, info, undefined, '');
-    // The hook reads the query now: the socket keeps the same object.
+    if (upgradeHook === undefined) {
+      // Nothing read the headers and query yet: the socket keeps them packed until a handler does.
+      info.headers = packHeaders(request.headers);
+      return this.#accept(socket, head, check.key, info, undefined, '');
+    }
+    // The hook reads the query now: the socket keeps the objects the hook saw.
     const query = (info.query = parseQuery(search));
 
     const upgradeRequest: UpgradeRequest = {

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { parseQuery, type Query } from '../../util/request-target.ts';
+import { unpackHeaders, type PackedHeaders } from './packed-headers.ts';
 import { isCloseReasonTooLong, isValidCloseCode } from '../protocol/close-payload.ts';
 import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from '../protocol/constants.ts';
 import type { ConnectionEvents } from '../connection.ts';
@@ -45,7 +46,8 @@ export interface UpgradeInfo {
   pathname: string;
   /** The parsed query, or the query string (without `?`) to parse when a handler first reads it. */
   query: Query | string;
-  headers: IncomingHttpHeaders;
+  /** The headers, or packed (see packed-headers.ts) until a handler first reads them. */
+  headers: PackedHeaders;
   remoteAddress: string;
   protocol: string;
   /** permessage-deflate as agreed in the handshake, if it was. */
@@ -70,8 +72,6 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   onclose: ((event: ServerCloseEvent) => unknown) | null = null;
   /** The path of the upgrade request (`/chat`), not percent-decoded. */
   readonly pathname: string;
-  /** The upgrade request's headers, lower-case names. */
-  readonly headers: IncomingHttpHeaders;
   /** The peer's IP address. */
   readonly remoteAddress: string;
   /** The subprotocol agreed in the handshake, '' when none. */
@@ -81,6 +81,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   readonly #host: ServerSocketHost;
   /** The parsed query, or its string until first read: most connections never read it (memory). */
   #query: Query | string;
+  #headers: PackedHeaders;
   #closeListeners: CloseListener[] | null = null;
   // Keepalive bookkeeping (see keepalive.ts): time without input, and when the last ping went out.
   #quietMs = 0;
@@ -92,7 +93,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
     this.#host = host;
     this.pathname = info.pathname;
     this.#query = info.query;
-    this.headers = info.headers;
+    this.#headers = info.headers;
     this.remoteAddress = info.remoteAddress;
     this.protocol = info.protocol;
   }
@@ -101,6 +102,12 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   get query(): Query {
     const query = this.#query;
     return typeof query === 'string' ? (this.#query = parseQuery(query)) : query;
+  }
+
+  /** The upgrade request's headers, lower-case names. */
+  get headers(): IncomingHttpHeaders {
+    const headers = this.#headers;
+    return typeof headers === 'string' ? (this.#headers = unpackHeaders(headers)) : headers;
   }
 
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
