@@ -27,6 +27,7 @@ import { checkTopic, toPayload, type TopicRegistry } from '../../pubsub/topics.t
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './options.ts';
 import { afterEarlierResponses, decideUpgrade, destroyOnError, rejectUpgrade, writeSwitchingProtocols } from './upgrade.ts';
 import { settleWithin } from './settle-within.ts';
+import type { MessageCompressor } from '../protocol/compressor.ts';
 import { packHeaders } from './packed-headers.ts';
 import { isThenable } from '../../util/thenable.ts';
 import { WebSocketCounters, type PubSubStats, type WebSocketStats } from './stats.ts';
@@ -123,6 +124,8 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   readonly #hooks: WebSocketHooks;
   readonly #keepalive: KeepaliveSweep;
   readonly #deflaters = new Map<string, PerMessageDeflate>();
+  /** #connectionOptions with each shared deflater: connections keep their options object. */
+  readonly #deflateConnectionOptions = new Map<MessageCompressor, SocketConnectionOptions>();
   readonly #pubsub: PubSubHub;
   readonly #admits: UpgradeAdmission;
   #closing: Promise<void> | undefined;
@@ -365,6 +368,14 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     return shared;
   }
 
+  /** The connection options for `deflate`: one object per agreed configuration, as the deflaters. */
+  #connectionOptionsFor(deflate: MessageCompressor | undefined): SocketConnectionOptions {
+    if (deflate === undefined) return this.#connectionOptions;
+    let options = this.#deflateConnectionOptions.get(deflate);
+    if (options === undefined) this.#deflateConnectionOptions.set(deflate, (options = { ...this.#connectionOptions, deflate }));
+    return options;
+  }
+
   #failUpgrade(socket: Socket, error: unknown): void {
     logHandlerError('upgrade', error);
     rejectUpgrade(socket, 500, 'Internal Server Error');
@@ -374,7 +385,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     // The 101, whatever `open` sends and the answers to frames in `head` leave in one write.
     socket.cork();
     writeSwitchingProtocols(socket, key, info.protocol === '' ? undefined : info.protocol, headerLines, info.deflate?.extension);
-    const ws = new ServerWebSocket(socket, this.#connectionOptions, this, info);
+    const ws = new ServerWebSocket(socket, this.#connectionOptionsFor(info.deflate), this, info);
     if (data !== undefined) ws.data = data;
     this.sockets.add(ws);
     this.counters.opened++;

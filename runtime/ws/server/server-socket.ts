@@ -87,9 +87,12 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   #quietMs = 0;
   #pingSentAtMs = -1;
 
-  /** Wraps an upgraded socket (the 101 already written); call `connection.start(head)` to read. */
+  /**
+   * Wraps an upgraded socket (the 101 already written); call `connection.start(head)` to read.
+   * `options` carry `info.deflate`; the connection keeps them, so share one object among many.
+   */
   constructor(socket: Socket, options: SocketConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
-    this.#connection = new SocketConnection(socket, info.deflate === undefined ? options : { ...options, deflate: info.deflate }, this);
+    this.#connection = new SocketConnection(socket, options.deflate === info.deflate ? options : { ...options, deflate: info.deflate }, this);
     this.#host = host;
     this.pathname = info.pathname;
     this.#query = info.query;
