@@ -7,6 +7,7 @@ import type { ServerWebSocket } from '../../../../runtime/ws/server/server-socke
 import type { UpgradeRequest } from '../../../../runtime/ws/server/hooks.ts';
 import { RawClient, deferred, startInProcessServer, stopServers } from '../../../helpers/ws-server.ts';
 import { within } from '../../../helpers/within.ts';
+import { packHeaders, unpackHeaders } from '../../../../runtime/ws/server/packed-headers.ts';
 
 afterEach(() => stopServers());
 
@@ -68,5 +69,31 @@ describe('an idle WebSocket', () => {
     for (const event of socket.eventNames()) {
       for (const listener of socket.rawListeners(event)) expect(listener, `a '${String(event)}' listener`).not.toHaveProperty('listener');
     }
+  });
+});
+
+describe('packHeaders / unpackHeaders', () => {
+  it('give back the same names, values and order, common names or not', () => {
+    const headers = { 'x-a': '1', host: 'h:1', a: '', 'sec-websocket-key': 'k==', 'x-forwarded-for': '::1, 10.0.0.1', origin: 'http://o' };
+    const packed = packHeaders(headers);
+    expect(typeof packed).toBe('string');
+    expect((packed as string).length).toBeLessThan(JSON.stringify(headers).length - 'hostsec-websocket-keyx-forwarded-fororigin'.length);
+    const unpacked = unpackHeaders(packed);
+    expect(unpacked).toEqual(headers);
+    expect(Object.keys(unpacked)).toEqual(Object.keys(headers));
+    expect(unpackHeaders(packHeaders({}))).toEqual({});
+    // A browser's upgrade request: every common name comes back.
+    const browser = Object.fromEntries(
+      ['host', 'upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'origin', 'user-agent', 'cookie', 'pragma', 'cache-control', 'accept-encoding', 'accept-language', 'authorization', 'x-forwarded-for', 'x-other'].map((name, i) => [name, `v${i}`]),
+    );
+    expect(Object.entries(unpackHeaders(packHeaders(browser)))).toEqual(Object.entries(browser));
+  });
+
+  it('keep an object with an array or a line feed in a value as it is', () => {
+    const withArray = { 'set-cookie': ['a', 'b'] };
+    const withLineFeed = { 'x-a': 'one\ntwo' };
+    expect(packHeaders(withArray)).toBe(withArray);
+    expect(packHeaders(withLineFeed)).toBe(withLineFeed);
+    expect(unpackHeaders(withArray)).toBe(withArray);
   });
 });
