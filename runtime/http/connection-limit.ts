@@ -39,7 +39,9 @@ export class ConnectionLimit {
 
   #onAccept(socket: CountedSocket): void {
     socket[kLimit] = this;
-    socket.once('close', ConnectionLimit.#onSocketClose);
+    // `on`, not `once`: 'close' comes once anyway, and `once` wraps the listener in a bound function
+    // and a state object per socket (about 150 bytes each of thousands of idle WebSockets).
+    socket.on('close', ConnectionLimit.#onSocketClose);
     if (this.#open < this.#max) {
       this.#open++;
     } else {

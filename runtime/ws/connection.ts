@@ -82,12 +82,14 @@ export abstract class Connection {
   /** Set on every read; a keepalive sweep clears it to find connections that went quiet. */
   hasActivity = true;
 
-  readonly #parser: FrameParser;
+  /** Created on the first bytes: an idle connection that never sent a frame costs no parser. */
+  #parser: FrameParser | undefined;
   readonly #events: ConnectionEvents;
-  readonly #isServer: boolean;
-  readonly #maxPayload: number;
-  readonly #deflate: MessageCompressor | undefined;
-  readonly #deferFailure: ((fail: () => void) => void) | undefined;
+  /**
+   * The settings, read where used: a server passes one object to all its connections (one per
+   * agreed permessage-deflate configuration), so they cost no fields per connection.
+   */
+  protected readonly options: ConnectionOptions;
 
   #state = CloseState.Open;
   /** The received Close's code and reason (CloseExchanged), or the failure's (Failing, Failed). */
@@ -104,19 +106,19 @@ export abstract class Connection {
 
   constructor(options: ConnectionOptions, events: ConnectionEvents) {
     this.#events = events;
-    this.#isServer = options.isServer;
-    this.#maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
-    this.#deflate = options.deflate;
-    this.#deferFailure = options.deferFailure;
-    this.#parser = new FrameParser(
-      {
-        isServer: options.isServer,
-        maxPayload: this.#maxPayload,
-        maxFragments: options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,
-      },
-      this,
-    );
-    this.#parser.allowRsv1 = this.#deflate !== undefined;
+    this.options = options;
+  }
+
+  get #isServer(): boolean {
+    return this.options.isServer;
+  }
+
+  get #maxPayload(): number {
+    return this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  }
+
+  get #deflate(): MessageCompressor | undefined {
+    return this.options.deflate;
   }
 
   // The byte sink: what a transport implements.
@@ -229,7 +231,7 @@ export abstract class Connection {
   pause(): void {
     if (this.#paused || this.#state !== CloseState.Open) return;
     this.#paused = true;
-    this.#parser.paused = true;
+    if (this.#parser !== undefined) this.#parser.paused = true;
     this.pauseInput();
   }
 
@@ -237,7 +239,7 @@ export abstract class Connection {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    this.#parser.paused = false;
+    if (this.#parser !== undefined) this.#parser.paused = false;
     // Resumed by a handler inside the read that paused: that read goes on with the rest.
     if (this.#parsing) return this.resumeInput();
     const held = this.#held;
@@ -278,13 +280,27 @@ export abstract class Connection {
     if (read < chunk.length) (this.#held ??= []).push(chunk.subarray(read));
   }
 
+  /** Parses a chunk; how much of it was read (less when a handler paused). */
   #parse(chunk: Buffer): number {
+    const parser = this.#parser ?? this.#createParser();
+    // No parser once the connection stopped reading (failed or closed): the bytes are ignored.
+    if (parser === undefined) return chunk.length;
     this.#parsing = true;
     try {
-      return this.#parser.push(chunk);
+      return parser.push(chunk);
     } finally {
       this.#parsing = false;
     }
+  }
+
+  /** The parser for the first bytes; none once the connection stopped reading (failed or closed). */
+  #createParser(): FrameParser | undefined {
+    const state = this.#state;
+    if (state === CloseState.Failing || state === CloseState.Failed || state === CloseState.Closed) return undefined;
+    const parser = new FrameParser({ isServer: this.#isServer, maxPayload: this.#maxPayload, maxFragments: this.options.maxFragments ?? DEFAULT_MAX_FRAGMENTS }, this);
+    parser.allowRsv1 = this.#deflate !== undefined;
+    parser.paused = this.#paused;
+    return (this.#parser = parser);
   }
 
   /** The peer finished sending (TCP FIN). Without its Close frame that is an abnormal end (1006). */
@@ -309,7 +325,7 @@ export abstract class Connection {
     const state = this.#state;
     if (state === CloseState.Closed) return;
     this.#state = CloseState.Closed;
-    this.#parser.stop();
+    this.#parser?.stop();
     this.#held = undefined;
     this.#paused = false;
     this.#endHeld = false;
@@ -348,7 +364,7 @@ export abstract class Connection {
   }
 
   onError(error: ProtocolError): void {
-    this.#fail(error.closeCode, error, this.#deferFailure);
+    this.#fail(error.closeCode, error, this.options.deferFailure);
   }
 
   #onCloseFrame(payload: Buffer): void {
@@ -377,7 +393,7 @@ export abstract class Connection {
     const state = this.#state;
     if (state === CloseState.Failing || state === CloseState.Failed || state === CloseState.Closed) return;
     this.#state = state === CloseState.Open ? CloseState.Failing : CloseState.Failed;
-    this.#parser.stop();
+    this.#parser?.stop();
     this.#closeCode = code;
     this.#closeReason = error.message;
     this.#events.onError?.(error);

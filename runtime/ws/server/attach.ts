@@ -4,7 +4,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import type { Http2ServerRequest, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
-import { parseTarget } from '../../util/request-target.ts';
+import { parseQuery, pathnameOf, searchOf } from '../../util/request-target.ts';
 import { CloseCode } from '../protocol/constants.ts';
 import type { SocketConnectionOptions } from '../transport/socket-transport.ts';
 import {
@@ -31,6 +31,8 @@ import { checkTopic, toPayload, type TopicRegistry } from '../../pubsub/topics.t
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketServerOptions } from './options.ts';
 import { afterEarlierResponses, decideUpgrade, destroyOnError } from './upgrade.ts';
 import { settleWithin } from './settle-within.ts';
+import type { MessageCompressor } from '../protocol/compressor.ts';
+import { packHeaders } from './packed-headers.ts';
 import { isThenable } from '../../util/thenable.ts';
 import { WebSocketCounters, type PubSubStats, type WebSocketStats } from './stats.ts';
 
@@ -133,6 +135,8 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
   readonly #hooks: WebSocketHooks;
   readonly #keepalive: KeepaliveSweep;
   readonly #deflaters = new Map<string, PerMessageDeflate>();
+  /** #connectionOptions with each shared deflater: connections keep their options object. */
+  readonly #deflateConnectionOptions = new Map<MessageCompressor, SocketConnectionOptions>();
   readonly #pubsub: PubSubHub;
   readonly #admits: UpgradeAdmission;
   #closing: Promise<void> | undefined;
@@ -205,19 +209,26 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       return reply.refuse(400, `malformed Sec-WebSocket-Extensions header: ${(error as Error).message}`);
     }
 
-    const { pathname, query } = parseTarget(url);
+    const pathname = pathnameOf(url);
+    const search = searchOf(url);
     // What handlers see: HTTP/2's pseudo-headers are not headers.
     const viewHeaders = method === 'CONNECT' ? withoutPseudoHeaders(headers) : headers;
     const info: UpgradeInfo = {
       pathname,
-      query,
+      query: search,
       headers: viewHeaders,
       remoteAddress: displayAddress(socket.remoteAddress),
       protocol: selectProtocol(check.offeredProtocols, this.#options.protocols) ?? '',
       deflate,
     };
     const upgradeHook = this.#hooks.upgrade;
-    if (upgradeHook === undefined) return this.#accept(reply, check.key, info, undefined, '');
+    if (upgradeHook === undefined) {
+      // Nothing read the headers and query yet: the socket keeps them packed until a handler does.
+      info.headers = packHeaders(viewHeaders);
+      return this.#accept(reply, check.key, info, undefined, '');
+    }
+    // The hook reads the query now: the socket keeps the objects the hook saw.
+    const query = (info.query = parseQuery(search));
 
     const upgradeRequest: UpgradeRequest = {
       type: 'upgrade',
@@ -393,6 +404,14 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     return shared;
   }
 
+  /** The connection options for `deflate`: one object per agreed configuration, as the deflaters. */
+  #connectionOptionsFor(deflate: MessageCompressor | undefined): SocketConnectionOptions {
+    if (deflate === undefined) return this.#connectionOptions;
+    let options = this.#deflateConnectionOptions.get(deflate);
+    if (options === undefined) this.#deflateConnectionOptions.set(deflate, (options = { ...this.#connectionOptions, deflate }));
+    return options;
+  }
+
   #failUpgrade(reply: PendingHandshake, error: unknown): void {
     logHandlerError('upgrade', error);
     reply.refuse(500, 'Internal Server Error');
@@ -400,7 +419,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
 
   #accept(reply: PendingHandshake, key: string, info: UpgradeInfo, data: unknown, headerLines: string): void {
     const transport = reply.accept(key, info.protocol === '' ? undefined : info.protocol, headerLines, info.deflate?.extension);
-    const ws = new ServerWebSocket(transport, this.#connectionOptions, this, info);
+    const ws = new ServerWebSocket(transport, this.#connectionOptionsFor(info.deflate), this, info);
     if (data !== undefined) ws.data = data;
     this.sockets.add(ws);
     this.counters.opened++;

@@ -3,7 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { inspect } from 'node:util';
-import type { Query } from '../../util/request-target.ts';
+import { parseQuery, type Query } from '../../util/request-target.ts';
+import { unpackHeaders, type PackedHeaders } from './packed-headers.ts';
 import { isCloseReasonTooLong, isValidCloseCode } from '../protocol/close-payload.ts';
 import { CloseCode, MAX_CONTROL_PAYLOAD, READY_STATE_CONSTANTS, ReadyState } from '../protocol/constants.ts';
 import type { ConnectionEvents } from '../connection.ts';
@@ -45,8 +46,10 @@ export type CloseListener = ((event: ServerCloseEvent) => unknown) | { handleEve
 /** What the upgrade request left for the connection: only what handlers read, never the IncomingMessage. */
 export interface UpgradeInfo {
   pathname: string;
-  query: Query;
-  headers: IncomingHttpHeaders;
+  /** The parsed query, or the query string (without `?`) to parse when a handler first reads it. */
+  query: Query | string;
+  /** The headers, or packed (see packed-headers.ts) until a handler first reads them. */
+  headers: PackedHeaders;
   remoteAddress: string;
   protocol: string;
   /** permessage-deflate as agreed in the handshake, if it was. */
@@ -71,10 +74,6 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
   onclose: ((event: ServerCloseEvent) => unknown) | null = null;
   /** The path of the upgrade request (`/chat`), not percent-decoded. */
   readonly pathname: string;
-  /** The query string of the upgrade request, parsed (see the http request's `query`). */
-  readonly query: Query;
-  /** The upgrade request's headers, lower-case names. */
-  readonly headers: IncomingHttpHeaders;
   /** The peer's IP address. */
   readonly remoteAddress: string;
   /** The subprotocol agreed in the handshake, '' when none. */
@@ -82,6 +81,9 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
 
   readonly #connection: SocketConnection | StreamConnection;
   readonly #host: ServerSocketHost;
+  /** The parsed query, or its string until first read: most connections never read it (memory). */
+  #query: Query | string;
+  #headers: PackedHeaders;
   #closeListeners: CloseListener[] | null = null;
   // Keepalive bookkeeping (see keepalive.ts): time without input, and when the last ping went out.
   #quietMs = 0;
@@ -93,18 +95,31 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
 
   /**
    * Wraps an upgraded socket (the 101 already written) or an HTTP/2 stream (its 200 sent, RFC 8441);
-   * call `connection.start(head)` to read.
+   * call `connection.start(head)` to read. `options` carry `info.deflate`; the connection keeps
+   * them, so share one object among many.
    */
   constructor(transport: Socket | Duplex, options: SocketConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
-    const connectionOptions = info.deflate === undefined ? options : { ...options, deflate: info.deflate };
+    const connectionOptions = options.deflate === info.deflate ? options : { ...options, deflate: info.deflate };
     this.#connection =
       transport instanceof Socket ? new SocketConnection(transport, connectionOptions, this) : new StreamConnection(transport, connectionOptions, this);
     this.#host = host;
     this.pathname = info.pathname;
-    this.query = info.query;
-    this.headers = info.headers;
+    this.#query = info.query;
+    this.#headers = info.headers;
     this.remoteAddress = info.remoteAddress;
     this.protocol = info.protocol;
+  }
+
+  /** The query string of the upgrade request, parsed (see the http request's `query`). */
+  get query(): Query {
+    const query = this.#query;
+    return typeof query === 'string' ? (this.#query = parseQuery(query)) : query;
+  }
+
+  /** The upgrade request's headers, lower-case names. */
+  get headers(): IncomingHttpHeaders {
+    const headers = this.#headers;
+    return typeof headers === 'string' ? (this.#headers = unpackHeaders(headers)) : headers;
   }
 
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
