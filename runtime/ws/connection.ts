@@ -85,11 +85,11 @@ export abstract class Connection {
   /** Created on the first bytes: an idle connection that never sent a frame costs no parser. */
   #parser: FrameParser | undefined;
   readonly #events: ConnectionEvents;
-  /**
-   * The settings, read where used: a server passes one object to all its connections (one per
-   * agreed permessage-deflate configuration), so they cost no fields per connection.
-   */
-  protected readonly options: ConnectionOptions;
+  readonly #isServer: boolean;
+  readonly #maxPayload: number;
+  readonly #maxFragments: number;
+  readonly #deflate: MessageCompressor | undefined;
+  readonly #deferFailure: ((fail: () => void) => void) | undefined;
 
   #state = CloseState.Open;
   /** The received Close's code and reason (CloseExchanged), or the failure's (Failing, Failed). */
@@ -106,19 +106,11 @@ export abstract class Connection {
 
   constructor(options: ConnectionOptions, events: ConnectionEvents) {
     this.#events = events;
-    this.options = options;
-  }
-
-  get #isServer(): boolean {
-    return this.options.isServer;
-  }
-
-  get #maxPayload(): number {
-    return this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
-  }
-
-  get #deflate(): MessageCompressor | undefined {
-    return this.options.deflate;
+    this.#isServer = options.isServer;
+    this.#maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.#deflate = options.deflate;
+    this.#deferFailure = options.deferFailure;
+    this.#maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
   }
 
   // The byte sink: what a transport implements.
@@ -297,7 +289,7 @@ export abstract class Connection {
   #createParser(): FrameParser | undefined {
     const state = this.#state;
     if (state === CloseState.Failing || state === CloseState.Failed || state === CloseState.Closed) return undefined;
-    const parser = new FrameParser({ isServer: this.#isServer, maxPayload: this.#maxPayload, maxFragments: this.options.maxFragments ?? DEFAULT_MAX_FRAGMENTS }, this);
+    const parser = new FrameParser({ isServer: this.#isServer, maxPayload: this.#maxPayload, maxFragments: this.#maxFragments }, this);
     parser.allowRsv1 = this.#deflate !== undefined;
     parser.paused = this.#paused;
     return (this.#parser = parser);
@@ -364,7 +356,7 @@ export abstract class Connection {
   }
 
   onError(error: ProtocolError): void {
-    this.#fail(error.closeCode, error, this.options.deferFailure);
+    this.#fail(error.closeCode, error, this.#deferFailure);
   }
 
   #onCloseFrame(payload: Buffer): void {

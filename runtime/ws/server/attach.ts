@@ -404,7 +404,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     return shared;
   }
 
-  /** The connection options for `deflate`: one object per agreed configuration, as the deflaters. */
+  /** The connection options for `deflate`: one object per agreed configuration (made once, as the deflaters). */
   #connectionOptionsFor(deflate: MessageCompressor | undefined): SocketConnectionOptions {
     if (deflate === undefined) return this.#connectionOptions;
     let options = this.#deflateConnectionOptions.get(deflate);

@@ -95,8 +95,7 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
 
   /**
    * Wraps an upgraded socket (the 101 already written) or an HTTP/2 stream (its 200 sent, RFC 8441);
-   * call `connection.start(head)` to read. `options` carry `info.deflate`; the connection keeps
-   * them, so share one object among many.
+   * call `connection.start(head)` to read.
    */
   constructor(transport: Socket | Duplex, options: SocketConnectionOptions, host: ServerSocketHost, info: UpgradeInfo) {
     const connectionOptions = options.deflate === info.deflate ? options : { ...options, deflate: info.deflate };

@@ -44,6 +44,9 @@ let corkedConnections: SocketConnection[] = [];
 /** One WebSocket connection over a socket whose handshake is done. */
 export class SocketConnection extends Connection {
   readonly socket: Socket;
+  readonly #closeTimeoutMs: number;
+  readonly #backpressureLimit: number;
+  readonly #stallTimeoutMs: number;
 
   /** Armed once the closing handshake started: it also marks that (see #watchBacklog). */
   #closeTimer: NodeJS.Timeout | undefined;
@@ -63,19 +66,9 @@ export class SocketConnection extends Connection {
   constructor(socket: Socket, options: SocketConnectionOptions, events: ConnectionEvents) {
     super(options, events);
     this.socket = socket;
-  }
-
-  // The settings live in the options object the connections of a server share (see Connection).
-  get #closeTimeoutMs(): number {
-    return (this.options as SocketConnectionOptions).closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-  }
-
-  get #backpressureLimit(): number {
-    return (this.options as SocketConnectionOptions).backpressureLimit ?? DEFAULT_BACKPRESSURE_LIMIT;
-  }
-
-  get #stallTimeoutMs(): number {
-    return (this.options as SocketConnectionOptions).stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.#backpressureLimit = options.backpressureLimit ?? DEFAULT_BACKPRESSURE_LIMIT;
+    this.#stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   }
 
   /** Starts reading; `head` holds bytes that arrived with the handshake (they are the first frames). */
