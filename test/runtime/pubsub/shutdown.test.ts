@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientsOnWorkers, killAll, startTopicServer, Subscriber, waitUntilConnected } from '../../helpers/pubsub-processes.ts';
-import { redisUnavailableReason, sharedRedis } from '../../helpers/redis-server.ts';
+import { redisUnavailableReason, sharedRedis, untilSubscribed } from '../../helpers/redis-server.ts';
+import { topicChannel } from '../../../runtime/pubsub/channels.ts';
 
 afterEach(killAll);
 
@@ -36,6 +37,9 @@ describe.skipIf(redisUnavailableReason() !== undefined)('publish just before clo
     const [a, b] = await Promise.all([startTopicServer(env), startTopicServer(env)]);
     await Promise.all([waitUntilConnected(a.port), waitUntilConnected(b.port)]);
     const [control, onA, onB] = await Promise.all([Subscriber.connect(a.port, 'chat', {}, true), Subscriber.connect(a.port), Subscriber.connect(b.port)]);
+    // Both processes hold the topic's channel before the first publish (a subscription takes a
+    // round trip to Redis; what is published before it reaches only the publisher's process).
+    await untilSubscribed(redis.url, [topicChannel(env.PUBSUB_CHANNEL, 'chat')], 2);
     await publishAndClose(control, [onA], [onB]);
     expect(await a.exited).toBe(0);
     expect(a.stderr() + b.stderr()).toBe('');
