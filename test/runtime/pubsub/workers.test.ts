@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../helpers/krandog-cli.ts';
 import { call, clientsOnWorkers, killAll, queuedBytes, startTrackedKrandog, startTopicServer, Subscriber } from '../../helpers/pubsub-processes.ts';
-import { redisUnavailableReason, sharedRedis } from '../../helpers/redis-server.ts';
+import { redisUnavailableReason, sharedRedis, untilSubscribed } from '../../helpers/redis-server.ts';
+import { topicChannel } from '../../../runtime/pubsub/channels.ts';
 
 afterEach(killAll);
 
@@ -135,7 +136,8 @@ describe.skipIf(redisSkip)('krandog --workers 2 with KRANDOG_PUBSUB', () => {
   afterAll(() => redis?.stop());
 
   it('publishes across workers through Redis', async () => {
-    const run = await startTopicServer({ KRANDOG_PUBSUB: redis.url, PUBSUB_CHANNEL: `test-${randomUUID()}` }, ['--workers', '2']);
+    const channel = `test-${randomUUID()}`;
+    const run = await startTopicServer({ KRANDOG_PUBSUB: redis.url, PUBSUB_CHANNEL: channel }, ['--workers', '2']);
     await run.waitFor(/Server listening/g, 2);
     const clients = await clientsOnWorkers(run.port, 2);
     // Both workers' backplanes must be up: ask until each worker has answered connected.
@@ -146,6 +148,8 @@ describe.skipIf(redisSkip)('krandog --workers 2 with KRANDOG_PUBSUB', () => {
       if (status.pubsub.connected) connected.add(status.pid);
       else await new Promise((resolve) => setTimeout(resolve, 25));
     }
+    // Both workers hold the topic's channel (a subscription takes a round trip to Redis).
+    await untilSubscribed(redis.url, [topicChannel(channel, 'chat')], 2);
     const [sender, ...others] = clients;
     sender.send('through redis');
     await Promise.all(others.map((client) => client.received(1)));
