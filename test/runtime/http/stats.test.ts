@@ -3,22 +3,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { ServerStats as Stats } from '../../../runtime/http/stats.ts';
 import { fixture, startKrandogServer, type RunningKrandogServer } from '../../helpers/krandog-server.ts';
-
-interface Stats {
-  http: { connections: number; requests: number };
-  websocket: {
-    connections: number;
-    opened: number;
-    messagesIn: number;
-    messagesOut: number;
-    bytesIn: number;
-    bytesOut: number;
-    backpressured: number;
-    closes: Record<string, number>;
-  };
-  pubsub: { topics: number; publishes: number; deliveries: number; backplane: string; connected: boolean; dropped: number };
-}
 
 function openClient(url: string): Promise<WebSocket> {
   const ws = new WebSocket(url);
