@@ -295,7 +295,7 @@ declare module 'http' {
     upgradeTimeout?: number;
     /** Serve HTTPS and wss:// with these TLS options: `{ key, cert }` (or `pfx`) and anything node:tls takes. */
     tls?: import('node:tls').TlsOptions;
-    /** With `tls`: speak HTTP/2 too on the same port (ALPN h2, HTTP/1.1 still served) and accept WebSockets over HTTP/2 (RFC 8441). Default false. */
+    /** With `tls`: speak HTTP/2 too on the same port (ALPN h2, HTTP/1.1 still served) and accept WebSockets over HTTP/2 (RFC 8441). Default true with `tls`; `false` serves HTTP/1.1 only. */
     http2?: boolean;
     /** The handler object's `routes`, given with the options instead (not in both). */
     routes?: HandlerObject['routes'];

@@ -37,7 +37,8 @@ export interface ServerOptions extends WebSocketServerOptions {
   tls?: ServerTlsOptions;
   /**
    * With `tls`: also speak HTTP/2 on the same port (ALPN `h2`; HTTP/1.1 is still served), and accept
-   * WebSockets over HTTP/2 streams (RFC 8441 extended CONNECT). Default false.
+   * WebSockets over HTTP/2 streams (RFC 8441 extended CONNECT). Default true with `tls`; `false`
+   * serves HTTP/1.1 only.
    */
   http2?: boolean;
   /** The handler object's `routes`, given here instead (routed-handler.ts moves them there). */
@@ -138,7 +139,8 @@ function checkingIntervalFor(headersTimeout: number, requestTimeout: number): nu
 }
 
 function readHttp2(http2: unknown, tls: unknown): boolean {
-  if (http2 === undefined || http2 === false) return false;
+  if (http2 === undefined) return tls !== undefined;
+  if (http2 === false) return false;
   if (http2 !== true) throw new TypeError(`http.createServer: options.http2 must be a boolean, got ${describeValue(http2)}`);
   if (tls === undefined) throw new TypeError('http.createServer: options.http2 needs options.tls (browsers speak HTTP/2 only over TLS)');
   return true;

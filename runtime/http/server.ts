@@ -4,7 +4,6 @@
 import cluster from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import nodeHttp from 'node:http';
-import nodeHttps from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
 import diagnostics from 'node:diagnostics_channel';
 import { attachWebSockets, type WebSocketAttachment } from '../ws/server/attach.ts';
@@ -16,7 +15,7 @@ import { describeListenError, sendServiceUnavailable } from './errors.ts';
 import { WebSocketUpgradeMessage } from './upgrade-offer.ts';
 import { closingAwareResponse } from './closing-response.ts';
 import { leanPathWanted, useLeanPath } from './lean-connection.ts';
-import { createHttp2Server } from './h2-server.ts';
+import { createTlsServer } from './h2-server.ts';
 import { closeH2Connection, connectionSocketOf } from './h2-headers.ts';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.ts';
 import { hasRoutesOrStatic, routedHandler, withFileResults, withRoutingOptions, type RoutedHandlerSpec } from './routed-handler.ts';
@@ -82,13 +81,7 @@ export class Server extends EventEmitter {
       IncomingMessage: WebSocketUpgradeMessage,
       ServerResponse: ResponseClass,
     };
-    // A TLS handshake that never finishes is a slowloris too: it gets no longer than the headers.
-    this.#node =
-      tls === undefined
-        ? nodeHttp.createServer(httpOptions)
-        : this.#options.http2
-          ? createHttp2Server(tls, httpOptions)
-          : nodeHttps.createServer({ handshakeTimeout: headersTimeout || undefined, ...tls, ...httpOptions });
+    this.#node = tls === undefined ? nodeHttp.createServer(httpOptions) : createTlsServer(tls, httpOptions, this.#options.http2);
     this.#limit = new ConnectionLimit(this.#node, this.#options.maxConnections, tls === undefined ? 'connection' : 'secureConnection');
     const metrics = this.#options.metrics === undefined ? undefined : new MetricsEndpoint(this.#options.metrics, () => this.stats());
     const requestHandler = withMetrics(requestHandlerOf(withRoutingOptions(handler, options as RoutedHandlerSpec | undefined) as HandlerSpec), metrics);
@@ -173,10 +166,11 @@ export class Server extends EventEmitter {
    * messages and bytes, closes by code, publishes and deliveries, the backplane. A new object each call.
    */
   stats(): ServerStats {
-    const { websocket, pubsub } = this.#websockets.stats();
-    // Node counts every accepted connection, upgraded ones included, until it closes.
+    const { websocket, pubsub, ownSockets } = this.#websockets.stats();
+    // Node counts every accepted connection, upgraded ones included, until it closes; an h2
+    // connection is one, whatever WebSockets its streams carry.
     const open = (this.#node as unknown as { _connections?: number })._connections ?? 0;
-    return { http: { connections: Math.max(0, open - websocket.connections), requests: this.#requests }, websocket, pubsub };
+    return { http: { connections: Math.max(0, open - ownSockets), requests: this.#requests }, websocket, pubsub };
   }
 
   /**

@@ -1,6 +1,6 @@
-// `{ tls, http2: true }` in headless Chromium (Debian's `chromium` + playwright-core): the page
-// comes over h2, and a WebSocket from it opens on the page's h2 connection (RFC 8441: Chromium
-// does so when the server advertised SETTINGS_ENABLE_CONNECT_PROTOCOL) and echoes.
+// A `{ tls }` server (h2 on by default) in headless Chromium (Debian's `chromium` + playwright-core):
+// the page comes over h2, and a WebSocket from it opens on the page's h2 connection (RFC 8441:
+// Chromium does so when the server advertised SETTINGS_ENABLE_CONNECT_PROTOCOL) and echoes.
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,7 +45,7 @@ describe.skipIf(!runs)('HTTP/2 server in headless Chromium', () => {
           message: (ws: { send(data: unknown): number }, data: unknown) => void ws.send(data),
         },
       },
-      { tls: { key: readFileSync(`${dir}/key.pem`), cert: readFileSync(`${dir}/cert.pem`) }, http2: true, quiet: true },
+      { tls: { key: readFileSync(`${dir}/key.pem`), cert: readFileSync(`${dir}/cert.pem`) }, quiet: true },
     );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');

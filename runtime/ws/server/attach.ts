@@ -57,8 +57,11 @@ export interface WebSocketAttachment {
   subscriberCount(topic: string): number;
   /** Which backplane publish goes through, and whether it is connected. */
   readonly pubsub: PubSubStatus;
-  /** The counts of server.stats(). */
-  stats(): { websocket: WebSocketStats; pubsub: PubSubStats };
+  /**
+   * The counts of server.stats(), and how many WebSockets have a connection of their own (HTTP/1.1
+   * upgrades; those over h2 streams share their h2 connection).
+   */
+  stats(): { websocket: WebSocketStats; pubsub: PubSubStats; ownSockets: number };
 }
 
 /** Sent with a 503: the client may try again shortly (RFC 9110 §10.2.3). */
@@ -81,6 +84,7 @@ const WITHOUT_WEBSOCKETS: WebSocketAttachment = {
   stats: () => ({
     websocket: { connections: 0, opened: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, backpressured: 0, closes: {} },
     pubsub: { topics: 0, publishes: 0, deliveries: 0, backplane: 'none', connected: false, dropped: 0 },
+    ownSockets: 0,
   }),
 };
 
@@ -287,16 +291,18 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
     return result;
   }
 
-  stats(): { websocket: WebSocketStats; pubsub: PubSubStats } {
+  stats(): { websocket: WebSocketStats; pubsub: PubSubStats; ownSockets: number } {
     const counters = this.counters;
     let bytesIn = counters.closedBytesIn;
     let bytesOut = counters.closedBytesOut;
     let backpressured = 0;
+    let ownSockets = 0;
     for (const ws of this.sockets) {
       const { read, written } = ws.wireBytes;
       bytesIn += read;
       bytesOut += written;
       if (ws.bufferedAmount > this.#options.backpressureLimit) backpressured++;
+      if (ws.ownsSocket) ownSockets++;
     }
     const { backplane, connected, dropped } = this.#pubsub.status;
     return {
@@ -311,6 +317,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
         closes: counters.closes(),
       },
       pubsub: { topics: this.topics.topicCount, publishes: counters.publishes, deliveries: this.topics.deliveries, backplane, connected, dropped },
+      ownSockets,
     };
   }
 

@@ -325,6 +325,11 @@ export class ServerWebSocket implements ConnectionEvents, KeepaliveSubject {
     return { read: connection.socket.bytesRead, written: connection.socket.bytesWritten };
   }
 
+  /** @internal Whether the WebSocket has a TCP connection of its own (an HTTP/1.1 upgrade), not an h2 stream. */
+  get ownsSocket(): boolean {
+    return !(this.#connection instanceof StreamConnection);
+  }
+
   /** @internal The connection, for the server (closeAll, broadcast). */
   get connection(): SocketConnection | StreamConnection {
     return this.#connection;

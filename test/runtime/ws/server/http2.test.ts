@@ -1,41 +1,24 @@
-// WebSocket over HTTP/2 (RFC 8441) with `{ tls, http2: true }`: Node's own http2 client opens
-// extended CONNECT streams and speaks masked frames on them (test/helpers/frames.ts); plain GETs
-// over h2, HTTPS/1.1 requests and a wss:// `ws` client reach the same server.
-import { spawnSync } from 'node:child_process';
+// WebSocket over HTTP/2 (RFC 8441) on a `{ tls }` server (h2 is on by default; one test says
+// `http2: true`): Node's own http2 client opens extended CONNECT streams and speaks masked frames on
+// them (test/helpers/h2-peer.ts); plain GETs over h2, HTTPS/1.1 requests and a wss:// `ws` client
+// reach the same server.
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
 import nodeHttps from 'node:https';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createServer, type HandlerSpec, type Server } from '../../../../runtime/http/server.ts';
 import { buildFrame, OP } from '../../../helpers/frames.ts';
+import { openWebSocket, text } from '../../../helpers/h2-peer.ts';
+import { hasOpenssl, makeTestCert } from '../../../helpers/test-cert.ts';
 import { within } from '../../../helpers/within.ts';
 
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
-let dir: string;
 let key: Buffer;
 let cert: Buffer;
 
 beforeAll(() => {
-  if (!hasOpenssl) return;
-  dir = mkdtempSync(path.join(tmpdir(), 'krandog-h2-'));
-  const keyFile = path.join(dir, 'key.pem');
-  const certFile = path.join(dir, 'cert.pem');
-  const result = spawnSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=krandog h2 test',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile,
-  ]);
-  if (result.status !== 0) throw new Error(`openssl failed: ${result.stderr}`);
-  key = readFileSync(keyFile);
-  cert = readFileSync(certFile);
-});
-
-afterAll(() => {
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  if (hasOpenssl) ({ key, cert } = makeTestCert('/CN=krandog h2 test'));
 });
 
 let server: Server | undefined;
@@ -48,7 +31,7 @@ afterEach(async () => {
 });
 
 async function listen(handler: HandlerSpec): Promise<number> {
-  server = createServer(handler, { tls: { key, cert }, http2: true, quiet: true });
+  server = createServer(handler, { tls: { key, cert }, quiet: true });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return server.port!;
@@ -62,58 +45,6 @@ async function connect(port: number): Promise<http2.ClientHttp2Session> {
   expect(settings.enableConnectProtocol).toBe(true);
   return session;
 }
-
-/** Reads server frames (unmasked) off a stream. */
-class FrameReader {
-  #buffer = Buffer.alloc(0);
-  #waiters: (() => void)[] = [];
-  ended = false;
-  constructor(stream: http2.ClientHttp2Stream) {
-    stream.on('data', (chunk: Buffer) => {
-      this.#buffer = Buffer.concat([this.#buffer, chunk]);
-      for (const wake of this.#waiters.splice(0)) wake();
-    });
-    stream.on('end', () => {
-      this.ended = true;
-      for (const wake of this.#waiters.splice(0)) wake();
-    });
-  }
-  async next(): Promise<{ opcode: number; fin: boolean; rsv1: boolean; payload: Buffer }> {
-    for (;;) {
-      const frame = this.#take();
-      if (frame !== undefined) return frame;
-      if (this.ended) throw new Error('stream ended');
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-  }
-  #take(): { opcode: number; fin: boolean; rsv1: boolean; payload: Buffer } | undefined {
-    const b = this.#buffer;
-    if (b.length < 2) return undefined;
-    let length = b[1] & 0x7f;
-    let offset = 2;
-    if (length === 126) {
-      if (b.length < 4) return undefined;
-      length = b.readUInt16BE(2);
-      offset = 4;
-    } else if (length === 127) {
-      if (b.length < 10) return undefined;
-      length = Number(b.readBigUInt64BE(2));
-      offset = 10;
-    }
-    if (b.length < offset + length) return undefined;
-    this.#buffer = b.subarray(offset + length);
-    return { opcode: b[0] & 0x0f, fin: (b[0] & 0x80) !== 0, rsv1: (b[0] & 0x40) !== 0, payload: b.subarray(offset, offset + length) };
-  }
-}
-
-async function openWebSocket(session: http2.ClientHttp2Session, extra: http2.OutgoingHttpHeaders = {}) {
-  const stream = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':path': '/chat?room=1', 'sec-websocket-version': '13', ...extra });
-  const reader = new FrameReader(stream);
-  const [headers] = (await within(once(stream, 'response'), 5_000, 'CONNECT response')) as [http2.IncomingHttpHeaders];
-  return { stream, reader, headers };
-}
-
-const text = (payload: string, fin = true, opcode: number = OP.text) => buildFrame({ opcode, payload, fin, mask: true });
 
 describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
   it('answers an extended CONNECT with 200 and echoes through the same handler and ws object', async () => {
@@ -197,7 +128,7 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
   it('negotiates a subprotocol and refuses a wrong version with 426', async () => {
     const port = await listen({ websocket: { message() {} } as object });
     server!.close({ force: true });
-    server = createServer({ websocket: { message() {} } }, { tls: { key, cert }, http2: true, quiet: true, protocols: ['chat'] });
+    server = createServer({ websocket: { message() {} } }, { tls: { key, cert }, quiet: true, protocols: ['chat'] });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const session = await connect(server.port!);
@@ -251,7 +182,7 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
   });
 
   it('reads request bodies over h2 (without Content-Length) and refuses too large ones with 413', async () => {
-    server = createServer((req: { body: string }) => ({ body: `got ${req.body}` }), { tls: { key, cert }, http2: true, quiet: true, maxBodySize: 10 });
+    server = createServer((req: { body: string }) => ({ body: `got ${req.body}` }), { tls: { key, cert }, quiet: true, maxBodySize: 10 });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const session = await connect(server.port!);
@@ -322,7 +253,7 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
   it('agrees on permessage-deflate over h2 as over HTTP/1.1', async () => {
     server = createServer(
       { websocket: { message: (ws: { send(d: unknown): number }, data: unknown) => void ws.send(data) } },
-      { tls: { key, cert }, http2: true, quiet: true, perMessageDeflate: true },
+      { tls: { key, cert }, quiet: true, perMessageDeflate: true },
     );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -375,7 +306,7 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
           },
         },
       },
-      { tls: { key, cert }, http2: true, quiet: true, backpressureLimit: 256 * 1024 },
+      { tls: { key, cert }, quiet: true, backpressureLimit: 256 * 1024 },
     );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -404,7 +335,7 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
   it('server.close() closes idle HTTPS/1.1 keep-alive connections at once and sends 1001 to wss:// ones', async () => {
     server = createServer(
       { request: () => ({ body: 'x' }), websocket: { message() {} } },
-      { tls: { key, cert }, http2: true, quiet: true, shutdownTimeout: 60_000 },
+      { tls: { key, cert }, quiet: true, shutdownTimeout: 60_000 },
     );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -442,7 +373,7 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
           },
         },
       },
-      { tls: { key, cert }, http2: true, quiet: true, backpressureLimit: 256 * 1024 },
+      { tls: { key, cert }, quiet: true, backpressureLimit: 256 * 1024 },
     );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -467,7 +398,7 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
   it('answers 503 to h2 requests and WebSockets of a connection past maxConnections', async () => {
     server = createServer(
       { request: () => ({ body: 'x' }), websocket: { message() {} } },
-      { tls: { key, cert }, http2: true, quiet: true, maxConnections: 1 },
+      { tls: { key, cert }, quiet: true, maxConnections: 1 },
     );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -487,7 +418,7 @@ describe.skipIf(!hasOpenssl)('WebSocket over HTTP/2 (RFC 8441)', () => {
     await within(once(second, 'close'), 5_000, 'GOAWAY closes the second connection');
   });
 
-  it('gives a Node-style (req, res) listener the h2 compat objects', async () => {
+  it('gives a Node-style (req, res) listener the h2 compat objects (with http2: true said)', async () => {
     server = createServer(
       (req: { httpVersion: string; url: string }, res: { end(body: string): void }) => res.end(`${req.httpVersion} ${req.url}`),
       { tls: { key, cert }, http2: true, quiet: true },
