@@ -56,6 +56,7 @@ export function tableRows(workloads, cells) {
         notes.unshift(`${over >= 0 ? '+' : ''}${formatNumber(over)} ${workload.unit} over the bare socket`);
       }
       if (summary && entry === floor) notes.unshift('the floor: a plain net server holding each socket after its 101');
+      if (summary && workload.rowNotes) notes.unshift(...workload.rowNotes(entry.runs));
       const blocks = entry.runs.map((run) => run.eventLoopMaxMs).filter(Number.isFinite);
       if (blocks.length > 0) {
         notes.unshift(`longest event-loop block, ${workload.blockingProbe?.label ?? 'large messages'}: ${formatNumber(Math.max(...blocks))} ms`);
@@ -156,6 +157,14 @@ const METHOD = `- Every server runs alone on core 0 and the load generator on co
 - Handshakes: 50 loops, each opening a TCP connection, upgrading, echoing one 64 B message, then
   the close handshake (our Close, the server's Close) and an RST; completed cycles per second.
 - HTTP: \`wrk -t1 -c50\` against a \`Hello, World!\` handler.
+- Pub/sub fan-out (bench/pubsub-topics.mjs): 4 krandog processes with \`KRANDOG_PUBSUB\` on one
+  fresh redis-server, each through a TCP proxy that counts bytes; 1,000 topics, one WebSocket client
+  per process subscribed to a quarter of them; every process publishes 40 rounds (--quick: 10) of
+  64 B to every topic. Deliveries/s = messages that reached a client ÷ time until the last arrived.
+  Notes: bytes Redis sent each process ÷ bytes of all the processes' PUBLISH commands (one copy of
+  every message): ≈0.25 when each process gets only its quarter, 1 if it got everything. Not pinned
+  (the 4 processes and Redis share the cores); Server CPU is the 4 processes together. Needs
+  redis-server on PATH, else n/a.
 - Start-up: wall time from spawn to exit of \`console.log('hello')\` (bench/startup/hello.mjs), not pinned;
   krandog cached = its bundle cache warm, uncached = an empty \`XDG_CACHE_HOME\` for every run.`;
 

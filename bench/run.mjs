@@ -95,6 +95,38 @@ async function runServerWorkload(workload, ids, all, settings, peers) {
   return entries;
 }
 
+/**
+ * The pub/sub fan-out row: bench/pubsub-topics.mjs's workload, `settings.runs` times (each a fresh
+ * Redis and 4 fresh krandog processes). Needs redis-server on PATH.
+ */
+async function runFanoutWorkload(workload, ids, all, settings) {
+  const { hasRedisServer, measureFanout } = await import('./pubsub-topics.mjs');
+  const noRedis = hasRedisServer() ? undefined : 'redis-server not on PATH';
+  const entries = ids.map((id) => ({ key: id, label: all[id].label, runs: [], notes: [], failure: all[id].reason ?? noRedis }));
+  const { rounds, quickRounds, bytes } = workload.fanout;
+  for (let round = 1; round <= settings.runs; round++) {
+    for (const entry of entries) {
+      if (entry.failure) continue;
+      const prefix = `[${workload.id} ${round}/${settings.runs}] ${entry.label}`;
+      try {
+        const result = await measureFanout({ launcher: all[entry.key].server('fanout').command, rounds: settings.quick ? quickRounds : rounds, bytes });
+        const notes = [...new Set(result.notes)];
+        if (!result.exact) notes.push(`not each delivered once: ${result.deliveries} deliveries, ${result.expected} expected`);
+        if (result.dropped > 0) notes.push(`${result.dropped} dropped`);
+        entry.runs.push({ ...result, serverCores: result.cpuUsed / result.seconds, notes });
+        const shares = result.shares ? result.shares.map((share) => share.toFixed(2)).join(' / ') : 'n/a';
+        log(`${prefix}: ${formatNumber(result.perSecond)} ${workload.unit} (4 processes ${Math.round((100 * result.cpuUsed) / result.seconds)}%); Redis bytes per process ÷ all published: ${shares}`);
+      } catch (error) {
+        log(`${prefix}: failed: ${error.message}`);
+        if (entry.runs.length === 0) entry.failure = error.message;
+        else entry.notes.push(`run ${round} failed: ${error.message}`);
+      }
+      await pause();
+    }
+  }
+  return entries;
+}
+
 function runStartupWorkload(workload, ids, all, settings, peers) {
   const available = ids.filter((id) => !all[id].reason);
   log(`[startup] ${settings.startupRuns} runs each of ${available.join(', ')} …`);
@@ -161,6 +193,8 @@ async function main() {
     const ids = workload.contenders.filter((id) => settings.peers.includes(id) || id === workload.floor);
     if (workload.kind === 'derived') {
       cells.set(workload.id, (cells.get(workload.from) ?? []).filter((entry) => ids.includes(entry.key)));
+    } else if (workload.kind === 'fanout') {
+      cells.set(workload.id, await runFanoutWorkload(workload, ids, all, settings));
     } else if (workload.kind === 'startup') {
       cells.set(workload.id, runStartupWorkload(workload, ids, all, settings, peers));
     } else {

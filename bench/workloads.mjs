@@ -1,5 +1,7 @@
 // The rows of the table (issues 7 and 17): what each workload runs, on which servers, what it reports and
 // which server is the baseline its ratios are taken against.
+import { median } from './stats.mjs';
+
 const WS_SERVERS = ['krandog', 'ws', 'ws-bufferutil', 'bun', 'deno'];
 const MIB = 1024 * 1024;
 
@@ -7,8 +9,10 @@ const MIB = 1024 * 1024;
  * kind "loadgen": bench/loadgen.mjs against each server started in `serverMode` (`blockingProbe`:
  * also, for some servers, a run of large messages that reports the server's longest event-loop block;
  * `floor`: a server whose figure the `floorFor` servers' overheads are measured above);
- * kind "http": wrk against each server; kind "startup": time to run a console.log script.
- * `value(result)` turns one run's result into the number shown; `higherIsBetter` orients ratios.
+ * kind "http": wrk against each server; kind "startup": time to run a console.log script;
+ * kind "fanout": bench/pubsub-topics.mjs's workload (4 krandog processes behind one Redis).
+ * `value(result)` turns one run's result into the number shown; `higherIsBetter` orients ratios;
+ * `rowNotes(runs)`, if any, adds notes drawn from all of a server's runs.
  */
 export const WORKLOADS = [
   {
@@ -122,6 +126,22 @@ export const WORKLOADS = [
     unit: 'ms',
     higherIsBetter: false,
     value: (result) => result.milliseconds,
+  },
+  {
+    id: 'fanout',
+    title: 'pub/sub fan-out: 4 processes behind Redis, 1,000 topics, each client on a quarter',
+    kind: 'fanout',
+    fanout: { rounds: 40, quickRounds: 10, bytes: 64 },
+    contenders: ['krandog'],
+    unit: 'deliveries/s',
+    higherIsBetter: true,
+    value: (result) => result.perSecond,
+    rowNotes: (runs) => {
+      const shares = runs.map((run) => run.shares).filter(Boolean);
+      if (shares.length === 0) return [];
+      const each = shares[0].map((_, k) => median(shares.map((share) => share[k])));
+      return [`Redis bytes per process ÷ all published: ${each.map((share) => share.toFixed(2)).join(' / ')} (goal ≈0.25)`];
+    },
   },
   {
     id: 'latency',

@@ -5,7 +5,11 @@ import { parseEventLoopMax, parseWrk } from '../../bench/measure.mjs';
 // @ts-expect-error: plain .mjs without type declarations
 import { formatNumber, markdownTable, tableRows } from '../../bench/report.mjs';
 // @ts-expect-error: plain .mjs without type declarations
+import { parseOptions } from '../../bench/options.mjs';
+// @ts-expect-error: plain .mjs without type declarations
 import { LatencyHistogram, summarize } from '../../bench/stats.mjs';
+// @ts-expect-error: plain .mjs without type declarations
+import { WORKLOADS } from '../../bench/workloads.mjs';
 
 const WRK_OUTPUT = `Running 5s test @ http://127.0.0.1:40000/
   1 threads and 50 connections
@@ -104,6 +108,27 @@ describe('the table', () => {
     expect(rows[1].notes).toEqual(['-0.60 KB/conn over the bare socket']);
     expect(rows[2].notes).toEqual([]);
     expect(rows[3].notes[0]).toMatch(/^the floor/);
+  });
+
+  it('gives the fan-out row deliveries/s and the median share of Redis bytes per process, or n/a without redis-server', () => {
+    const fanout = WORKLOADS.find((candidate: { id: string }) => candidate.id === 'fanout');
+    const run = (perSecond: number, shares: number[]) => ({ perSecond, shares, serverCores: 1.2, notes: [] });
+    const rows = tableRows([fanout], new Map([['fanout', [
+      { key: 'krandog', label: 'krandog', runs: [run(60_000, [0.26, 0.25, 0.3, 0.26]), run(62_000, [0.26, 0.27, 0.26, 0.26]), run(58_000, [0.24, 0.26, 0.26, 0.26])] },
+    ]]]));
+    expect(rows[0].summary).toEqual({ median: 60_000, min: 58_000, max: 62_000, n: 3 });
+    expect(rows[0].notes).toEqual(['Redis bytes per process ÷ all published: 0.26 / 0.26 / 0.26 / 0.26 (goal ≈0.25)']);
+    const lines = markdownTable(rows).split('\n');
+    expect(lines[2]).toMatch(/\| pub\/sub fan-out.* \| krandog \| 60\.0k deliveries\/s \| 58\.0k–62\.0k +\| +\| 120% +\| — +\| Redis bytes per process/);
+
+    const skipped = tableRows([fanout], new Map([['fanout', [{ key: 'krandog', label: 'krandog', runs: [], failure: 'redis-server not on PATH' }]]]));
+    expect(skipped[0].notes).toEqual(['n/a: redis-server not on PATH']);
+    expect(markdownTable(skipped).split('\n')[2]).toMatch(/\| krandog \| n\/a +\|.*\| n\/a: redis-server not on PATH \|$/);
+  });
+
+  it('runs the fan-out row alone with --only fanout, and in a full run', () => {
+    expect(parseOptions(['--only', 'fanout', '--runs', '1'])).toMatchObject({ workloads: ['fanout'], runs: 1, complete: false });
+    expect(parseOptions([]).workloads).toContain('fanout');
   });
 
   it('formats numbers compactly', () => {
