@@ -27,18 +27,12 @@ export class CloseEvent extends Event {
   }
 
   /** Whether the closing handshake completed (both close frames went across before TCP closed). */
-  get wasClean(): boolean {
-    return this.#wasClean;
-  }
+  get wasClean(): boolean { return this.#wasClean; }
 
   /** The close code the server sent; 1005 when its close frame had none, 1006 when none arrived. */
-  get code(): number {
-    return this.#code;
-  }
+  get code(): number { return this.#code; }
 
-  get reason(): string {
-    return this.#reason;
-  }
+  get reason(): string { return this.#reason; }
 
   [inspect.custom](depth: number, options: InspectOptions): string {
     return inspectEvent(this, { code: this.#code, reason: this.#reason, wasClean: this.#wasClean }, depth, options);
@@ -75,25 +69,15 @@ export class ErrorEvent extends Event {
     this.#error = init.error === undefined ? null : init.error;
   }
 
-  get message(): string {
-    return this.#message;
-  }
+  get message(): string { return this.#message; }
 
-  get filename(): string {
-    return this.#filename;
-  }
+  get filename(): string { return this.#filename; }
 
-  get lineno(): number {
-    return this.#lineno;
-  }
+  get lineno(): number { return this.#lineno; }
 
-  get colno(): number {
-    return this.#colno;
-  }
+  get colno(): number { return this.#colno; }
 
-  get error(): unknown {
-    return this.#error;
-  }
+  get error(): unknown { return this.#error; }
 
   [inspect.custom](depth: number, options: InspectOptions): string {
     return inspectEvent(this, { message: this.#message, error: this.#error }, depth, options);
