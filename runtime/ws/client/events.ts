@@ -18,8 +18,7 @@ export class CloseEvent extends Event {
   readonly #reason: string;
 
   constructor(type: string, init: CloseEventInit = {}) {
-    if (arguments.length === 0) throw new TypeError('CloseEvent: the type argument is required');
-    super(type, init);
+    super(requiredType('CloseEvent', type, arguments.length), init);
     this.#wasClean = Boolean(init.wasClean);
     // WebIDL `unsigned short`: modulo 2^16, like the platform's own CloseEvent.
     this.#code = init.code === undefined ? 0 : toUint16(init.code);
@@ -60,8 +59,7 @@ export class ErrorEvent extends Event {
   readonly #error: unknown;
 
   constructor(type: string, init: ErrorEventInit = {}) {
-    if (arguments.length === 0) throw new TypeError('ErrorEvent: the type argument is required');
-    super(type, init);
+    super(requiredType('ErrorEvent', type, arguments.length), init);
     this.#message = init.message === undefined ? '' : String(init.message);
     this.#filename = init.filename === undefined ? '' : toUSVString(init.filename);
     this.#lineno = init.lineno === undefined ? 0 : init.lineno >>> 0;
@@ -103,6 +101,12 @@ export function exposeAsInterface(constructor: { prototype: object; name: string
 /** WebIDL USVString: lone surrogates become U+FFFD. */
 export function toUSVString(value: unknown): string {
   return (`${value}` as string & { toWellFormed(): string }).toWellFormed();
+}
+
+/** WebIDL: a constructor called without its required `type` argument throws (as `new Event()` does). */
+function requiredType(constructorName: string, type: string, argumentCount: number): string {
+  if (argumentCount === 0) throw new TypeError(`${constructorName}: the type argument is required`);
+  return type;
 }
 
 function toUint16(value: number): number {
