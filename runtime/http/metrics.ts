@@ -71,10 +71,17 @@ function defineServerMetrics(prom: typeof PromClient, registry: PromClient.Regis
     return snapshot;
   };
   const registers = [registry];
-  const gauge = (name: string, help: string, read: (s: ServerStats) => number) =>
-    new prom.Gauge({ name, help, registers, collect(this: Gauge) { this.set(read(current())); } });
-  const counter = (name: string, help: string, read: (s: ServerStats) => number) =>
-    new prom.Counter({ name, help, registers, collect(this: Counter) { this.reset(); this.inc(read(current())); } });
+  // Each scrape sets every metric afresh: gauges to the value now, counters (reset first) to the count.
+  const gauge = (name: string, help: string, read: (s: ServerStats) => Reading, label?: string) =>
+    new prom.Gauge({ name, help, registers, labelNames: label === undefined ? [] : [label], collect(this: Gauge) {
+      this.reset();
+      forEachValue(read(current()), label, (labels, value) => this.set(labels, value));
+    } });
+  const counter = (name: string, help: string, read: (s: ServerStats) => Reading, label?: string) =>
+    new prom.Counter({ name, help, registers, labelNames: label === undefined ? [] : [label], collect(this: Counter) {
+      this.reset();
+      forEachValue(read(current()), label, (labels, value) => this.inc(labels, value));
+    } });
 
   gauge('krandog_http_connections', 'Open HTTP connections (WebSocket connections not included)', (s) => s.http.connections);
   counter('krandog_http_requests_total', 'HTTP requests received', (s) => s.http.requests);
@@ -85,29 +92,23 @@ function defineServerMetrics(prom: typeof PromClient, registry: PromClient.Regis
   counter('krandog_websocket_received_bytes_total', 'Bytes read from WebSocket connections', (s) => s.websocket.bytesIn);
   counter('krandog_websocket_sent_bytes_total', 'Bytes written to WebSocket connections', (s) => s.websocket.bytesOut);
   gauge('krandog_websocket_backpressured', 'WebSocket connections over the backpressure limit', (s) => s.websocket.backpressured);
-  new prom.Counter({
-    name: 'krandog_websocket_closes_total',
-    help: 'Closed WebSocket connections by close code',
-    labelNames: ['code'],
-    registers,
-    collect(this: Counter) {
-      this.reset();
-      for (const [code, count] of Object.entries(current().websocket.closes)) this.inc({ code }, count);
-    },
-  });
+  counter('krandog_websocket_closes_total', 'Closed WebSocket connections by close code', (s) => s.websocket.closes, 'code');
   gauge('krandog_pubsub_topics', 'Topics with a subscriber in this process', (s) => s.pubsub.topics);
   counter('krandog_pubsub_publishes_total', 'Messages published', (s) => s.pubsub.publishes);
   counter('krandog_pubsub_deliveries_total', 'Published messages written to subscribers in this process', (s) => s.pubsub.deliveries);
   counter('krandog_pubsub_dropped_total', 'Published messages kept in this process because the backplane was down or full', (s) => s.pubsub.dropped);
-  new prom.Gauge({
-    name: 'krandog_pubsub_backplane_connected',
-    help: 'Whether the pub/sub backplane is connected (1) or not (0), by kind',
-    labelNames: ['backplane'],
-    registers,
-    collect(this: Gauge) {
-      this.reset();
-      const { backplane, connected } = current().pubsub;
-      if (backplane !== 'none') this.set({ backplane }, connected ? 1 : 0);
-    },
-  });
+  gauge(
+    'krandog_pubsub_backplane_connected',
+    'Whether the pub/sub backplane is connected (1) or not (0), by kind',
+    ({ pubsub: { backplane, connected } }) => (backplane === 'none' ? {} : { [backplane]: connected ? 1 : 0 }),
+    'backplane',
+  );
+}
+
+/** A metric's value: one number, or one number per value of its label. */
+type Reading = number | Record<string, number>;
+
+function forEachValue(reading: Reading, label: string | undefined, write: (labels: Record<string, string>, value: number) => void): void {
+  if (typeof reading === 'number') write({}, reading);
+  else for (const [key, value] of Object.entries(reading)) write({ [label!]: key }, value);
 }

@@ -1,53 +1,14 @@
 // Server options: what a script may pass to createServer/serve, their defaults, and their checks.
 import type { TlsOptions } from 'node:tls';
-import type { WebSocketServerOptions } from '../ws/server/attach.ts';
+import type { KrandogServerOptions } from 'node:http';
 import { describeValue } from '../util/describe-value.ts';
 import { readCount } from '../util/options.ts';
 
 /** TLS options of an HTTPS server: `key` and `cert` (or `pfx`), and anything else node:tls takes. */
 export type ServerTlsOptions = TlsOptions;
 
-/** Options of `http.createServer(handler, options)` and `serve(port, handler, options)`. */
-export interface ServerOptions extends WebSocketServerOptions {
-  /** Do not print the `Server listening on …` line (also silenced by `KRANDOG_QUIET=1`). */
-  quiet?: boolean;
-  /** Largest request body accepted, in bytes; a larger one gets 413. Default 1 MiB. */
-  maxBodySize?: number;
-  /** Milliseconds a client has to send the request headers (else 408). Default 20 000. */
-  headersTimeout?: number;
-  /** Milliseconds a client has to send the whole request, headers and body (else 408). Default 60 000. */
-  requestTimeout?: number;
-  /** Milliseconds an idle keep-alive connection stays open between requests. Default 5 000. */
-  keepAliveTimeout?: number;
-  /** Largest request head (request line and headers) in bytes; larger gets 431. Default 16 KiB. */
-  maxHeaderSize?: number;
-  /** Host to bind when using `serve()` (`listen()` takes it as an argument). Default: all interfaces. */
-  host?: string;
-  /**
-   * Most connections (HTTP and WebSocket together) the server holds at once. A connection past it
-   * gets 503 to its first request or upgrade, then is closed. Default 10 000.
-   */
-  maxConnections?: number;
-  /**
-   * Milliseconds `server.close()` (or SIGINT/SIGTERM) lets responses in progress and WebSocket close
-   * handshakes take before the connections left are dropped. Default 10 000.
-   */
-  shutdownTimeout?: number;
-  /** Serve HTTPS and wss:// with these TLS options (`{ key, cert }` at least). */
-  tls?: ServerTlsOptions;
-  /**
-   * With `tls`: also speak HTTP/2 on the same port (ALPN `h2`; HTTP/1.1 is still served), and accept
-   * WebSockets over HTTP/2 streams (RFC 8441 extended CONNECT). Default true with `tls`; `false`
-   * serves HTTP/1.1 only.
-   */
-  http2?: boolean;
-  /** The handler object's `routes`, given here instead (routed-handler.ts moves them there). */
-  routes?: unknown;
-  /** The handler object's `static` folder, given here instead. */
-  static?: unknown;
-  /** Answer GET requests for this path (e.g. `'/metrics'`) with `server.stats()` in the Prometheus text format. */
-  metrics?: string;
-}
+/** Options of `http.createServer(handler, options)` and `serve(port, handler, options)`: types/http.d.ts documents each. */
+export type ServerOptions = KrandogServerOptions;
 
 /** The options after defaults and checks; what the server code reads. */
 export interface ResolvedOptions {

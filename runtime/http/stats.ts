@@ -1,17 +1,7 @@
-// The shape of `server.stats()`: HTTP, WebSocket and pub/sub counts of one server in this process.
-import type { PubSubStats, WebSocketStats } from '../ws/server/stats.ts';
+// The shape of `server.stats()`: HTTP, WebSocket and pub/sub counts of one server in this process,
+// as types/http.d.ts declares and documents it.
+import type { ServerStats } from 'node:http';
 
-export type { PubSubStats, WebSocketStats };
-
-export interface HttpStats {
-  /** Open HTTP connections, WebSocket connections not included. */
-  connections: number;
-  /** Requests received since the server started. */
-  requests: number;
-}
-
-export interface ServerStats {
-  http: HttpStats;
-  websocket: WebSocketStats;
-  pubsub: PubSubStats;
-}
+export type { ServerStats };
+export type { PubSubStats, WebSocketStats } from '../ws/server/stats.ts';
+export type HttpStats = ServerStats['http'];

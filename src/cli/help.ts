@@ -21,8 +21,8 @@ export function formatHelp(): string {
     ['Options:', optionRows(runOptions)],
     ['Build options:', optionRows(buildOptions)],
     ['Test options:', optionRows(testOptions)],
-    ['Environment variables:', environmentVariables.map((e) => [e.name, e.description] as const)],
-    ['Examples:', examples.map((e) => [e.command, e.description] as const)],
+    ['Environment variables:', environmentVariables],
+    ['Examples:', examples],
   ];
   const lines = [
     `Usage: ${runUsage}`,

@@ -40,30 +40,23 @@ export const testOptions: readonly OptionSpec[] = [
   { flags: '--no-cache', description: 'bundle afresh; neither read nor write the bundle cache', command: 'test' },
 ];
 
-export interface EnvironmentSpec {
-  name: string;
-  description: string;
-}
+/** A line of the help's two-column lists: what (a variable, a command line), then what it does. */
+export type HelpEntry = readonly [term: string, description: string];
 
-export const environmentVariables: readonly EnvironmentSpec[] = [
-  { name: 'NO_COLOR', description: 'set to any non-empty value to turn coloured output off' },
-  { name: 'XDG_CACHE_HOME', description: 'the bundle cache lives in $XDG_CACHE_HOME/krandog (default ~/.cache/krandog)' },
-  { name: 'KRANDOG_PUBSUB', description: "redis://host:port: publish reaches WebSocket subscribers in every process through Redis" },
+export const environmentVariables: readonly HelpEntry[] = [
+  ['NO_COLOR', 'set to any non-empty value to turn coloured output off'],
+  ['XDG_CACHE_HOME', 'the bundle cache lives in $XDG_CACHE_HOME/krandog (default ~/.cache/krandog)'],
+  ['KRANDOG_PUBSUB', "redis://host:port: publish reaches WebSocket subscribers in every process through Redis"],
 ];
 
-export interface ExampleSpec {
-  command: string;
-  description: string;
-}
-
-export const examples: readonly ExampleSpec[] = [
-  { command: 'krandog server.js', description: 'run a script' },
-  { command: 'krandog server.ts --port 3000', description: 'everything after the script is passed to it' },
-  { command: 'krandog --watch server.ts', description: 'rerun the script whenever one of its files changes' },
-  { command: 'krandog --no-cache script.js', description: 'bundle again even if nothing changed' },
-  { command: 'krandog --workers auto server.js', description: 'one server process per core, restarted if it crashes' },
-  { command: 'krandog test --reporter junit -o report.xml', description: 'run the *.test.js/.ts files, each in its own process' },
-  { command: 'krandog build server.ts -o server.mjs', description: 'write one standalone file; run it with `node server.mjs`' },
+export const examples: readonly HelpEntry[] = [
+  ['krandog server.js', 'run a script'],
+  ['krandog server.ts --port 3000', 'everything after the script is passed to it'],
+  ['krandog --watch server.ts', 'rerun the script whenever one of its files changes'],
+  ['krandog --no-cache script.js', 'bundle again even if nothing changed'],
+  ['krandog --workers auto server.js', 'one server process per core, restarted if it crashes'],
+  ['krandog test --reporter junit -o report.xml', 'run the *.test.js/.ts files, each in its own process'],
+  ['krandog build server.ts -o server.mjs', 'write one standalone file; run it with `node server.mjs`'],
 ];
 
 /** The run command's usage line; also the first line of the help. */

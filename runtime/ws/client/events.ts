@@ -18,8 +18,7 @@ export class CloseEvent extends Event {
   readonly #reason: string;
 
   constructor(type: string, init: CloseEventInit = {}) {
-    if (arguments.length === 0) throw new TypeError('CloseEvent: the type argument is required');
-    super(type, init);
+    super(requiredType('CloseEvent', type, arguments.length), init);
     this.#wasClean = Boolean(init.wasClean);
     // WebIDL `unsigned short`: modulo 2^16, like the platform's own CloseEvent.
     this.#code = init.code === undefined ? 0 : toUint16(init.code);
@@ -27,18 +26,12 @@ export class CloseEvent extends Event {
   }
 
   /** Whether the closing handshake completed (both close frames went across before TCP closed). */
-  get wasClean(): boolean {
-    return this.#wasClean;
-  }
+  get wasClean(): boolean { return this.#wasClean; }
 
   /** The close code the server sent; 1005 when its close frame had none, 1006 when none arrived. */
-  get code(): number {
-    return this.#code;
-  }
+  get code(): number { return this.#code; }
 
-  get reason(): string {
-    return this.#reason;
-  }
+  get reason(): string { return this.#reason; }
 
   [inspect.custom](depth: number, options: InspectOptions): string {
     return inspectEvent(this, { code: this.#code, reason: this.#reason, wasClean: this.#wasClean }, depth, options);
@@ -66,8 +59,7 @@ export class ErrorEvent extends Event {
   readonly #error: unknown;
 
   constructor(type: string, init: ErrorEventInit = {}) {
-    if (arguments.length === 0) throw new TypeError('ErrorEvent: the type argument is required');
-    super(type, init);
+    super(requiredType('ErrorEvent', type, arguments.length), init);
     this.#message = init.message === undefined ? '' : String(init.message);
     this.#filename = init.filename === undefined ? '' : toUSVString(init.filename);
     this.#lineno = init.lineno === undefined ? 0 : init.lineno >>> 0;
@@ -75,25 +67,15 @@ export class ErrorEvent extends Event {
     this.#error = init.error === undefined ? null : init.error;
   }
 
-  get message(): string {
-    return this.#message;
-  }
+  get message(): string { return this.#message; }
 
-  get filename(): string {
-    return this.#filename;
-  }
+  get filename(): string { return this.#filename; }
 
-  get lineno(): number {
-    return this.#lineno;
-  }
+  get lineno(): number { return this.#lineno; }
 
-  get colno(): number {
-    return this.#colno;
-  }
+  get colno(): number { return this.#colno; }
 
-  get error(): unknown {
-    return this.#error;
-  }
+  get error(): unknown { return this.#error; }
 
   [inspect.custom](depth: number, options: InspectOptions): string {
     return inspectEvent(this, { message: this.#message, error: this.#error }, depth, options);
@@ -119,6 +101,12 @@ export function exposeAsInterface(constructor: { prototype: object; name: string
 /** WebIDL USVString: lone surrogates become U+FFFD. */
 export function toUSVString(value: unknown): string {
   return (`${value}` as string & { toWellFormed(): string }).toWellFormed();
+}
+
+/** WebIDL: a constructor called without its required `type` argument throws (as `new Event()` does). */
+function requiredType(constructorName: string, type: string, argumentCount: number): string {
+  if (argumentCount === 0) throw new TypeError(`${constructorName}: the type argument is required`);
+  return type;
 }
 
 function toUint16(value: number): number {

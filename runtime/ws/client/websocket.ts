@@ -109,33 +109,21 @@ export class WebSocket extends EventTarget {
     });
   }
 
-  get url(): string {
-    return this.#url.href;
-  }
+  get url(): string { return this.#url.href; }
 
-  get readyState(): number {
-    return this.#readyState;
-  }
+  get readyState(): number { return this.#readyState; }
 
   /** Bytes of data passed to send() that have not reached the network yet (no framing). */
-  get bufferedAmount(): number {
-    return (this.#sendQueue?.bufferedAmount ?? 0) + this.#unsentBytes + (this.#reconnect?.outbox.bytes ?? 0);
-  }
+  get bufferedAmount(): number { return (this.#sendQueue?.bufferedAmount ?? 0) + this.#unsentBytes + (this.#reconnect?.outbox.bytes ?? 0); }
 
   /** The extensions the server agreed to, '' until open or when it agreed to none. */
-  get extensions(): string {
-    return this.#extensions;
-  }
+  get extensions(): string { return this.#extensions; }
 
   /** The subprotocol the server chose, '' until open or when none was offered. */
-  get protocol(): string {
-    return this.#protocol;
-  }
+  get protocol(): string { return this.#protocol; }
 
   /** How binary messages arrive: 'blob' (the default, as in browsers) or 'arraybuffer'. */
-  get binaryType(): BinaryType {
-    return this.#binaryType;
-  }
+  get binaryType(): BinaryType { return this.#binaryType; }
 
   set binaryType(value: BinaryType) {
     // A WebIDL enum attribute ignores values outside the enum.

@@ -1,4 +1,5 @@
 import zlib, { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { DeflateOptions as PublicDeflateOptions } from 'node:http';
 import { CloseCode } from '../protocol/constants.ts';
 import { type ExtensionOffer, formatExtension } from './extension-header.ts';
 import { ProtocolError } from '../protocol/errors.ts';
@@ -49,21 +50,8 @@ const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 const INFLATE_OPTIONS: zlib.ZlibOptions = { windowBits: 15 };
 const sharedInflater = new SharedStream('inflate', INFLATE_OPTIONS);
 
-export interface DeflateOptions {
-  /** Messages smaller than this many bytes are sent uncompressed (default 1024). */
-  threshold?: number;
-  /**
-   * Messages larger than this are sent uncompressed (default 1 MiB). Compression runs synchronously
-   * on the event loop; this bounds how long one message can hold it.
-   */
-  maxCompressBytes?: number;
-  /** zlib compression level 0–9 (default 6: zlib's own default). */
-  level?: number;
-  /** zlib memLevel 1–9 (default 8). */
-  memLevel?: number;
-  /** Largest LZ77 window the server compresses with, 9–15 (default 15). */
-  serverMaxWindowBits?: number;
-}
+/** `perMessageDeflate: { … }` (types/http.d.ts documents each field). */
+export type DeflateOptions = PublicDeflateOptions;
 
 /**
  * Compresses and inflates messages for one negotiated configuration. Stateless between messages

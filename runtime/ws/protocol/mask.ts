@@ -42,15 +42,7 @@ export function applyMask(buffer: Uint8Array, mask: Uint8Array, maskOffset: numb
  * Copies `source[start, end)` into `target` at `targetOffset`, unmasking on the way: one pass over
  * the bytes where a copy then an in-place unmask would be two.
  */
-export function copyMasked(
-  source: Uint8Array,
-  start: number,
-  end: number,
-  target: Uint8Array,
-  targetOffset: number,
-  mask: Uint8Array,
-  maskOffset: number,
-): void {
+export function copyMasked(source: Uint8Array, start: number, end: number, target: Uint8Array, targetOffset: number, mask: Uint8Array, maskOffset: number): void {
   if (end - start >= SIMD_PATH_MIN_BYTES && simdMaskInto(source, start, end, target, targetOffset, mask, maskOffset)) return;
   target.set(source.subarray(start, end), targetOffset);
   applyWordMask(target, mask, maskOffset, targetOffset, targetOffset + (end - start));

@@ -1,7 +1,7 @@
 // The two handler styles a script may give createServer, as seen by the WebSocket server:
 //   a function:  every message calls it with { type: 'websocket', ws, data, pathname, headers, query }
 //   an object:   { request(req), websocket: { upgrade, open, message, close, drain } }
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, UpgradeRequest as PublicUpgradeRequest } from 'node:http';
 import type { Query } from '../../util/request-target.ts';
 import type { ServerWebSocket } from './server-socket.ts';
 import { logUserError } from '../../util/report.ts';
@@ -17,18 +17,8 @@ export interface WebSocketMessageRequest {
   readonly query: Query;
 }
 
-/** What the `upgrade` hook receives: the upgrade request, before anything is answered. */
-export interface UpgradeRequest {
-  readonly type: 'upgrade';
-  readonly method: string;
-  readonly url: string;
-  readonly pathname: string;
-  readonly query: Query;
-  readonly headers: IncomingHttpHeaders;
-  readonly remoteAddress: string;
-  /** Subprotocols the client offered, in its order of preference. */
-  readonly protocols: readonly string[];
-}
+/** What the `upgrade` hook receives: the upgrade request, before anything is answered (types/http.d.ts documents it). */
+export type UpgradeRequest = PublicUpgradeRequest;
 
 /**
  * What the `upgrade` hook returns: nothing or `true` to accept; an object with `protocol`, `data`

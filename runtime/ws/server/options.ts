@@ -1,56 +1,29 @@
 // The WebSocket options of `http.createServer(handler, options)`: defaults and checks.
+import type { KrandogServerOptions } from 'node:http';
 import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../protocol/constants.ts';
 import type { AllowOrigins } from './handshake.ts';
 import { isToken } from '../../util/http-tokens.ts';
 import type { DeflateOptions } from '../extensions/permessage-deflate.ts';
-import type { PubSubOption } from '../../pubsub/backplane.ts';
 import { describeValue } from '../../util/describe-value.ts';
 import { readCount } from '../../util/options.ts';
 
-/** WebSocket options accepted by `http.createServer(handler, options)` and `serve()`. */
-export interface WebSocketServerOptions {
-  /** Largest incoming message in bytes; a larger one closes the connection with 1009. Default 16 MiB. */
-  maxPayload?: number;
-  /** Most frames one incoming message may span; more closes with 1009. Default 131 072. */
-  maxFragments?: number;
-  /** Bytes that may wait for a peer before send() returns -1; holding back more with no progress for 2 s closes with 1008. Default 16 MiB. */
-  backpressureLimit?: number;
-  /** Milliseconds without any frame from the peer before the server closes with 1001. Default 120 000; 0 = never. */
-  idleTimeout?: number;
-  /** Milliseconds of silence after which the server pings the peer. Default 30 000; 0 = no keepalive pings. */
-  pingInterval?: number;
-  /** Milliseconds a peer has to answer a keepalive ping (with anything) before it is dropped. Default 10 000. */
-  pongTimeout?: number;
-  /** Milliseconds to wait for the peer's half of the close handshake before dropping TCP. Default 5 000. */
-  closeTimeout?: number;
-  /** Milliseconds an async `upgrade` hook has to settle; past it the client gets 503. Default 10 000. */
-  upgradeTimeout?: number;
-  /** Subprotocols the server speaks; the first one the client offers from this list is chosen. */
-  protocols?: readonly string[];
-  /** Browser origins allowed to connect (`Origin` header); others get 403. Default: any. */
-  allowOrigins?: AllowOrigins;
-  /**
-   * permessage-deflate (RFC 7692) when the client offers it. Off by default, as in Bun, ws and
-   * uWebSockets: a compressed message costs the server several times the CPU of a plain one.
-   * `true` turns it on: messages from 1 KiB to 1 MiB are compressed, each on its own (no context
-   * takeover), so idle connections hold no zlib memory; an object tunes it.
-   */
-  perMessageDeflate?: boolean | DeflateOptions;
-  /**
-   * Deliver a connection's next message only once the handler's promise for the previous one
-   * settled (resolved or rejected): an async handler then sees one message at a time per
-   * connection, in order, and the socket is not read meanwhile, so TCP slows a fast sender.
-   * A handler that returns no promise is not waited for. Default false (handlers run as messages
-   * arrive, as in Bun and ws).
-   */
-  sequentialMessages?: boolean;
-  /**
-   * Where publish goes beyond this process: a `redis://host:port` URL (or `{ url, channel }`) for
-   * Redis pub/sub, `false` for this process only. Default: the KRANDOG_PUBSUB environment variable,
-   * else the cluster primary under `krandog --workers`, else this process only.
-   */
-  pubsub?: PubSubOption;
-}
+/** The WebSocket options of `http.createServer(handler, options)` and `serve()` (types/http.d.ts documents each). */
+export type WebSocketServerOptions = Pick<
+  KrandogServerOptions,
+  | 'maxPayload'
+  | 'maxFragments'
+  | 'backpressureLimit'
+  | 'idleTimeout'
+  | 'pingInterval'
+  | 'pongTimeout'
+  | 'closeTimeout'
+  | 'upgradeTimeout'
+  | 'protocols'
+  | 'allowOrigins'
+  | 'perMessageDeflate'
+  | 'sequentialMessages'
+  | 'pubsub'
+>;
 
 /** The options after defaults and checks. Times in milliseconds, 0 meaning "off". */
 export interface ResolvedWebSocketOptions {

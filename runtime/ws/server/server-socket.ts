@@ -1,5 +1,5 @@
 // The `ws` object a script sees for each accepted WebSocket connection.
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerCloseEvent as PublicServerCloseEvent } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { inspect } from 'node:util';
@@ -32,14 +32,8 @@ export interface ServerSocketHost {
   readonly counters: WebSocketCounters;
 }
 
-/** What `onclose` and `close` listeners receive. */
-export interface ServerCloseEvent {
-  readonly type: 'close';
-  readonly code: number;
-  readonly reason: string;
-  readonly wasClean: boolean;
-  readonly target: ServerWebSocket;
-}
+/** What `onclose` and `close` listeners receive (documented in types/http.d.ts), with this class as the target. */
+export type ServerCloseEvent = Omit<PublicServerCloseEvent, 'target'> & { readonly target: ServerWebSocket };
 
 export type CloseListener = ((event: ServerCloseEvent) => unknown) | { handleEvent(event: ServerCloseEvent): unknown };
 

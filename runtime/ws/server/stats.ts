@@ -1,39 +1,14 @@
 // What one WebSocket server counts for `server.stats()`. Plain numbers, each bumped where the thing
 // happens (an increment per message at most: nothing the benchmark can see); what can be read from
 // the sockets themselves (bytes on the wire, backlog) is read only when stats are asked for.
+import type { ServerStats } from 'node:http';
 
+// The shapes are the public ones (types/http.d.ts declares and documents them): one source.
 /** The WebSocket part of `server.stats()`. */
-export interface WebSocketStats {
-  /** Connections open now. */
-  connections: number;
-  /** Connections accepted since the server started. */
-  opened: number;
-  /** Messages received from clients. */
-  messagesIn: number;
-  /** Messages sent to clients: `ws.send` and publish deliveries. */
-  messagesOut: number;
-  /** Bytes read from and written to the WebSocket sockets (handshake and framing included, after compression). */
-  bytesIn: number;
-  bytesOut: number;
-  /** Open connections with more than `backpressureLimit` bytes waiting for the peer. */
-  backpressured: number;
-  /** Closed connections by close code (`'1000'`, `'1006'`, …). */
-  closes: Record<string, number>;
-}
+export type WebSocketStats = ServerStats['websocket'];
 
 /** The pub/sub part of `server.stats()`. */
-export interface PubSubStats {
-  /** Topics with at least one subscriber in this process. */
-  topics: number;
-  /** `server.publish` and `ws.publish` calls that were sent. */
-  publishes: number;
-  /** Messages written to subscribers in this process (from every publisher, in every process). */
-  deliveries: number;
-  backplane: 'none' | 'cluster' | 'redis';
-  connected: boolean;
-  /** Messages that reached only this process's subscribers because the backplane was down or full. */
-  dropped: number;
-}
+export type PubSubStats = ServerStats['pubsub'];
 
 /** The running counts; the server turns them into {@link WebSocketStats} when asked. */
 export class WebSocketCounters {

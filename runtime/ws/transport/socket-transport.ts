@@ -1,28 +1,15 @@
 // A Connection over a net.Socket (TCP or TLS): the socket is the connection's byte sink. All socket
 // I/O lives here: the listeners, corking until the next tick, feeding the socket a slice at a
-// time, backpressure and the stall timer, and the close timer.
+// time, backpressure and the stall timer (the close timer and the end/error/close listeners are
+// DuplexConnection's).
 import type { Socket } from 'node:net';
 import { CloseCode, ReadyState } from '../protocol/constants.ts';
-import { Connection, type ConnectionEvents, type ConnectionOptions } from '../connection.ts';
+import type { ConnectionEvents } from '../connection.ts';
+import { DuplexConnection, kConnection, type DuplexConnectionOptions } from './duplex-connection.ts';
 import { OutgoingQueue } from './outgoing-queue.ts';
 
-export interface TransportOptions {
-  /** How long to wait for the peer's half of the close handshake. */
-  closeTimeoutMs?: number;
-  /**
-   * Bytes that may wait for the peer (written, not yet taken by the kernel) before send() reports
-   * backpressure; a peer that holds back more than this and takes none of it for `stallTimeoutMs`
-   * is too slow: close with 1008.
-   */
-  backpressureLimit?: number;
-  stallTimeoutMs?: number;
-}
-
-export type SocketConnectionOptions = ConnectionOptions & TransportOptions;
-
-const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
-const DEFAULT_BACKPRESSURE_LIMIT = 16 * 1024 * 1024;
-const DEFAULT_STALL_TIMEOUT_MS = 2_000;
+export type { TransportOptions } from './duplex-connection.ts';
+export type SocketConnectionOptions = DuplexConnectionOptions;
 
 /**
  * The socket's own buffer holds about this much; the rest waits in the connection's queue. Each
@@ -31,7 +18,6 @@ const DEFAULT_STALL_TIMEOUT_MS = 2_000;
  */
 const SOCKET_SLICE_BYTES = 256 * 1024;
 
-const kConnection = Symbol('krandog.connection');
 type SocketWithConnection = Socket & { [kConnection]: SocketConnection };
 
 /**
@@ -42,14 +28,8 @@ type SocketWithConnection = Socket & { [kConnection]: SocketConnection };
 let corkedConnections: SocketConnection[] = [];
 
 /** One WebSocket connection over a socket whose handshake is done. */
-export class SocketConnection extends Connection {
+export class SocketConnection extends DuplexConnection<Socket> {
   readonly socket: Socket;
-  readonly #closeTimeoutMs: number;
-  readonly #backpressureLimit: number;
-  readonly #stallTimeoutMs: number;
-
-  /** Armed once the closing handshake started: it also marks that (see #watchBacklog). */
-  #closeTimer: NodeJS.Timeout | undefined;
   #awaitingDrain = false;
   #isCorked = false;
   /** What waits behind the socket's buffer (see SOCKET_SLICE_BYTES); created on first need. */
@@ -58,30 +38,21 @@ export class SocketConnection extends Connection {
   #endQueued = false;
   /** This side's FIN was asked for (socket.end()): nothing more may be written. */
   #ended = false;
-  /** Runs while more than the backpressure limit waits (see #watchBacklog). */
-  #stallTimer: NodeJS.Timeout | undefined;
-  /** When the kernel last took bytes (the socket's last 'drain'), while #stallTimer runs. */
+  /** When the kernel last took bytes (the socket's last 'drain'), while the stall timer runs. */
   #lastProgressMs = 0;
 
   constructor(socket: Socket, options: SocketConnectionOptions, events: ConnectionEvents) {
-    super(options, events);
+    super(socket, options, events);
     this.socket = socket;
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-    this.#backpressureLimit = options.backpressureLimit ?? DEFAULT_BACKPRESSURE_LIMIT;
-    this.#stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   }
 
   /** Starts reading; `head` holds bytes that arrived with the handshake (they are the first frames). */
   start(head?: Buffer): void {
-    const socket = this.socket as SocketWithConnection;
     // Listeners are shared functions that find the connection on the socket: no closures per
     // connection, which matters for the memory of many idle connections.
-    socket[kConnection] = this;
+    const socket = this.listen();
     socket.setNoDelay(true);
     socket.on('data', SocketConnection.#onSocketData);
-    socket.on('close', SocketConnection.#onSocketClose);
-    socket.on('error', SocketConnection.#onSocketError);
-    socket.on('end', SocketConnection.#onSocketEnd);
     socket.on('drain', SocketConnection.#onSocketDrain);
     // Paused before reading began (by an `open` hook): the 'data' listener must not start the flow.
     if (this.isPaused) socket.pause();
@@ -131,10 +102,6 @@ export class SocketConnection extends Connection {
     return this.socket.writableEnded || this.#endQueued;
   }
 
-  protected dropTransport(): void {
-    this.socket.destroy();
-  }
-
   /**
    * The socket stops emitting 'data'; Node reads on until its buffer holds highWaterMark bytes,
    * then stops reading, the kernel's receive buffer fills and TCP's window holds the peer back.
@@ -147,11 +114,8 @@ export class SocketConnection extends Connection {
     this.socket.resume();
   }
 
-  /** If the other side never finishes, `closeTimeoutMs` later the socket is destroyed (code 1006). */
-  protected closingStarted(): void {
-    if (this.#closeTimer !== undefined || this.readyState === ReadyState.Closed) return;
-    this.#closeTimer = setTimeout(destroySocket, this.#closeTimeoutMs, this.socket);
-    this.#closeTimer.unref();
+  protected transportGone(): void {
+    this.#queue?.clear();
   }
 
   /** Hands queued bytes to the socket until it holds SOCKET_SLICE_BYTES; the rest waits for its 'drain'. */
@@ -178,8 +142,8 @@ export class SocketConnection extends Connection {
   #isOverLimit(): boolean {
     // Without a queue the socket holds at most SOCKET_SLICE_BYTES (see writeBytes and #feed).
     const queue = this.#queue;
-    if ((queue === undefined || queue.length === 0) && this.#backpressureLimit >= SOCKET_SLICE_BYTES) return false;
-    return this.bufferedAmount > this.#backpressureLimit;
+    if ((queue === undefined || queue.length === 0) && this.backpressureLimit >= SOCKET_SLICE_BYTES) return false;
+    return this.bufferedAmount > this.backpressureLimit;
   }
 
   /**
@@ -205,22 +169,22 @@ export class SocketConnection extends Connection {
    * free (MiBs on a fast link). The closing handshake is exempt: the close timer bounds it.
    */
   #watchBacklog(): void {
-    if (this.#stallTimer !== undefined || this.#closeTimer !== undefined || !this.#isOverLimit()) return;
+    if (this.stallTimer !== undefined || this.isClosing || !this.#isOverLimit()) return;
     this.#lastProgressMs = Date.now();
-    this.#armStallTimer(this.#stallTimeoutMs);
+    this.#armStallTimer(this.stallTimeoutMs);
   }
 
   #armStallTimer(ms: number): void {
-    this.#stallTimer = setTimeout(SocketConnection.#checkStall, ms, this);
-    this.#stallTimer.unref();
+    this.stallTimer = setTimeout(SocketConnection.#checkStall, ms, this);
+    this.stallTimer.unref();
   }
 
   static #checkStall(connection: SocketConnection): void {
-    connection.#stallTimer = undefined;
-    if (connection.readyState === ReadyState.Closed || connection.#closeTimer !== undefined) return;
+    connection.stallTimer = undefined;
+    if (connection.readyState === ReadyState.Closed || connection.isClosing) return;
     if (!connection.#isOverLimit()) return;
     const stalledMs = Date.now() - connection.#lastProgressMs;
-    if (stalledMs < connection.#stallTimeoutMs) return connection.#armStallTimer(connection.#stallTimeoutMs - stalledMs);
+    if (stalledMs < connection.stallTimeoutMs) return connection.#armStallTimer(connection.stallTimeoutMs - stalledMs);
     connection.failTransport(CloseCode.PolicyViolation, new Error('peer is not reading: over the backpressure limit'));
     connection.socket.destroy();
   }
@@ -248,10 +212,6 @@ export class SocketConnection extends Connection {
     this[kConnection].receive(chunk);
   }
 
-  static #onSocketEnd(this: SocketWithConnection): void {
-    this[kConnection].receiveEnd();
-  }
-
   static #onSocketDrain(this: SocketWithConnection): void {
     // The kernel took everything the socket held: progress (see #watchBacklog).
     const connection = this[kConnection];
@@ -259,23 +219,6 @@ export class SocketConnection extends Connection {
     if (connection.#queue !== undefined) connection.#feed();
     connection.#onFlushed();
   }
-
-  static #onSocketError(this: SocketWithConnection, error: Error): void {
-    // ECONNRESET and friends end this connection only; 'close' follows.
-    this[kConnection].transportError(error);
-  }
-
-  static #onSocketClose(this: SocketWithConnection): void {
-    const connection = this[kConnection];
-    clearTimeout(connection.#closeTimer);
-    clearTimeout(connection.#stallTimer);
-    connection.#queue?.clear();
-    connection.transportClosed();
-  }
 }
 
 const EMPTY = Buffer.alloc(0);
-
-function destroySocket(socket: Socket): void {
-  socket.destroy();
-}

@@ -5,46 +5,29 @@
 // (RFC 8441 §5: the TCP FIN of RFC 6455), RST_STREAM to drop.
 import type { Duplex } from 'node:stream';
 import { CloseCode, ReadyState } from '../protocol/constants.ts';
-import { Connection, type ConnectionEvents } from '../connection.ts';
-import type { SocketConnectionOptions } from './socket-transport.ts';
+import type { ConnectionEvents } from '../connection.ts';
+import { DuplexConnection, kConnection, type DuplexConnectionOptions } from './duplex-connection.ts';
 
-const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
-const DEFAULT_BACKPRESSURE_LIMIT = 16 * 1024 * 1024;
-const DEFAULT_STALL_TIMEOUT_MS = 2_000;
-
-const kConnection = Symbol('krandog.streamConnection');
 type StreamWithConnection = Duplex & { [kConnection]: StreamConnection };
 
 /** One WebSocket connection over an HTTP/2 stream (any Duplex) whose handshake is done. */
-export class StreamConnection extends Connection {
+export class StreamConnection extends DuplexConnection<Duplex> {
   readonly stream: Duplex;
-  readonly #closeTimeoutMs: number;
-  readonly #backpressureLimit: number;
-  readonly #stallTimeoutMs: number;
-  #closeTimer: NodeJS.Timeout | undefined;
-  #stallTimer: NodeJS.Timeout | undefined;
   #awaitingDrain = false;
   #bytesRead = 0;
   #bytesWritten = 0;
   /** Bytes the peer had taken (written minus waiting) when the stall timer was armed. */
   #takenAtArm = 0;
 
-  constructor(stream: Duplex, options: SocketConnectionOptions, events: ConnectionEvents) {
-    super(options, events);
+  constructor(stream: Duplex, options: DuplexConnectionOptions, events: ConnectionEvents) {
+    super(stream, options, events);
     this.stream = stream;
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-    this.#backpressureLimit = options.backpressureLimit ?? DEFAULT_BACKPRESSURE_LIMIT;
-    this.#stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   }
 
   /** Starts reading the stream. */
   start(): void {
-    const stream = this.stream as StreamWithConnection;
-    stream[kConnection] = this;
+    const stream = this.listen();
     stream.on('data', StreamConnection.#onData);
-    stream.on('end', StreamConnection.#onEnd);
-    stream.on('error', StreamConnection.#onError);
-    stream.on('close', StreamConnection.#onClose);
     stream.on('drain', StreamConnection.#onDrain);
   }
 
@@ -66,10 +49,10 @@ export class StreamConnection extends Connection {
   }
 
   protected hasBackpressure(): boolean {
-    if (this.stream.writableLength <= this.#backpressureLimit) return false;
+    if (this.stream.writableLength <= this.backpressureLimit) return false;
     this.#awaitingDrain = true;
     // A peer that takes nothing for stallTimeoutMs stopped reading (its flow-control window stays shut).
-    if (this.#stallTimer === undefined && this.#closeTimer === undefined) this.#armStallTimer();
+    if (this.stallTimer === undefined && !this.isClosing) this.#armStallTimer();
     return true;
   }
 
@@ -80,8 +63,8 @@ export class StreamConnection extends Connection {
 
   #armStallTimer(): void {
     this.#takenAtArm = this.#taken();
-    this.#stallTimer = setTimeout(StreamConnection.#onStall, this.#stallTimeoutMs, this);
-    this.#stallTimer.unref();
+    this.stallTimer = setTimeout(StreamConnection.#onStall, this.stallTimeoutMs, this);
+    this.stallTimer.unref();
   }
 
   protected endOutput(): void {
@@ -92,21 +75,9 @@ export class StreamConnection extends Connection {
     return this.stream.writableEnded;
   }
 
-  protected dropTransport(): void {
-    this.stream.destroy();
-  }
-
-  protected closingStarted(): void {
-    if (this.#closeTimer !== undefined || this.readyState === ReadyState.Closed) return;
-    clearTimeout(this.#stallTimer);
-    this.#stallTimer = undefined;
-    this.#closeTimer = setTimeout(destroyStream, this.#closeTimeoutMs, this.stream);
-    this.#closeTimer.unref();
-  }
-
   static #onStall(connection: StreamConnection): void {
-    connection.#stallTimer = undefined;
-    if (connection.readyState === ReadyState.Closed || connection.stream.writableLength <= connection.#backpressureLimit) return;
+    connection.stallTimer = undefined;
+    if (connection.readyState === ReadyState.Closed || connection.stream.writableLength <= connection.backpressureLimit) return;
     // Slow but reading: look again later.
     if (connection.#taken() > connection.#takenAtArm) return connection.#armStallTimer();
     connection.failTransport(CloseCode.PolicyViolation, new Error('peer is not reading: over the backpressure limit'));
@@ -121,32 +92,13 @@ export class StreamConnection extends Connection {
     connection.receive(chunk);
   }
 
-  static #onEnd(this: StreamWithConnection): void {
-    this[kConnection].receiveEnd();
-  }
-
   static #onDrain(this: StreamWithConnection): void {
     const connection = this[kConnection];
     // Progress: the stall timer starts over from the next send that finds too much waiting.
-    clearTimeout(connection.#stallTimer);
-    connection.#stallTimer = undefined;
+    clearTimeout(connection.stallTimer);
+    connection.stallTimer = undefined;
     if (!connection.#awaitingDrain || connection.stream.writableLength > 0) return;
     connection.#awaitingDrain = false;
     connection.drained();
   }
-
-  static #onError(this: StreamWithConnection, error: Error): void {
-    this[kConnection].transportError(error);
-  }
-
-  static #onClose(this: StreamWithConnection): void {
-    const connection = this[kConnection];
-    clearTimeout(connection.#closeTimer);
-    clearTimeout(connection.#stallTimer);
-    connection.transportClosed();
-  }
-}
-
-function destroyStream(stream: Duplex): void {
-  stream.destroy();
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ServerStats as Stats } from '../../../runtime/http/stats.ts';
 import { fixture, startKrandogServer, type RunningKrandogServer } from '../../helpers/krandog-server.ts';
+import { redisUnavailableReason, sharedRedis } from '../../helpers/redis-server.ts';
 
 function openClient(url: string): Promise<WebSocket> {
   const ws = new WebSocket(url);
@@ -138,6 +139,8 @@ describe("options.metrics: '/metrics'", () => {
     expect(samples.get('krandog_websocket_closes_total{code="4002"}')).toBe(1);
     expect(samples.get('krandog_websocket_received_bytes_total')).toBe(stats.websocket.bytesIn);
     expect(samples.get('krandog_pubsub_publishes_total')).toBe(0);
+    // No backplane: no backplane sample at all (not a 0 that would read as "down").
+    expect([...samples.keys()].some((name) => name.startsWith('krandog_pubsub_backplane_connected'))).toBe(false);
     // /stats twice (the poll) and this scrape, at least.
     expect(samples.get('krandog_http_requests_total')).toBeGreaterThanOrEqual(2);
     // prom-client's default process metrics come along.
@@ -163,5 +166,26 @@ describe("options.metrics: '/metrics'", () => {
     } finally {
       await nodeStyle.stop();
     }
+  });
+});
+
+describe.skipIf(redisUnavailableReason() !== undefined)('options.metrics with a Redis backplane', () => {
+  let redis: Awaited<ReturnType<typeof sharedRedis>>;
+  let server: RunningKrandogServer;
+  beforeAll(async () => {
+    redis = await sharedRedis();
+    server = await startKrandogServer(fixture('stats-server.js'), [], { KRANDOG_PUBSUB: redis.url });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await redis?.stop();
+  });
+
+  it('reports the backplane as connected (1), labelled by its kind, and counts publishes', async () => {
+    await statsWhen(server, (s) => s.pubsub.connected);
+    expect((await fetch(`${server.url}/publish`)).status).toBe(200);
+    const samples = parseExposition(await (await fetch(`${server.url}/metrics`)).text());
+    expect(samples.get('krandog_pubsub_backplane_connected{backplane="redis"}')).toBe(1);
+    expect(samples.get('krandog_pubsub_publishes_total')).toBe(1);
   });
 });

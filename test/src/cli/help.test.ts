@@ -16,9 +16,9 @@ describe('formatHelp', () => {
   });
 
   it('lists every row of the option table, each on one line with its description', () => {
-    const rows = [...runOptions, ...buildOptions, ...testOptions].map((o) => [o.flags, o.description]);
-    rows.push(...environmentVariables.map((e) => [e.name, e.description]));
-    rows.push(...examples.map((e) => [e.command, e.description]));
+    const rows: (readonly string[])[] = [...runOptions, ...buildOptions, ...testOptions].map((o) => [o.flags, o.description]);
+    rows.push(...environmentVariables);
+    rows.push(...examples);
     for (const [left, right] of rows) {
       expect(lines.some((line) => line.startsWith(`  ${left} `) && line.endsWith(right))).toBe(true);
     }
