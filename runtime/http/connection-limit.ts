@@ -10,15 +10,18 @@ import type { Server as NetServer, Socket } from 'node:net';
 /** Connections past the limit that may be waiting for their 503 at one time. */
 export const REFUSING_AT_MOST = 128;
 
-const kLimit = Symbol('krandog.connectionLimit');
-type CountedSocket = Socket & { [kLimit]?: ConnectionLimit };
-
 /** Counts a server's open connections and tells which ones came past the limit. */
 export class ConnectionLimit {
   readonly #max: number;
   readonly #refused = new WeakSet<Socket>();
   #open = 0;
   #refusing = 0;
+  /**
+   * One 'close' listener for all of this server's sockets (`this` is the socket): no closure and no
+   * property per socket (a property past a socket's own would grow every idle WebSocket's object).
+   * `on`, not `once`: 'close' comes once anyway, and `once` wraps the listener per socket.
+   */
+  readonly #onSocketClose: (this: Socket) => void;
 
   /**
    * `acceptEvent` is the server event that hands over a connection ready for HTTP: 'connection'
@@ -27,9 +30,14 @@ export class ConnectionLimit {
    */
   constructor(server: NetServer, max: number, acceptEvent: 'connection' | 'secureConnection') {
     this.#max = max;
+    const limit = this;
+    this.#onSocketClose = function (this: Socket) {
+      if (limit.#refused.delete(this)) limit.#refusing--;
+      else limit.#open--;
+    };
     if (max === Infinity) return;
     server.maxConnections = max + REFUSING_AT_MOST;
-    server.on(acceptEvent, (socket: Socket) => this.#onAccept(socket as CountedSocket));
+    server.on(acceptEvent, (socket: Socket) => this.#onAccept(socket));
   }
 
   /** Whether `socket` came past the limit: its request or upgrade gets 503. */
@@ -37,23 +45,13 @@ export class ConnectionLimit {
     return this.#refusing > 0 && this.#refused.has(socket);
   }
 
-  #onAccept(socket: CountedSocket): void {
-    socket[kLimit] = this;
-    // `on`, not `once`: 'close' comes once anyway, and `once` wraps the listener in a bound function
-    // and a state object per socket (about 150 bytes each of thousands of idle WebSockets).
-    socket.on('close', ConnectionLimit.#onSocketClose);
+  #onAccept(socket: Socket): void {
+    socket.on('close', this.#onSocketClose);
     if (this.#open < this.#max) {
       this.#open++;
     } else {
       this.#refusing++;
       this.#refused.add(socket);
     }
-  }
-
-  /** One listener shared by every socket (`this` is the socket): no closure per connection. */
-  static #onSocketClose(this: CountedSocket): void {
-    const limit = this[kLimit]!;
-    if (limit.#refused.delete(this)) limit.#refusing--;
-    else limit.#open--;
   }
 }

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { inspect } from 'node:util';
 import { withoutPseudoHeaders } from '../util/h2-headers.ts';
 import { pathnameOf, parseQuery, searchOf, type Query } from '../util/request-target.ts';
+import { displayAddress } from '../util/peer-address.ts';
 
 /** What a request is read from: node:http's IncomingMessage, or the lean path's stand-in for it. */
 export interface RequestSource {
@@ -78,8 +79,7 @@ export class HttpRequest {
 
   /** The client's IP address (an IPv4 client of a dual-stack server shows as IPv4, not `::ffff:…`). */
   get remoteAddress(): string | undefined {
-    const address = this.#incoming.socket.remoteAddress;
-    return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+    return displayAddress(this.#incoming.socket.remoteAddress);
   }
 
   /** The fields as a plain object (for `JSON.stringify(req)`). */

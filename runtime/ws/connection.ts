@@ -11,7 +11,8 @@ import { decodeMessage } from './protocol/message-decoder.ts';
 //   we close first                         the peer closes first
 //   Open ──send Close──▶ CloseSent          Open ──recv Close──▶ send Close (echo code) ─▶ CloseExchanged
 //   CloseSent ──recv Close──▶ CloseExchanged
-//      server: end TCP now                   server: end TCP now
+//      server: end TCP now, and let the      server: the same
+//        transport go once its FIN left
 //      client: wait for the server's FIN     client: wait for the server's FIN
 //   ──TCP closed──▶ Closed (onClose once, wasClean = CloseExchanged)
 //
@@ -123,6 +124,14 @@ export abstract class Connection {
   protected abstract hasBackpressure(): boolean;
   /** Ends this side's output (TCP FIN) once everything written has left. */
   protected abstract endOutput(): void;
+  /**
+   * The server's close handshake is done: end the output and let the transport go once it has left,
+   * without waiting for the peer's FIN (RFC 6455 §7.1.1: the server closes TCP first). Nothing the
+   * peer sends after its Close counts, and a peer that resets instead of closing then costs nothing.
+   */
+  protected endTransport(): void {
+    this.endOutput();
+  }
   /** Whether this side's output ended or will end: a Close can no longer go out. */
   protected abstract isOutputEnded(): boolean;
   /** Drops the transport at once; `transportClosed` follows. */
@@ -373,7 +382,7 @@ export abstract class Connection {
     this.#closeReason = received.reason;
     // Echo the code (RFC 6455 §5.5.1); a body-less close is answered with a body-less close.
     if (state === CloseState.Open) this.#sendClose(received.code === CloseCode.NoStatus ? undefined : received.code, '');
-    if (this.#isServer) this.endOutput();
+    if (this.#isServer) this.endTransport();
     this.closingStarted();
   }
 

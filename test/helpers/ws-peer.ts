@@ -62,12 +62,13 @@ export class RawPeer {
   /**
    * Opens a pair over `transport`; the Connection is a server unless `isServer: false`. `echo: false` leaves messages
    * unanswered. The close timeout is long so that only a deliberate end of TCP is observed.
+   * `halfOpen` (tcp): the raw end does not answer the Connection's FIN with its own.
    */
   static async open(
     transport: Transport,
-    options: Partial<ConnectionOptions> & { echo?: boolean } = {},
+    options: Partial<ConnectionOptions> & { echo?: boolean; halfOpen?: boolean } = {},
   ): Promise<RawPeer> {
-    const { echo = true, ...connectionOptions } = options;
+    const { echo = true, halfOpen = false, ...connectionOptions } = options;
     let resolveClosed!: (record: CloseRecord) => void;
     const closed = new Promise<CloseRecord>((resolve) => (resolveClosed = resolve));
     const errors: Error[] = [];
@@ -96,7 +97,7 @@ export class RawPeer {
     await once(server, 'listening');
     const { port } = server.address() as net.AddressInfo;
     const accepted = once(server, 'connection');
-    const raw = net.connect(port, '127.0.0.1');
+    const raw = net.connect({ port, host: '127.0.0.1', allowHalfOpen: halfOpen });
     raw.setNoDelay(true);
     const [[socket]] = await Promise.all([accepted, once(raw, 'connect')]);
     return new RawPeer(start(socket as Socket), raw, closed, errors, server);

@@ -34,6 +34,7 @@ import { settleWithin } from './settle-within.ts';
 import type { MessageCompressor } from '../protocol/compressor.ts';
 import { packHeaders } from './packed-headers.ts';
 import { isThenable } from '../../util/thenable.ts';
+import { readPeerAddress } from '../../util/peer-address.ts';
 import { WebSocketCounters, type PubSubStats, type WebSocketStats } from './stats.ts';
 
 export type { WebSocketServerOptions } from './options.ts';
@@ -221,7 +222,7 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
       pathname,
       query: search,
       headers: viewHeaders,
-      remoteAddress: displayAddress(socket.remoteAddress),
+      remoteAddress: readPeerAddress(socket),
       protocol: selectProtocol(check.offeredProtocols, this.#options.protocols) ?? '',
       deflate,
     };
@@ -451,10 +452,4 @@ export class WebSocketServer implements ServerSocketHost, WebSocketAttachment {
 /** The object a function handler gets per message; its shape never changes (one hidden class). */
 function messageRequest(ws: ServerWebSocket, data: string | Buffer): WebSocketMessageRequest {
   return { type: 'websocket', ws, data, pathname: ws.pathname, headers: ws.headers, query: ws.query };
-}
-
-/** An IPv4 client of a dual-stack server shows as IPv4, not `::ffff:1.2.3.4` (as the http request does). */
-function displayAddress(address: string | undefined): string {
-  if (address === undefined) return '';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

@@ -38,6 +38,8 @@ export class SocketConnection extends DuplexConnection<Socket> {
   #endQueued = false;
   /** This side's FIN was asked for (socket.end()): nothing more may be written. */
   #ended = false;
+  /** endTransport(): the socket is destroyed once its FIN has left. */
+  #closeWhenEnded = false;
   /** When the kernel last took bytes (the socket's last 'drain'), while the stall timer runs. */
   #lastProgressMs = 0;
 
@@ -98,6 +100,11 @@ export class SocketConnection extends DuplexConnection<Socket> {
     else this.#endQueued = true;
   }
 
+  protected endTransport(): void {
+    this.#closeWhenEnded = true;
+    this.endOutput();
+  }
+
   protected isOutputEnded(): boolean {
     return this.socket.writableEnded || this.#endQueued;
   }
@@ -135,7 +142,9 @@ export class SocketConnection extends DuplexConnection<Socket> {
 
   #endNow(): void {
     this.#ended = true;
-    this.socket.end();
+    const socket = this.socket;
+    if (this.#closeWhenEnded) socket.end(() => socket.destroy());
+    else socket.end();
   }
 
   /** Whether more than the backpressure limit waits; cheap while nothing waits behind the socket. */

@@ -6,6 +6,7 @@ import { checkCase } from '../../../helpers/codec-cases.ts';
 import { buildFrame, close, cont, OP, ping, readClose, text, type FrameSpec } from '../../../helpers/frames.ts';
 import { control, protocolError, textMessage } from '../../../helpers/parser-run.ts';
 import { RawPeer, settle } from '../../../helpers/ws-peer.ts';
+import { within } from '../../../helpers/within.ts';
 import { KOSME } from '../../../helpers/utf8-vectors.ts';
 import { encodeClosePayload, isValidCloseCode, parseClosePayload } from '../../../../runtime/ws/protocol/close-payload.ts';
 import { ProtocolError } from '../../../../runtime/ws/protocol/errors.ts';
@@ -182,6 +183,21 @@ describe('Connection close handshake', () => {
       } finally {
         await peer.dispose();
       }
+    }
+  });
+
+  it('server, handshake done: closes TCP once its FIN left, without waiting for the peer\'s (RFC 6455 §7.1.1)', async () => {
+    // The peer keeps its side open: the close timeout is 60 s, so only closing first ends this in time.
+    const peer = await RawPeer.open('tcp', { halfOpen: true });
+    try {
+      peer.write([buildFrame({ ...close(1000), mask: true })]);
+      expect(await within(peer.closed, 5_000, 'the server waited for the peer to end TCP')).toEqual({ code: 1000, reason: '', wasClean: true });
+      await within(peer.ended, 5_000, 'no FIN from the server');
+      expect(peer.received().frames.map((f) => [f.opcode, readClose(f.payload)])).toEqual([[OP.close, { code: 1000, reason: '' }]]);
+      // The server let go although the peer never ended its side.
+      expect(peer.raw.writableEnded).toBe(false);
+    } finally {
+      await peer.dispose();
     }
   });
 

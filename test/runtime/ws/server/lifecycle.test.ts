@@ -5,6 +5,7 @@ import type { ServerCloseEvent, ServerWebSocket } from '../../../../runtime/ws/s
 import type { UpgradeRequest } from '../../../../runtime/ws/server/hooks.ts';
 import { RawClient, clientClosed, deferred, nextMessage, nextMessages, openClient, startInProcessServer, stopServers, upgradeRequest } from '../../../helpers/ws-server.ts';
 import { within } from '../../../helpers/within.ts';
+import { createServer } from '../../../../runtime/http/server.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -47,6 +48,36 @@ describe('object handler { request, websocket }', () => {
       ['message', 'hi', 'websocket', '/chat', true, true],
       ['close', 4001, 'done', 3],
     ]);
+  });
+
+  it('gives ws.remoteAddress as IPv4 for an IPv4 client of a dual-stack server, as ::1 over IPv6, and still after a reset', async () => {
+    const seen: string[] = [];
+    const closed: string[] = [];
+    const server = createServer(
+      {
+        websocket: {
+          open(ws: ServerWebSocket) {
+            seen.push(ws.remoteAddress);
+          },
+          close(ws: ServerWebSocket) {
+            closed.push(ws.remoteAddress);
+          },
+        },
+      },
+      { quiet: true },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '::', resolve));
+    try {
+      const v4 = await openClient(`ws://127.0.0.1:${server.port}/`);
+      const v6 = await openClient(`ws://[::1]:${server.port}/`);
+      expect(seen).toEqual(['127.0.0.1', '::1']);
+      // The peer resets: the address was read at the upgrade, so the close hook has it too.
+      v4.terminate();
+      v6.close();
+      await vi.waitFor(() => expect(closed.sort()).toEqual(['127.0.0.1', '::1']), { timeout: 5_000 });
+    } finally {
+      await server.close({ force: true });
+    }
   });
 
   it('lets an async upgrade hook refuse with a status, body and headers; the socket is closed', async () => {
