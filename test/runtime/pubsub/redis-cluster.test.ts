@@ -117,8 +117,8 @@ describe.skipIf(skip)('a Redis Cluster (sharded pub/sub)', () => {
 
   it("one publisher's messages keep their order per topic, from its first publish on (2,000 in a burst)", async () => {
     const prefix = `test-${randomUUID()}`;
-    const TOPICS = 8;
-    const PER_TOPIC = 250;
+    const TOPICS = 10;
+    const PER_TOPIC = 200;
     const env = { KRANDOG_PUBSUB: cluster.url, KRANDOG_PUBSUB_CLUSTER: '1', PUBSUB_CHANNEL: prefix };
     const start = async (): Promise<{ port: number; stderr: () => string }> => {
       const run = startTrackedKrandog(['test/fixtures/pubsub/many-topics-server.js'], env);
