@@ -11,8 +11,8 @@
 // stops answering is found by the health check (health-check.ts), pinging both connections. While
 // down the backplane says it is not connected and the hub delivers to this process's subscribers
 // only; nothing published then is queued for later. The messages already accepted wait for Redis,
-// at most `queueLimit` bytes of them (OutboundQueue; ioredis's own queue and the socket's hold no
-// more than that), and go on when it answers again; one on the wire when the connection drops may
+// at most `queueLimit` bytes of them (OutboundQueue; ioredis's own queue, the socket's and, on a
+// Cluster, cluster-publisher.ts's hold no more than that), and go on when it answers again; one on the wire when the connection drops may
 // be lost: Redis cannot say whether it went out. The outage is reported once on stderr, and so is
 // the recovery.
 import type { Cluster as ClusterClient, ClusterOptions, Redis as RedisClient, RedisOptions } from 'ioredis';
@@ -21,6 +21,7 @@ import { OutboundQueue } from '../util/outbound-queue.ts';
 import { HealthCheck, OutageLog, report } from './health-check.ts';
 import { TopicSubscriptions, type SubscriptionCommands } from './subscriptions.ts';
 import { clusterSlot } from './cluster-slot.ts';
+import { ClusterPublisher } from './cluster-publisher.ts';
 
 /** Reconnect delays: 100 ms, doubling, at most 2 s (ioredis asks after each failed attempt). */
 export function reconnectDelay(attempt: number): number {
@@ -45,7 +46,8 @@ const CLIENT_OPTIONS: RedisOptions = {
 
 /** What the backplane does through the client: PUBLISH (or SPUBLISH), PING, disconnect. */
 interface RedisLink {
-  publish(channel: string, envelope: Buffer): Promise<unknown>;
+  /** `done` once Redis answered, or the message is lost (its connection dropped, or close). */
+  publish(channel: string, envelope: Buffer, done: () => void): void;
   /** Pings every connection that carries messages. */
   ping(): Promise<unknown>;
   disconnect(): void;
@@ -104,8 +106,7 @@ export class RedisBackplane implements Backplane {
     if (!this.#outbound.take(size)) return false;
     // Settles with Redis's answer, or with the error of a connection that dropped with the command
     // in flight (the drop is reported).
-    const done = (): void => this.#outbound.done(size);
-    this.#link!.publish(this.#subscriptions.channelOf(topic), envelope).then(done, done);
+    this.#link!.publish(this.#subscriptions.channelOf(topic), envelope, () => this.#outbound.done(size));
     return true;
   }
 
@@ -152,7 +153,7 @@ export class RedisBackplane implements Backplane {
     const publisher = new Redis(this.#url, { ...CLIENT_OPTIONS, connectionName: 'krandog-publish' });
     const subscriber = new Redis(this.#url, { ...CLIENT_OPTIONS, connectionName: 'krandog-subscribe' });
     this.#link = {
-      publish: (channel, envelope) => publisher.publish(channel, envelope),
+      publish: (channel, envelope, done) => void publisher.publish(channel, envelope).then(done, done),
       ping: () => Promise.all([publisher.ping(), subscriber.ping()]),
       disconnect: () => (publisher.disconnect(), subscriber.disconnect()),
     };
@@ -185,8 +186,9 @@ export class RedisBackplane implements Backplane {
   /**
    * A Redis Cluster: sharded pub/sub (Redis 7), each topic's channel on the shard that owns its hash
    * slot, so that fan-out spreads over the shards. ioredis's Cluster publishes to the owning node
-   * and keeps one subscriber connection per master (subscribing again by itself after a reconnect
-   * or a change of the cluster's layout).
+   * (handed each message only once its connection to that node is ready, so that each topic's
+   * messages keep their order: cluster-publisher.ts) and keeps one subscriber connection per
+   * master (subscribing again by itself after a reconnect or a change of the cluster's layout).
    */
   #connectCluster(Cluster: typeof ClusterClient): void {
     const url = new URL(this.#url);
@@ -207,10 +209,12 @@ export class RedisBackplane implements Backplane {
       },
     };
     const cluster = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], options);
+    // Each topic's messages in the order published (cluster-publisher.ts).
+    const publisher = new ClusterPublisher(cluster);
     this.#link = {
-      publish: (channel, envelope) => cluster.spublish(channel, envelope),
+      publish: (channel, envelope, done) => publisher.publish(channel, envelope, done),
       ping: () => pingSlotOwners(cluster),
-      disconnect: () => cluster.disconnect(),
+      disconnect: () => (publisher.close(), cluster.disconnect()),
     };
     const commands: SubscriptionCommands = {
       subscribe: (channels) => Promise.all(bySlot(channels).map((group) => cluster.ssubscribe(...group))),

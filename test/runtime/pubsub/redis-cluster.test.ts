@@ -2,7 +2,8 @@
 // processes behind a 3-master cluster started by the test, 1,000 topics, each process holding a
 // quarter. Checked with each node's PUBSUB SHARDNUMSUB / SHARDCHANNELS: every topic's channel is
 // held on the shard that owns its slot, by the one process that has subscribers, and the channels
-// spread over all three shards; every message arrives exactly once (order on a cluster: see the README).
+// spread over all three shards; every message arrives exactly once, and each publisher's messages
+// to a topic in the order published, from its first publish on.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +50,7 @@ describe.skipIf(skip)('a Redis Cluster (sharded pub/sub)', () => {
     return totals;
   }
 
-  it('4 processes × 1,000 topics: each channel on its shard, held by its one process; every message exactly once', async () => {
+  it('4 processes × 1,000 topics: each channel on its shard, held by its one process; every message exactly once, in order per publisher and topic', async () => {
     const prefix = `test-${randomUUID()}`;
     const TOPICS = 1_000;
     const PROCESSES = 4;
@@ -98,8 +99,8 @@ describe.skipIf(skip)('a Redis Cluster (sharded pub/sub)', () => {
       for (const [stream, sequence] of byStream) {
         const topic = Number(stream.split(' ')[0].slice(1));
         expect(topic >= k * quarter && topic < (k + 1) * quarter, stream).toBe(true);
-        // Exactly once; the order on a cluster is not guaranteed yet (README, Pub/sub): seen reordered under load.
-        expect([...sequence].sort(), stream).toEqual(['0', '1', 'end']);
+        // Exactly once, in the order published.
+        expect(sequence, stream).toEqual(['0', '1', 'end']);
       }
     });
 
@@ -112,5 +113,46 @@ describe.skipIf(skip)('a Redis Cluster (sharded pub/sub)', () => {
     await within(gone(), 10_000, 'the first quarter of the channels was never left');
     expect((await shardChannels(prefix)).flat()).toHaveLength(TOPICS - quarter);
     for (const server of servers) expect(server.stderr()).toBe('');
+  }, 60_000);
+
+  it("one publisher's messages keep their order per topic, from its first publish on (2,000 in a burst)", async () => {
+    const prefix = `test-${randomUUID()}`;
+    const TOPICS = 10;
+    const PER_TOPIC = 200;
+    const env = { KRANDOG_PUBSUB: cluster.url, KRANDOG_PUBSUB_CLUSTER: '1', PUBSUB_CHANNEL: prefix };
+    const start = async (): Promise<{ port: number; stderr: () => string }> => {
+      const run = startTrackedKrandog(['test/fixtures/pubsub/many-topics-server.js'], env);
+      const [match] = await run.waitFor(/Server listening on http:\/\/localhost:(\d+)/g);
+      return { port: Number(match[1]), stderr: run.stderr };
+    };
+    // The subscriber's process holds every topic's channel before the publisher starts.
+    const receiver = await start();
+    await waitUntilConnected(receiver.port);
+    const subscriber = await Subscriber.connect(receiver.port, `range:0-${TOPICS}`);
+    const channels = Array.from({ length: TOPICS }, (_, t) => topicChannel(prefix, `t${t}`));
+    const held = async (): Promise<void> => {
+      while ((await shardNumsub(channels)).some((count) => count !== 1)) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    await within(held(), 15_000, 'the receiving process never held every channel');
+    // The topics' channels live on more than one shard: one publisher writes to several nodes.
+    expect((await shardChannels(prefix)).filter((channels) => channels.length > 0).length).toBeGreaterThan(1);
+
+    // A fresh publisher, publishing the moment its backplane says it is connected: its connections
+    // to the shards' nodes are still being opened.
+    const publisher = await start();
+    await waitUntilConnected(publisher.port);
+    expect(await call(publisher.port, `/publish?from=0&to=${TOPICS}&count=${PER_TOPIC}&tag=p`, 'POST')).toEqual({ published: TOPICS * PER_TOPIC });
+    await subscriber.received(TOPICS * PER_TOPIC);
+    const byTopic = new Map<string, number[]>();
+    for (const message of subscriber.messages) {
+      const [topic, , i] = message.split(' ');
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), Number(i)]);
+    }
+    // Each topic's messages exactly once each, in the order published.
+    const expected = Array.from({ length: PER_TOPIC }, (_, i) => i);
+    for (let t = 0; t < TOPICS; t++) expect(byTopic.get(`t${t}`), `t${t}`).toEqual(expected);
+    expect(subscriber.messages).toHaveLength(TOPICS * PER_TOPIC);
+    expect(publisher.stderr()).toBe('');
+    expect(receiver.stderr()).toBe('');
   }, 60_000);
 });
