@@ -17,6 +17,17 @@ const sharedModuleGraph = [
   'test/src/cli/fast-args.test.ts',
   'test/bench/wire.test.ts',
   'test/bench/report.test.ts',
+  'test/runtime/http/parsing.test.ts',
+  'test/runtime/http/static-parsing.test.ts',
+  'test/runtime/pubsub/subscriptions.test.ts',
+  'test/runtime/ws/connection.test.ts',
+  'test/runtime/ws/connection-pair.test.ts',
+  'test/runtime/ws/connection-pause.test.ts',
+  'test/runtime/ws/error-codes-readme.test.ts',
+  'test/runtime/ws/extensions/negotiation.test.ts',
+  'test/runtime/ws/server/keepalive.test.ts',
+  'test/runtime/ws/server/options.test.ts',
+  'test/runtime/ws/server/upgrade-decision.test.ts',
 ];
 
 export default defineConfig({
