@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * In-process unit tests that touch no process-wide state (no process.env, process.on or globalThis
+ * In-process tests that touch no process-wide state (no process.env, process.on or globalThis
  * writes, no hooks in the helpers they import, no servers left behind): they share one module graph
  * per worker (isolate: false), which saves each of them a fresh worker and its imports (about 0.4
  * CPU-seconds a file). Everything else keeps a worker of its own. A file added here must stay so.
@@ -28,6 +28,24 @@ const sharedModuleGraph = [
   'test/runtime/ws/server/keepalive.test.ts',
   'test/runtime/ws/server/options.test.ts',
   'test/runtime/ws/server/upgrade-decision.test.ts',
+  // In-process servers and peers on loopback: each file closes what it opened (afterEach), and the
+  // helpers' registries of open servers are emptied with it.
+  'test/runtime/pubsub/topics.test.ts',
+  'test/runtime/ws/connection-backpressure.test.ts',
+  'test/runtime/ws/client/fail-after-delivery.test.ts',
+  'test/runtime/ws/client/handshake.test.ts',
+  'test/runtime/ws/client/hostile-server.test.ts',
+  'test/runtime/ws/client/ws-peer.test.ts',
+  'test/runtime/ws/extensions/client-interop.test.ts',
+  'test/runtime/ws/extensions/permessage-deflate.test.ts',
+  'test/runtime/ws/extensions/server-hostile.test.ts',
+  'test/runtime/ws/server/broadcast.test.ts',
+  'test/runtime/ws/server/flow-control.test.ts',
+  'test/runtime/ws/server/handshake.test.ts',
+  'test/runtime/ws/server/hostile.test.ts',
+  'test/runtime/ws/server/limits.test.ts',
+  'test/runtime/ws/server/message-views.test.ts',
+  'test/runtime/ws/server/messages.test.ts',
 ];
 
 export default defineConfig({
