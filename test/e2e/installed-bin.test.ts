@@ -2,10 +2,13 @@
 // starting it (./krandog, the installed bin, `npx krandog`, a `#!/usr/bin/env krandog` script)
 // must end a script with the same exit code: a CI run must never pass because krandog was started
 // another way (a hanging script exited 0 through the npm bin, not through ./krandog).
-import { execFileSync } from 'node:child_process';
+// ./krandog's cases run while the package is packed and installed; then every installed way's
+// cases run at once (each case is a process of its own), and the tests read the results.
+import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, krandogBin, makeTempDir, runKrandogAsync, type RunOptions, type RunResult } from '../helpers/krandog-cli.ts';
 import { repoRoot } from '../helpers/repo.ts';
@@ -26,20 +29,20 @@ const npmEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.keys(process.env).fi
 
 let prefix = '';
 
-beforeAll(() => {
+async function installPackage(): Promise<void> {
   const dir = makeTempDir('krandog-install-');
-  const npm = (args: string[]) =>
-    execFileSync('npm', args, { cwd: repoRoot, env: { ...process.env, ...npmEnv }, encoding: 'utf8', timeout: 120_000 });
+  const npm = async (args: string[]) =>
+    (await promisify(execFile)('npm', args, { cwd: repoRoot, env: { ...process.env, ...npmEnv }, encoding: 'utf8', timeout: 120_000 })).stdout;
   // --ignore-scripts: `prepare` would rebuild dist/ under the feet of the other test files; npm test builds first.
-  const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir, '--loglevel=error']));
+  const [packed] = JSON.parse(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir, '--loglevel=error']));
   const files = packed.files.map((file: { path: string }) => file.path);
   expect(files, 'dist/ missing from the package: run `npm run build` first').toEqual(
     expect.arrayContaining(['bin/krandog.js', 'dist/cli.js', 'dist/cli-full.js', 'dist/runtime/globals.js', 'types/index.d.ts', 'README.md']),
   );
   prefix = path.join(dir, 'prefix');
   // Its dependencies come from npm's cache when it has them (npm ci filled it), else the registry.
-  npm(['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', path.join(dir, packed.filename)]);
-}, 240_000);
+  await npm(['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', path.join(dir, packed.filename)]);
+}
 
 interface Launcher {
   name: string;
@@ -70,13 +73,30 @@ function exitCode(result: RunResult): number | null {
   return result.signal ? 128 + os.constants.signals[result.signal] : result.status;
 }
 
+/** Every case once through `launcher`, all at the same time: the results by case. */
+async function runCases(launcher: Launcher): Promise<Record<string, RunResult>> {
+  const cases = ['argv0', ...Object.keys(expectedExitCodes)];
+  const runs = await Promise.all(cases.map((name) => launcher.run([name])));
+  return Object.fromEntries(cases.map((name, index) => [name, runs[index]]));
+}
+
+const runsOf = new Map<Launcher, Promise<Record<string, RunResult>>>();
+const startCases = (launcher: Launcher) => {
+  const runs = runCases(launcher);
+  runs.catch(() => {}); // read (and failed on) by the launcher's own beforeAll
+  runsOf.set(launcher, runs);
+};
+
+beforeAll(async () => {
+  for (const launcher of launchers) if (!launcher.installed) startCases(launcher);
+  await installPackage();
+  for (const launcher of launchers) if (launcher.installed) startCases(launcher);
+}, 240_000);
+
 describe.each(launchers)('started as $name', (launcher) => {
-  // Every case once, all at the same time (each is a process of its own); the tests read the results.
   const results: Record<string, RunResult> = {};
   beforeAll(async () => {
-    const cases = ['argv0', ...Object.keys(expectedExitCodes)];
-    const runs = await Promise.all(cases.map((name) => launcher.run([name])));
-    cases.forEach((name, index) => (results[name] = runs[index]));
+    Object.assign(results, await runsOf.get(launcher));
   }, 120_000);
 
   it('runs the installed copy', () => {

@@ -1,12 +1,13 @@
 // Every fenced JavaScript/TypeScript example of README.md runs as written (test/helpers/readme-examples.ts
-// says how, and which `<!-- readme-test: … -->` comments steer it). One after the other: several use
-// the same fixed port.
+// says how, and which `<!-- readme-test: … -->` comments steer it). Those that listen on a fixed
+// port (most on 3000) run one after the other; the rest, and the runner's own tests, beside them.
+// The runner waits while a fixed port is busy, so a wrong guess here costs time, never a result.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisUnavailableReason, sharedRedis } from '../helpers/redis-server.ts';
-import { extractExamples, runExample } from '../helpers/readme-examples.ts';
+import { extractExamples, runExample, type ReadmeExample } from '../helpers/readme-examples.ts';
 import { repoRoot } from '../helpers/repo.ts';
 
 const examples = extractExamples(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'));
@@ -18,23 +19,32 @@ afterAll(async () => {
   await (await redis)?.stop();
 });
 
-describe('README.md examples', () => {
+/** listen(3000), serve(8443, …), listen(Number(process.argv[2] ?? 3000)): a port number in the call. */
+const onFixedPort = (example: ReadmeExample) => /\b(?:listen|serve)\([^)]*?\b[1-9]\d{2,4}\b/.test(example.code);
+
+function exampleTest(example: ReadmeExample, test: typeof it): void {
+  const title = `line ${example.line}: ${example.code.split('\n').find((line) => line.trim() !== '' && !line.startsWith('#!'))}`;
+  const skip = example.directives.skip ?? (example.directives.needsRedis ? noRedis : undefined);
+  test.skipIf(skip !== undefined)(title + (skip ? ` (skipped: ${skip})` : ''), async () => {
+    await runExample(example, example.directives.needsRedis ? { redisUrl: await redisUrl() } : {});
+  }, 60_000);
+}
+
+describe.concurrent('README.md examples', () => {
   it('has examples to run, and skips few of them, each for a reason', () => {
     expect(examples.length).toBeGreaterThanOrEqual(8);
     const skipped = examples.filter((example) => example.directives.skip !== undefined);
     expect(skipped.length).toBeLessThanOrEqual(1);
   });
 
-  for (const example of examples) {
-    const title = `line ${example.line}: ${example.code.split('\n').find((line) => line.trim() !== '' && !line.startsWith('#!'))}`;
-    const skip = example.directives.skip ?? (example.directives.needsRedis ? noRedis : undefined);
-    it.skipIf(skip !== undefined)(title + (skip ? ` (skipped: ${skip})` : ''), async () => {
-      await runExample(example, example.directives.needsRedis ? { redisUrl: await redisUrl() } : {});
-    }, 60_000);
-  }
+  describe.concurrent('on a fixed port, one after the other', () => {
+    for (const example of examples.filter(onFixedPort)) exampleTest(example, it.sequential);
+  });
+
+  for (const example of examples.filter((example) => !onFixedPort(example))) exampleTest(example, it);
 });
 
-describe('the example runner itself', () => {
+describe.concurrent('the example runner itself', () => {
   const [server, broken, unsettled, hanging, client, workers, pubsub] = extractExamples(
     [
       '<!-- readme-test: args 0 -->',

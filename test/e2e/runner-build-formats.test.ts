@@ -1,11 +1,12 @@
 // `krandog build` writes the module format node will load the outfile as, so that plain `node`
 // runs it in a CommonJS package, an ES-module package, a package.json without "type", and outside
 // any package, under any of the names .js, .cjs and .mjs. CI runs this file on each tested Node.
+// Every case builds into a folder of its own, so they all run at the same time.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixture, makeTempDir, runKrandog } from '../helpers/krandog-cli.ts';
+import { fixture, makeTempDir, runKrandogAsync } from '../helpers/krandog-cli.ts';
 
 type Place = 'commonjs' | 'module' | 'no type' | 'no package';
 
@@ -24,9 +25,10 @@ function formatNodeLoads(place: Place, name: string): 'ES module' | 'CommonJS' {
   return place === 'module' ? 'ES module' : 'CommonJS';
 }
 
-const spawnNode = (file: string) => runKrandog([file], { command: process.execPath, cwd: path.dirname(file) });
+const build = (args: string[]) => runKrandogAsync(['build', ...args]);
+const spawnNode = (file: string) => runKrandogAsync([file], { command: process.execPath, cwd: path.dirname(file) });
 
-describe('krandog build: a file plain node runs wherever it is put', () => {
+describe.concurrent('krandog build: a file plain node runs wherever it is put', () => {
   beforeAll(() => {
     // 'no package' relies on os.tmpdir() having no package.json above it.
     for (let dir = os.tmpdir(); ; dir = path.dirname(dir)) {
@@ -38,27 +40,27 @@ describe('krandog build: a file plain node runs wherever it is put', () => {
   const places: Place[] = ['commonjs', 'module', 'no type', 'no package'];
   const cases = places.flatMap((place) => ['server.js', 'server.cjs', 'server.mjs'].map((name) => [place, name] as const));
 
-  it.each(cases)('under %s, %s: an http + WebSocket server answers itself and exits 0', (place, name) => {
+  it.each(cases)('under %s, %s: an http + WebSocket server answers itself and exits 0', async (place, name) => {
     const outfile = path.join(folderFor(place), name);
     const format = formatNodeLoads(place, name);
-    const build = runKrandog(['build', fixture('built-server.js'), '-o', outfile]);
-    expect(build).toMatchObject({ status: 0, stdout: '' });
-    expect(build.stderr).toMatch(new RegExp(`^krandog: wrote .*${name} \\(${format}, [\\d.]+ KiB\\)`));
+    const built = await build([fixture('built-server.js'), '-o', outfile]);
+    expect(built).toMatchObject({ status: 0, stdout: '' });
+    expect(built.stderr).toMatch(new RegExp(`^krandog: wrote .*${name} \\(${format}, [\\d.]+ KiB\\)`));
     // Neither node's "Identifier 'require' has already been declared" nor its reparsing warning.
-    expect(spawnNode(outfile)).toMatchObject({
+    expect(await spawnNode(outfile)).toMatchObject({
       status: 0,
       stdout: 'built-server.js true function\nhello node\necho ping\nclosed 1005\n',
       stderr: '',
     });
   });
 
-  it('runs the test globals in a CommonJS file too', () => {
+  it('runs the test globals in a CommonJS file too', async () => {
     const script = path.join(makeTempDir(), 'tests.js');
     // run() not awaited: a CommonJS file has no top-level await.
     writeFileSync(script, readFileSync(fixture('tests-pass.js'), 'utf8').replace('await run();', 'run();'));
     const outfile = path.join(folderFor('commonjs'), 'tests.js');
-    expect(runKrandog(['build', script, '-o', outfile]).status).toBe(0);
-    const result = spawnNode(outfile);
+    expect((await build([script, '-o', outfile])).status).toBe(0);
+    const result = await spawnNode(outfile);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('2 tests passed');
   });
@@ -73,10 +75,10 @@ describe('krandog build: a file plain node runs wherever it is put', () => {
       ['module', 'out.js'],
       ['commonjs', 'out.mjs'],
       ['no package', 'out.mjs'],
-    ] as const)('builds and runs under %s as %s, an ES module', (place, name) => {
+    ] as const)('builds and runs under %s as %s, an ES module', async (place, name) => {
       const outfile = path.join(folderFor(place), name);
-      expect(runKrandog(['build', script, '-o', outfile]).status).toBe(0);
-      expect(spawnNode(outfile)).toMatchObject({ status: 0, stdout: 'string function awaited\n', stderr: '' });
+      expect((await build([script, '-o', outfile])).status).toBe(0);
+      expect(await spawnNode(outfile)).toMatchObject({ status: 0, stdout: 'string function awaited\n', stderr: '' });
     });
 
     it.each([
@@ -84,9 +86,9 @@ describe('krandog build: a file plain node runs wherever it is put', () => {
       ['no type', 'out.js', /node loads out\.js as CommonJS \(.*package\.json has no "type": "module"\)/],
       ['no package', 'out.js', /node loads out\.js as CommonJS \(no package\.json above it says "type": "module"\)/],
       ['module', 'out.cjs', /node loads a \.cjs file as CommonJS: name the outfile .*out\.mjs\./],
-    ] as const)('is an error under %s as %s, which node loads as CommonJS; nothing is written', (place, name, advice) => {
+    ] as const)('is an error under %s as %s, which node loads as CommonJS; nothing is written', async (place, name, advice) => {
       const outfile = path.join(folderFor(place), name);
-      const result = runKrandog(['build', script, '-o', outfile]);
+      const result = await build([script, '-o', outfile]);
       expect(result.status).toBe(1);
       expect(result.stderr).toContain('Top-level await cannot be used in a CommonJS file');
       expect(result.stderr).toContain(`awaits.js:1:${source.indexOf('await ')}:`);
@@ -95,21 +97,21 @@ describe('krandog build: a file plain node runs wherever it is put', () => {
     });
   });
 
-  it('warns that the rest of import.meta is empty in a CommonJS file, and names the .mjs that has it', () => {
+  it('warns that the rest of import.meta is empty in a CommonJS file, and names the .mjs that has it', async () => {
     const script = path.join(makeTempDir(), 'meta.js');
     const source = 'console.log(typeof import.meta.filename, typeof import.meta.resolve);\n';
     writeFileSync(script, source);
     const outfile = path.join(folderFor('commonjs'), 'meta.js');
-    const build = runKrandog(['build', script, '-o', outfile]);
-    expect(build.status).toBe(0);
-    expect(build.stderr).toContain('"import.meta" is empty in a CommonJS file, but for .url, .dirname and .filename');
-    expect(build.stderr).toContain(`meta.js:1:${source.indexOf('import.meta.resolve')}:`);
-    expect(build.stderr).toMatch(/name the outfile .*meta\.mjs to have all of import\.meta/);
-    expect(build.stderr.match(/WARNING/g)).toHaveLength(1); // import.meta.filename works
-    expect(spawnNode(outfile)).toMatchObject({ status: 0, stdout: 'string undefined\n', stderr: '' });
     const esm = path.join(folderFor('commonjs'), 'meta.mjs');
-    const moduleBuild = runKrandog(['build', script, '-o', esm]);
+    const [built, moduleBuild] = await Promise.all([build([script, '-o', outfile]), build([script, '-o', esm])]);
+    expect(built.status).toBe(0);
+    expect(built.stderr).toContain('"import.meta" is empty in a CommonJS file, but for .url, .dirname and .filename');
+    expect(built.stderr).toContain(`meta.js:1:${source.indexOf('import.meta.resolve')}:`);
+    expect(built.stderr).toMatch(/name the outfile .*meta\.mjs to have all of import\.meta/);
+    expect(built.stderr.match(/WARNING/g)).toHaveLength(1); // import.meta.filename works
     expect(moduleBuild.stderr).not.toContain('WARNING');
-    expect(spawnNode(esm)).toMatchObject({ status: 0, stdout: 'string function\n', stderr: '' });
+    const [cjsRun, esmRun] = await Promise.all([spawnNode(outfile), spawnNode(esm)]);
+    expect(cjsRun).toMatchObject({ status: 0, stdout: 'string undefined\n', stderr: '' });
+    expect(esmRun).toMatchObject({ status: 0, stdout: 'string function\n', stderr: '' });
   });
 });

@@ -1,9 +1,10 @@
 // `krandog test` through the real ./krandog: each file in its own process, the verdict per file,
-// the reports and the exit code. Test files are written to a temporary project per test.
+// the reports and the exit code. Test files are written to a temporary project per test, so the
+// tests share nothing but the bundle cache (written atomically) and run at the same time.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAlive, makeTempDir, runKrandog, startKrandog, type RunResult } from '../../helpers/krandog-cli.ts';
+import { isAlive, makeTempDir, runKrandogAsync, startKrandog, type RunResult } from '../../helpers/krandog-cli.ts';
 import { parseXml } from '../../helpers/xml.ts';
 
 const cacheHome = makeTempDir('krandog-cache-');
@@ -18,14 +19,14 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
-function krandogTest(dir: string, ...args: string[]): RunResult {
-  return runKrandog(['test', ...args], { cwd: dir, cacheHome, env: { NO_COLOR: '1' } });
+function krandogTest(dir: string, ...args: string[]): Promise<RunResult> {
+  return runKrandogAsync(['test', ...args], { cwd: dir, cacheHome, env: { NO_COLOR: '1' } });
 }
 
 const PASSING = "test('adds', () => assertEqual(1 + 1, 2));\ntest('awaits', async () => { await new Promise((r) => setTimeout(r, 5)); });\n";
 
-describe('krandog test', () => {
-  it('runs the test files it finds, and exits 0 when every test passed', () => {
+describe.concurrent('krandog test', () => {
+  it('runs the test files it finds, and exits 0 when every test passed', async () => {
     const dir = project({
       'math.test.js': PASSING,
       'types.test.ts': "const n: number = 2;\ntest('typed', () => assertEqual(n, 2));\n",
@@ -33,7 +34,7 @@ describe('krandog test', () => {
       'lib/helper.js': "throw new Error('not a test file: never run');\n",
       'node_modules/pkg/x.test.js': "throw new Error('inside node_modules: never run');\n",
     });
-    const result = krandogTest(dir);
+    const result = await krandogTest(dir);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const lines = result.stdout.split('\n');
@@ -46,7 +47,7 @@ describe('krandog test', () => {
     expect(result.stdout).toMatch(/\nTests  4 passed, 0 failed\nFiles  3 passed, 0 failed\nTime   \d+\.\d\d s\nPASS\n$/);
   });
 
-  it('fails a failing, throwing, crashing or empty file, each with its own line, and shows a failing file’s output', () => {
+  it('fails a failing, throwing, crashing or empty file, each with its own line, and shows a failing file’s output', async () => {
     const dir = project({
       'a-pass.test.js': "console.log('quiet when passing');\n" + PASSING,
       'b-fail.test.js': "console.log('printed by b');\ntest('ok', () => {});\ntest('compares', () => assertEqual(2, 3));\ntest('throws', () => { throw new TypeError('not a function'); });\n",
@@ -55,7 +56,7 @@ describe('krandog test', () => {
       'e-exit.test.js': "test('exits', () => process.exit(0));\ntest('never reached', () => {});\n",
       'f-syntax.test.js': 'const x = ;\n',
     });
-    const result = krandogTest(dir);
+    const result = await krandogTest(dir);
     expect(result.status).toBe(1);
     const out = result.stdout;
     expect(out).toContain('✓ a-pass.test.js (2 tests');
@@ -85,22 +86,23 @@ describe('krandog test', () => {
     expect(summary).toMatch(/Tests {2}3 passed, 4 failed\nFiles {2}1 passed, 5 failed\n.*\nFAIL\n$/);
   });
 
-  it('fails an async test that outlives --timeout, naming it, and goes on with the next', () => {
+  it('fails an async test that outlives --timeout, naming it, and goes on with the next', async () => {
     const dir = project({ 'slow.test.js': "test('waits forever', () => new Promise(() => {}));\ntest('next', () => {});\n" });
-    const result = krandogTest(dir, '--timeout', '300');
+    const result = await krandogTest(dir, '--timeout', '300');
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('  ✗ slow.test.js › waits forever: timed out after 300 ms');
     expect(result.stdout).toContain('Tests  1 passed, 1 failed');
   });
 
-  it('kills a file stuck in a test, idle before its first, or kept alive after its last, and says which', () => {
+  it('kills a file stuck in a test, idle before its first, or kept alive after its last, and says which', async () => {
     const dir = project({
       'busy.test.js': "test('spins', () => { for (;;) {} });\n",
       'late.test.js': "const server = serve(0, () => ({ body: 'x' }), { quiet: true });\nawait new Promise(() => {});\ntest('never registered', () => {});\n",
       // Synchronous tests only: --timeout is short here, and a busy machine must not make them fail.
       'open.test.js': "const server = serve(0, () => ({ body: 'x' }), { quiet: true });\ntest('listens', () => assert(server.port > 0));\n",
     });
-    const result = krandogTest(dir, '--timeout', '300');
+    // --jobs 3: the three wait out their limits side by side, not two and then one.
+    const result = await krandogTest(dir, '--timeout', '300', '--jobs', '3');
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('  ✗ busy.test.js › spins: timed out after 300 ms, blocking the process');
     expect(result.stdout).toContain('  ✗ busy.test.js: stuck in "spins" past its 300 ms timeout; killed');
@@ -109,63 +111,63 @@ describe('krandog test', () => {
     expect(result.stdout).toContain('Tests  1 passed, 1 failed');
   });
 
-  it('-t runs only the tests whose name matches; matching none is a failure', () => {
+  it('-t runs only the tests whose name matches; matching none is a failure', async () => {
     const dir = project({ 'names.test.js': "test('adds one', () => {});\ntest('adds two', () => {});\ntest('parses', () => { throw new Error('not run'); });\n" });
-    const filtered = krandogTest(dir, '-t', '^adds');
+    const [filtered, none] = await Promise.all([krandogTest(dir, '-t', '^adds'), krandogTest(dir, '--test-name-pattern', 'nothing matches')]);
     expect(filtered.status).toBe(0);
     expect(filtered.stdout).toContain('✓ names.test.js (2 tests, 1 skipped, ');
     expect(filtered.stdout).toContain('Tests  2 passed, 0 failed, 1 skipped (-t)');
-    const none = krandogTest(dir, '--test-name-pattern', 'nothing matches');
     expect(none.status).toBe(1);
     expect(none.stdout).toMatch(/Tests {2}0 passed, 0 failed, 3 skipped \(-t\)\n[^]*FAIL: no tests ran\n$/);
   });
 
-  it('--bail stops at the first failure: the rest of the file and the files after it do not run', () => {
+  it('--bail stops at the first failure: the rest of the file and the files after it do not run', async () => {
     const dir = project({
       'a.test.js': "test('fails', () => assert(false, 'first failure'));\ntest('after', () => {});\n",
       'b.test.js': PASSING,
       'c.test.js': PASSING,
     });
-    const result = krandogTest(dir, '--bail', '--jobs', '1');
+    const result = await krandogTest(dir, '--bail', '--jobs', '1');
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('    ✗ fails\n        first failure\n');
     expect(result.stdout).not.toContain('b.test.js');
     expect(result.stdout).toContain('Tests  0 passed, 1 failed\nFiles  0 passed, 1 failed, 2 not run (--bail)\n');
   });
 
-  it('--jobs runs that many files at once', () => {
+  it('--jobs runs that many files at once', async () => {
     // Each file waits until the other has started: only two at a time can both pass.
     const meet = (me: string, other: string) =>
       `import { existsSync, writeFileSync } from 'node:fs';\n` +
       `writeFileSync(${JSON.stringify(me)}, '');\n` +
       `test('meets ${other}', async () => { while (!existsSync(${JSON.stringify(other)})) await new Promise((r) => setTimeout(r, 10)); });\n`;
     const dir = project({ 'one.test.js': meet('one.started', 'two.started'), 'two.test.js': meet('two.started', 'one.started') });
-    const together = krandogTest(dir, '--jobs', '2', '--timeout', '10000');
+    const dirAlone = project({ 'one.test.js': meet('one.started', 'two.started'), 'two.test.js': meet('two.started', 'one.started') });
+    const [together, alone] = await Promise.all([
+      krandogTest(dir, '--jobs', '2', '--timeout', '10000'),
+      krandogTest(dirAlone, '--jobs', '1', '--timeout', '500'),
+    ]);
     expect(together.stdout).toContain('Tests  2 passed, 0 failed');
     expect(together.status).toBe(0);
 
-    const dirAlone = project({ 'one.test.js': meet('one.started', 'two.started'), 'two.test.js': meet('two.started', 'one.started') });
-    const alone = krandogTest(dirAlone, '--jobs', '1', '--timeout', '500');
     expect(alone.status).toBe(1);
     expect(alone.stdout).toContain('  ✗ one.test.js › meets two.started: timed out after 500 ms');
   });
 
-  it('runs the given files, folders and globs; a test file does not see the runner’s variable', () => {
+  it('runs the given files, folders and globs; a test file does not see the runner’s variable', async () => {
     const dir = project({
       'src/a.test.js': "test('env', () => assertEqual(process.env.KRANDOG_TEST_CHILD, undefined));\n",
       'src/b.spec.js': "test('spec', () => {});\n",
       'other/c.test.ts': "test('c', () => {});\n",
     });
-    const named = krandogTest(dir, 'src/b.spec.js', 'src');
+    const [named, globbed] = await Promise.all([krandogTest(dir, 'src/b.spec.js', 'src'), krandogTest(dir, '**/*.{spec.js,ts}')]);
     expect(named.status).toBe(0);
     expect(named.stdout).toMatch(/✓ src\/a\.test\.js[^]*✓ src\/b\.spec\.js/);
     expect(named.stdout).not.toContain('other/');
-    const globbed = krandogTest(dir, '**/*.{spec.js,ts}');
     expect(globbed.stdout).toContain('Files  2 passed, 0 failed');
     expect(globbed.stdout).toMatch(/✓ other\/c\.test\.ts[^]*✓ src\/b\.spec\.js/);
   });
 
-  it('a krandog the test file starts itself runs its tests as usual, even before the runner took its variable', () => {
+  it('a krandog the test file starts itself runs its tests as usual, even before the runner took its variable', async () => {
     const dir = project({
       // No global touched before the spawn: the runtime, which takes KRANDOG_TEST_CHILD out of the environment, is not loaded yet.
       'outer.test.js':
@@ -174,49 +176,50 @@ describe('krandog test', () => {
         "test('inner printed its own report', () => assertEqual(inner, '\\nRunning 1 test...\\n\\n  ✓ inner\\n\\n1 test passed\\n'));\n",
       'inner.js': "test('inner', () => {});\n",
     });
-    const result = krandogTest(dir, 'outer.test.js');
+    const result = await krandogTest(dir, 'outer.test.js');
     expect(result.stdout).toContain('✓ outer.test.js (1 test, ');
     expect(result.status).toBe(0);
   });
 
-  it('exits 1 when it finds no test files, and 2 for a wrong command line', () => {
-    const empty = krandogTest(project({ 'readme.md': '' }));
-    expect(empty.status).toBe(1);
-    expect(empty.stderr).toMatch(/^krandog: no test files under /);
-    expect(empty.stdout).toContain('FAIL: no tests ran');
+  it('exits 1 when it finds no test files, and 2 for a wrong command line', async () => {
     const dir = project({ 'a.test.js': PASSING });
-    for (const [args, message] of [
+    const usageErrors = [
       [['--jobs', '0'], "krandog: --jobs must be a whole number from 1, got '0'\n"],
       [['--timeout', 'soon'], "krandog: --timeout must be a whole number from 1, got 'soon'\n"],
       [['--reporter', 'xml'], "krandog: --reporter must be default, tap or junit, got 'xml'\n"],
       [['-t', '('], 'krandog: -t: Invalid regular expression: /(/: Unterminated group\n'],
       [['missing.test.js'], `krandog: cannot find 'missing.test.js' (nothing at ${path.join(dir, 'missing.test.js')})\n`],
       [['nothing/**/*.test.js'], "krandog: no test files in 'nothing/**/*.test.js'\n"],
-    ] as const) {
-      const result = krandogTest(dir, ...args);
+    ] as const;
+    const [empty, ...results] = await Promise.all([krandogTest(project({ 'readme.md': '' })), ...usageErrors.map(([args]) => krandogTest(dir, ...args))]);
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toMatch(/^krandog: no test files under /);
+    expect(empty.stdout).toContain('FAIL: no tests ran');
+    usageErrors.forEach(([, message], index) => {
+      const result = results[index];
       expect({ status: result.status, stderr: result.stderr, stdout: result.stdout }).toEqual({ status: 2, stderr: message, stdout: '' });
-    }
+    });
   });
 });
 
-describe('examples/tests', () => {
-  it('echo.test.js passes against its own server, through the WebSocket client', () => {
-    const result = runKrandog(['test', 'examples/tests'], { cacheHome, env: { NO_COLOR: '1' } });
+describe.concurrent('examples/tests', () => {
+  it('echo.test.js passes against its own server, through the WebSocket client', async () => {
+    const result = await runKrandogAsync(['test', 'examples/tests'], { cacheHome, env: { NO_COLOR: '1' } });
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^✓ examples\/tests\/echo\.test\.js \(4 tests, \d+ ms\)\n/);
     expect(result.status).toBe(0);
   });
 });
 
-describe('krandog test reports', () => {
+describe.concurrent('krandog test reports', () => {
   const files = {
     'a.test.js': "test('adds', () => {});\ntest('has # and \\\\ in its name', () => {});\n",
     'b.test.js': "console.log('out <b> & \\x1b[31mred\\x1b[39m');\nconsole.error('err');\ntest('compares', () => assertEqual({ a: 1 }, { a: 2 }));\ntest('other', () => {});\n",
     'c.test.js': "console.log('nothing');\n",
   };
 
-  it('--reporter tap: a point per test and per failed file, YAML for failures, the plan last', () => {
-    const result = krandogTest(project(files), '--reporter', 'tap', '-t', '^(?!other)');
+  it('--reporter tap: a point per test and per failed file, YAML for failures, the plan last', async () => {
+    const result = await krandogTest(project(files), '--reporter', 'tap', '-t', '^(?!other)');
     expect(result.status).toBe(1);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('TAP version 13');
@@ -236,15 +239,15 @@ describe('krandog test reports', () => {
     expect(lines.slice(lines.indexOf('1..5') + 1, lines.indexOf('1..5') + 5)).toEqual(['# tests 3', '# pass 2', '# fail 1', '# skip 1']);
   });
 
-  it('--reporter tap never reports a run with nothing in it as a pass', () => {
-    const result = krandogTest(project({ 'a.test.js': "test('x', () => {});\n" }), '--reporter', 'tap', '-t', 'nothing');
+  it('--reporter tap never reports a run with nothing in it as a pass', async () => {
+    const result = await krandogTest(project({ 'a.test.js': "test('x', () => {});\n" }), '--reporter', 'tap', '-t', 'nothing');
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/^TAP version 13\nok 1 - a\.test\.js > x # SKIP does not match -t\nnot ok 2 - no tests ran\n1\.\.2\n/);
   });
 
-  it('--reporter junit --outfile writes JUnit XML that parses, with the counts and the failures; stdout gets the readable report', () => {
+  it('--reporter junit --outfile writes JUnit XML that parses, with the counts and the failures; stdout gets the readable report', async () => {
     const dir = project(files);
-    const result = krandogTest(dir, '--reporter', 'junit', '--outfile', 'reports/junit.xml');
+    const result = await krandogTest(dir, '--reporter', 'junit', '--outfile', 'reports/junit.xml');
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('Files  1 passed, 2 failed');
     const root = parseXml(readFileSync(path.join(dir, 'reports/junit.xml'), 'utf8'));
@@ -269,9 +272,9 @@ describe('krandog test reports', () => {
     expect(c.children[0].children[0]).toMatchObject({ name: 'error', attributes: { message: 'registered no tests' } });
   });
 
-  it('--reporter junit on stdout: the totals are the sums of the suites, files --bail kept from starting included', () => {
+  it('--reporter junit on stdout: the totals are the sums of the suites, files --bail kept from starting included', async () => {
     const dir = project({ 'a.test.js': "test('fails', () => assert(false));\ntest('not run', () => {});\n", 'b.test.js': PASSING });
-    const result = krandogTest(dir, '--reporter', 'junit', '--bail', '--jobs', '1');
+    const result = await krandogTest(dir, '--reporter', 'junit', '--bail', '--jobs', '1');
     expect(result.status).toBe(1);
     const root = parseXml(result.stdout);
     for (const counter of ['tests', 'failures', 'errors', 'skipped']) {
@@ -299,7 +302,7 @@ async function waitUntil(condition: () => boolean, what: string, ms = 10_000): P
   }
 }
 
-describe('krandog test, stopped', () => {
+describe.concurrent('krandog test, stopped', () => {
   it('SIGTERM stops the running test files with it', async () => {
     const dir = project({
       'hangs.test.js': "import { writeFileSync } from 'node:fs';\nwriteFileSync('pid', String(process.pid));\ntest('waits', () => new Promise(() => {}));\n",
@@ -315,7 +318,7 @@ describe('krandog test, stopped', () => {
   });
 });
 
-describe('krandog test --watch', () => {
+describe.concurrent('krandog test --watch', () => {
   it('reruns the files whose inputs changed, and exits with the last verdict', async () => {
     const dir = project({
       'lib.js': 'export const value = 1;\n',

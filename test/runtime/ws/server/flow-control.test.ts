@@ -23,6 +23,8 @@ function numbered(index: number, bytes: number): Buffer {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after one turn of the event loop, its I/O polled on the way. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('sequentialMessages', () => {
   it('rejects a value that is not a boolean', () => {
@@ -58,7 +60,10 @@ describe('sequentialMessages', () => {
             // What the server read and has not delivered yet: the memory a fast sender costs it.
             maxUnconsumed = Math.max(maxUnconsumed, ws.wireBytes.read - handshakeBytes - nextIndex * frameBytes);
             if (index === 1_000) clientBufferedAt1000 = client!.bufferedAmount;
-            await sleep(1);
+            // A real await that lets the event loop poll the socket before it settles: a timer now
+            // and then, a turn of the loop (setImmediate runs after the poll phase) otherwise.
+            // Either way a read the server should not make would happen meanwhile.
+            await (index % 100 === 0 ? sleep(1) : nextTurn());
             inFlight--;
             if (nextIndex === count) done.resolve();
           },
