@@ -84,15 +84,19 @@ async function runServerWorkload(workload, ids, all, settings, peers) {
         const block = Number.isFinite(result.eventLoopMaxMs) ? `; event loop blocked ≤ ${result.eventLoopMaxMs} ms with ${workload.blockingProbe.label}` : '';
         log(`${prefix}: ${describe(workload, result)}${block}`);
       } catch (error) {
-        log(`${prefix}: failed: ${error.message}`);
-        // A server that never worked is not retried; a later failure is noted beside the median.
-        if (entry.runs.length === 0) entry.failure = error.message;
-        else entry.notes.push(`run ${round} failed: ${error.message}`);
+        noteFailure(entry, round, prefix, error);
       }
       await pause();
     }
   }
   return entries;
+}
+
+/** A server that never worked is not retried; a later failure is noted beside the median. */
+function noteFailure(entry, round, prefix, error) {
+  log(`${prefix}: failed: ${error.message}`);
+  if (entry.runs.length === 0) entry.failure = error.message;
+  else entry.notes.push(`run ${round} failed: ${error.message}`);
 }
 
 /**
@@ -117,9 +121,7 @@ async function runFanoutWorkload(workload, ids, all, settings) {
         const shares = result.shares ? result.shares.map((share) => share.toFixed(2)).join(' / ') : 'n/a';
         log(`${prefix}: ${formatNumber(result.perSecond)} ${workload.unit} (4 processes ${Math.round((100 * result.cpuUsed) / result.seconds)}%); Redis bytes per process ÷ all published: ${shares}`);
       } catch (error) {
-        log(`${prefix}: failed: ${error.message}`);
-        if (entry.runs.length === 0) entry.failure = error.message;
-        else entry.notes.push(`run ${round} failed: ${error.message}`);
+        noteFailure(entry, round, prefix, error);
       }
       await pause();
     }
